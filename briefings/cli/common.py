@@ -1,0 +1,84 @@
+"""What every command shares: settings, the database, and one-line errors instead of tracebacks."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import Session, sessionmaker
+
+from briefings.config import Settings, get_settings
+from briefings.db import make_engine, make_sessionmaker, session_scope
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class UserError(Exception):
+    """A problem the operator can fix; shown as one line, exit status 2."""
+
+
+@cache
+def settings() -> Settings:
+    return get_settings()
+
+
+@cache
+def engine() -> Engine:
+    return make_engine(settings().db_url)
+
+
+@cache
+def sessions() -> sessionmaker[Session]:
+    return make_sessionmaker(engine())
+
+
+@contextmanager
+def db_session() -> Iterator[Session]:
+    with session_scope(sessions()) as session:
+        yield session
+
+
+def fail(message: str) -> typer.Exit:
+    err_console.print(f"[bold red]오류:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def _schema_missing(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "no such table" in text or ("does not exist" in text and "relation" in text)
+
+
+def run_guarded(app: typer.Typer) -> None:
+    """Run the Typer app; known failures become a single Korean line and exit status 2.
+
+    Usage errors are already one line from Typer (standalone mode, exit 2); everything else that
+    escapes a command is caught here so an operator never sees a traceback.
+    """
+    try:
+        app()
+    except UserError as exc:
+        raise SystemExit(_print_error(str(exc))) from None
+    except (OperationalError, ProgrammingError) as exc:
+        if _schema_missing(exc):
+            msg = "데이터베이스가 준비되지 않았습니다. 먼저 `briefings db upgrade`를 실행하세요."
+        else:
+            first = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
+            msg = f"데이터베이스 오류: {first[0] if first else type(exc).__name__}"
+        raise SystemExit(_print_error(msg)) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except Exception as exc:  # anything unforeseen: still one line, and a non-zero exit
+        raise SystemExit(_print_error(f"{type(exc).__name__}: {exc}")) from None
+
+
+def _print_error(message: str) -> int:
+    err_console.print(f"[bold red]오류:[/] {message}", highlight=False, soft_wrap=True)
+    sys.stderr.flush()
+    return 2

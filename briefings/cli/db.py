@@ -1,0 +1,21 @@
+"""`briefings db upgrade`: the only way the schema is made."""
+
+from __future__ import annotations
+
+import typer
+
+from briefings.cli.common import console, settings
+from briefings.db import upgrade
+
+db_app = typer.Typer(help="데이터베이스 스키마", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def upgrade_cmd(revision: str = typer.Argument("head", help="목표 리비전")) -> None:
+    """마이그레이션을 적용해 스키마를 최신으로 만듭니다."""
+    upgrade(settings().db_url, revision)
+    console.print("데이터베이스 스키마가 최신입니다.")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")

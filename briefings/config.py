@@ -1,0 +1,62 @@
+"""One place for every setting: environment variables and `.env`, read once by pydantic-settings."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+USER_AGENT = "Briefings/0.1 (Korean company-news briefings; feed reader)"
+
+
+class Settings(BaseSettings):
+    """Environment contract (see README, Configuration). Every field maps to an upper-case variable."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    briefings_home: Path = Path("./var")
+    database_url: str | None = None
+    briefings_tz: str = "Asia/Seoul"
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    port: int = 3000
+
+    # Gatherer limits: generous for real outlets, small enough that one bad feed cannot stall a cycle.
+    fetch_concurrency: int = Field(default=32, ge=1)
+    fetch_per_host: int = Field(default=4, ge=1)
+    fetch_connect_timeout: float = 5.0
+    fetch_read_timeout: float = 10.0
+    fetch_total_timeout: float = 20.0
+    fetch_max_bytes: int = 8 * 1024 * 1024
+    fetch_max_redirects: int = 5
+    feed_interval_seconds: int = 900
+    user_agent: str = USER_AGENT
+
+    briefing_time: str = "08:00"
+    briefing_grace_hours: float = 3.0
+    retention_days: int = 30
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.briefings_tz)
+
+    @property
+    def db_url(self) -> str:
+        """The configured URL, or an SQLite file under BRIEFINGS_HOME (created on demand)."""
+        if self.database_url:
+            return self.database_url
+        home = self.briefings_home.expanduser()
+        home.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(home / 'briefings.db').resolve()}"
+
+
+def get_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,307 @@
+"""The schema, as typed SQLAlchemy 2 models. Alembic migrations create it; `metadata.create_all` never does.
+
+Times are stored as naive UTC and always come back as aware UTC (`UTCDateTime`), so SQLite and
+PostgreSQL behave the same.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from briefings.timeutil import as_utc
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: one behaviour on SQLite and PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return as_utc(value).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return as_utc(value)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+
+
+# --- gathering ---------------------------------------------------------------------------------
+
+
+class Feed(Base):
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    outlet: Mapped[str | None] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(50))
+    full_text: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    interval_seconds: Mapped[int] = mapped_column(Integer, default=900, server_default=text("900"))
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    last_attempt_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+
+class FetchAttempt(Base):
+    """One row per feed per gather cycle: the coverage a briefing's footer reports honestly."""
+
+    __tablename__ = "fetch_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    not_modified: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[int | None] = mapped_column(Integer)
+    new_articles: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Article(Base):
+    """One row per distinct article, whatever number of feeds or edits it was seen through."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        Index("ix_articles_outlet_guid_key", "outlet", "guid_key"),
+        Index("ix_articles_outlet_title_key", "outlet", "title_key"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    # sha1 of the canonical URL: a fixed-width unique key whatever the URL's length.
+    url_key: Mapped[str] = mapped_column(String(40), unique=True)
+    guid: Mapped[str | None] = mapped_column(String(2048))
+    guid_key: Mapped[str | None] = mapped_column(String(40))
+    title_key: Mapped[str] = mapped_column(String(40))
+    feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="SET NULL"), index=True)
+    outlet: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(index=True)
+    seen_at: Mapped[datetime]
+    digested_at: Mapped[datetime | None]
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL"), index=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    body_pruned_at: Mapped[datetime | None]
+
+    mentions: Mapped[list[Mention]] = relationship(back_populates="article", cascade="all, delete-orphan")
+
+
+# Pending work for the digester is found through this partial-looking index on both databases.
+Index("ix_articles_digested_at", Article.digested_at)
+
+
+# --- understanding -----------------------------------------------------------------------------
+
+
+class Company(Base):
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(10), default="company")  # "company" or "group"
+    ticker: Mapped[str | None] = mapped_column(String(20), index=True)
+    market: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str] = mapped_column(String(2), default="KR")
+    group_name: Mapped[str | None] = mapped_column(String(50))
+    source: Mapped[str] = mapped_column(String(10), default="registry")  # "registry" or "operator"
+    created_at: Mapped[datetime]
+
+    aliases: Mapped[list[CompanyAlias]] = relationship(
+        back_populates="company", cascade="all, delete-orphan", order_by="CompanyAlias.id"
+    )
+
+
+class CompanyAlias(Base):
+    __tablename__ = "company_aliases"
+    __table_args__ = (UniqueConstraint("company_id", "alias"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    alias: Mapped[str] = mapped_column(String(100), index=True)
+    # An alias that is also an ordinary word (애플 in 애플망고, 기아 = hunger) counts only with company context.
+    needs_context: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    company: Mapped[Company] = relationship(back_populates="aliases")
+
+
+class Mention(Base):
+    __tablename__ = "mentions"
+    __table_args__ = (Index("ix_mentions_company_primary", "company_id", "is_primary"),)
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True)
+    is_primary: Mapped[bool] = mapped_column(Boolean)
+    salience: Mapped[float] = mapped_column(Float)
+    count: Mapped[int] = mapped_column(Integer)
+
+    article: Mapped[Article] = relationship(back_populates="mentions")
+
+
+class ArticleTheme(Base):
+    __tablename__ = "article_themes"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    theme: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    score: Mapped[float] = mapped_column(Float)
+
+
+class ArticleTerm(Base):
+    """Morpheme index for Korean full-text search that works the same on SQLite and PostgreSQL."""
+
+    __tablename__ = "article_terms"
+
+    term: Mapped[str] = mapped_column(String(64), primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Story(Base):
+    """The same event reported by many outlets. Counters are kept on the row so lookups stay cheap."""
+
+    __tablename__ = "stories"
+    __table_args__ = (Index("ix_stories_last_published_at", "last_published_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    headline: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(String(2048))
+    # Not a foreign key: articles already point at stories, and a cycle would complicate deletes.
+    representative_article_id: Mapped[int | None] = mapped_column(BigInteger)
+    first_outlet: Mapped[str] = mapped_column(String(200))
+    first_published_at: Mapped[datetime]
+    last_published_at: Mapped[datetime]
+    outlets_count: Mapped[int] = mapped_column(Integer, default=1)
+    articles_count: Mapped[int] = mapped_column(Integer, default=1)
+    exclusive: Mapped[bool] = mapped_column(Boolean, default=False)
+    outlets: Mapped[list[str]] = mapped_column(JSON, default=list)
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime]
+
+    companies: Mapped[list[StoryCompany]] = relationship(
+        back_populates="story", cascade="all, delete-orphan"
+    )
+
+
+class StoryCompany(Base):
+    __tablename__ = "story_companies"
+    __table_args__ = (Index("ix_story_companies_company_story", "company_id", "is_primary", "story_id"),)
+
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True)
+    is_primary: Mapped[bool] = mapped_column(Boolean)
+    # Copied from the story so "top stories of company X lately" is answered from one index.
+    last_published_at: Mapped[datetime]
+
+    story: Mapped[Story] = relationship(back_populates="companies")
+
+
+# --- Slack side: who wants what, and what was delivered ----------------------------------------
+
+
+class Channel(Base):
+    """A briefing destination: a channel, or a user's DM for personal subscriptions (is_dm)."""
+
+    __tablename__ = "channels"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    is_dm: Mapped[bool] = mapped_column(Boolean, default=False)
+    briefing_time: Mapped[str] = mapped_column(String(5), default="08:00")
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    post_when_empty: Mapped[bool] = mapped_column(Boolean, default=True)
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    last_briefed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class Subscription(Base):
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", "company_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    is_dm: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class Delivery(Base):
+    """A briefing for (team, channel, date): claimed before posting, recorded after. Unique, so never twice."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("team_id", "channel_id", "briefing_date"),
+        Index("ix_deliveries_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    briefing_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))  # claimed | posted | failed | skipped | empty
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    posted_at: Mapped[datetime | None]
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    covered_since: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)

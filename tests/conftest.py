@@ -1,0 +1,118 @@
+"""Shared fixtures: migrated databases on SQLite always, and on PostgreSQL when TEST_DATABASE_URL is set.
+
+Each test gets its own database copied from a template migrated once per session, so tests (and
+several test runs at once) never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from briefings.db import make_engine, make_sessionmaker, upgrade
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+CORPUS = SHARED / "corpus"
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def corpus_path(*parts: str) -> Path:
+    """A file or folder of ../shared/corpus, or a clean skip where it is absent."""
+    path = CORPUS.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"corpus not available: {path}")
+    return path
+
+
+def _pg_admin() -> Engine:
+    assert PG_URL
+    return make_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=None)
+
+
+def _pg_url_for(dbname: str) -> str:
+    assert PG_URL
+    return make_url(PG_URL).set(database=dbname).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    name = f"briefings_tpl_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    upgrade(_pg_url_for(name))
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def new_pg_database(template: str | None = None) -> str:
+    """A fresh PostgreSQL database (a copy of `template` when given); returns its name."""
+    name = f"briefings_t_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        suffix = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{suffix}'))
+    admin.dispose()
+    return name
+
+
+def drop_pg_database(name: str) -> None:
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of a migrated, empty database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "briefings.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("pg_template")
+    name = new_pg_database(template)
+    try:
+        yield _pg_url_for(name)
+    finally:
+        drop_pg_database(name)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """A migrated SQLite database only: for tests whose subject is not the database."""
+    path = tmp_path / "briefings.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return make_sessionmaker(engine)
