@@ -7,7 +7,7 @@ PostgreSQL behave the same.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -63,7 +63,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[str]: JSON(),
+    }
 
 
 # --- gathering ---------------------------------------------------------------------------------
@@ -172,7 +176,7 @@ class CompanyAlias(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
     alias: Mapped[str] = mapped_column(String(100), index=True)
-    # An alias that is also an ordinary word (애플 in 애플망고, 기아 = hunger) counts only with company context.
+    # An alias that is also an ordinary word (애플망고, 기아 = hunger) counts only with company context.
     needs_context: Mapped[bool] = mapped_column(Boolean, default=False)
 
     company: Mapped[Company] = relationship(back_populates="aliases")
@@ -232,9 +236,7 @@ class Story(Base):
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime]
 
-    companies: Mapped[list[StoryCompany]] = relationship(
-        back_populates="story", cascade="all, delete-orphan"
-    )
+    companies: Mapped[list[StoryCompany]] = relationship(back_populates="story", cascade="all, delete-orphan")
 
 
 class StoryCompany(Base):
@@ -285,7 +287,7 @@ class Subscription(Base):
 
 
 class Delivery(Base):
-    """A briefing for (team, channel, date): claimed before posting, recorded after. Unique, so never twice."""
+    """A briefing for (team, channel, date): claimed before posting, recorded after; never twice."""
 
     __tablename__ = "deliveries"
     __table_args__ = (

@@ -1,0 +1,291 @@
+"""A fake Slack Web API on loopback: records every call and answers like Slack, faults included.
+
+The app reaches it through SLACK_API_URL (``fake.api_url``), exactly as it would reach slack.com, so
+the code under test runs unchanged: slack_sdk's WebClient, its retry handlers, Bolt's `respond()`.
+
+Faults are scripted per method: ``fake.script("chat.postMessage", Reply(429, retry_after=1))`` makes
+the next call answer 429 with Retry-After; a scripted reply is used once, in order. ``fake.channel_errors``
+makes every post to a channel fail with a Slack error such as ``channel_not_found``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    headers: dict[str, str]
+    at: float
+
+
+@dataclass
+class Reply:
+    """A scripted answer: an HTTP status, an optional Slack error, an optional delay before answering."""
+
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+    delay: float = 0.0
+    body: dict[str, Any] | None = None
+
+
+@dataclass
+class FakeSlack:
+    team_id: str = "T0001"
+    bot_user_id: str = "UBOT"
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    responses: list[dict[str, Any]] = field(default_factory=list)  # bodies POSTed to response_url
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> published App Home view
+    channel_errors: dict[str, str] = field(default_factory=dict)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.RLock()
+        self._scripts: dict[str, deque[Reply]] = defaultdict(deque)
+        self._ts = itertools.count(1)
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+                pass
+
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+            def do_GET(self) -> None:
+                fake._handle(self)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    # --- what tests use ---------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        """The value for SLACK_API_URL / WebClient(base_url=...)."""
+        return f"{self.base_url}/api/"
+
+    def response_url(self, key: str = "r1") -> str:
+        return f"{self.base_url}/response/{key}"
+
+    def script(self, method: str, *replies: Reply) -> None:
+        with self._lock:
+            self._scripts[method].extend(replies)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def posted(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Messages that reached a channel (top-level and thread replies), oldest first."""
+        with self._lock:
+            if channel is not None:
+                return list(self.messages.get(channel, []))
+            return [m for msgs in self.messages.values() for m in msgs]
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.messages.clear()
+            self.responses.clear()
+            self.views.clear()
+            self._scripts.clear()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeSlack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- the server ---------------------------------------------------------------------------
+
+    def _handle(self, req: BaseHTTPRequestHandler) -> None:
+        length = int(req.headers.get("Content-Length") or 0)
+        raw = req.rfile.read(length) if length else b""
+        parts = urlsplit(req.path)
+        args: dict[str, Any] = dict(parse_qsl(parts.query))
+        ctype = req.headers.get("Content-Type", "")
+        if raw:
+            if "json" in ctype:
+                args.update(json.loads(raw.decode("utf-8")))
+            else:
+                args.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+        headers = {k.lower(): v for k, v in req.headers.items()}
+
+        if parts.path.startswith("/response/"):
+            with self._lock:
+                self.calls.append(Call("response_url", args, headers, time.time()))
+                self.responses.append(args)
+            self._send(req, 200, b"ok", "text/plain")
+            return
+
+        method = parts.path.removeprefix("/api/").strip("/")
+        with self._lock:
+            self.calls.append(Call(method, args, headers, time.time()))
+            scripted = self._scripts[method].popleft() if self._scripts[method] else None
+        if scripted is not None:
+            if scripted.delay:
+                time.sleep(scripted.delay)
+            if scripted.status != 200 or scripted.error or scripted.body is not None:
+                extra = {"Retry-After": str(scripted.retry_after)} if scripted.retry_after is not None else {}
+                body = scripted.body or {"ok": False, "error": scripted.error or "internal_error"}
+                if scripted.status == 429 and not scripted.error and scripted.body is None:
+                    body = {"ok": False, "error": "ratelimited"}
+                self._send_json(req, scripted.status, body, extra)
+                return
+        self._send_json(req, 200, self._answer(method, args))
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        handler = getattr(self, "_api_" + method.replace(".", "_"), None)
+        if handler is None:
+            return {"ok": True}
+        result: dict[str, Any] = handler(args)
+        return result
+
+    def _send_json(
+        self,
+        req: BaseHTTPRequestHandler,
+        status: int,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self._send(req, status, json.dumps(body).encode("utf-8"), "application/json; charset=utf-8", headers)
+
+    @staticmethod
+    def _send(
+        req: BaseHTTPRequestHandler,
+        status: int,
+        payload: bytes,
+        ctype: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        req.send_response(status)
+        req.send_header("Content-Type", ctype)
+        req.send_header("Content-Length", str(len(payload)))
+        for k, v in (headers or {}).items():
+            req.send_header(k, v)
+        req.end_headers()
+        req.wfile.write(payload)
+
+    # --- Web API methods -------------------------------------------------------------------------
+
+    def _next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def _api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://fake.slack.test/",
+            "team": "Fake Team",
+            "team_id": self.team_id,
+            "user": "briefings",
+            "user_id": self.bot_user_id,
+            "bot_id": "B0001",
+            "is_enterprise_install": False,
+        }
+
+    def _api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel in self.channel_errors:
+            return {"ok": False, "error": self.channel_errors[channel]}
+        message = {k: _decode(v) for k, v in args.items() if k != "token"}
+        message["ts"] = self._next_ts()
+        message["type"] = "message"
+        message["bot_id"] = "B0001"
+        with self._lock:
+            self.messages[channel].append(message)
+        return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
+
+    def _api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if channel in self.channel_errors:
+            return {"ok": False, "error": self.channel_errors[channel]}
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+
+    def _api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if channel in self.channel_errors:
+            return {"ok": False, "error": self.channel_errors[channel]}
+        oldest = float(args.get("oldest") or 0)
+        limit = int(args.get("limit") or 100)
+        with self._lock:
+            msgs = [m for m in self.messages.get(channel, []) if float(m["ts"]) >= oldest]
+        top = [m for m in msgs if "thread_ts" not in m]
+        top.reverse()  # Slack returns newest first
+        return {"ok": True, "messages": top[:limit], "has_more": len(top) > limit}
+
+    def _api_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if channel in self.channel_errors:
+            return {"ok": False, "error": self.channel_errors[channel]}
+        return {"ok": True, "channel": {"id": channel, "name": channel.lower(), "is_member": True}}
+
+    def _api_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = str(args.get("user", ""))
+        info = self.users.get(user, {"id": user, "name": user.lower(), "tz": "Asia/Seoul"})
+        return {"ok": True, "user": info}
+
+    def _api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = _decode(args.get("view", {}))
+        with self._lock:
+            self.views[str(args.get("user_id", ""))] = view
+        return {"ok": True, "view": view}
+
+    def _api_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = str(args.get("users", ""))
+        return {"ok": True, "channel": {"id": "D" + users.split(",")[0].lstrip("U")}}
+
+    def _api_oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "app_id": "A0001",
+            "authed_user": {"id": "U0001"},
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": "xoxb-fake-installed",
+            "bot_user_id": self.bot_user_id,
+            "team": {"id": self.team_id, "name": "Fake Team"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+
+def _decode(value: Any) -> Any:
+    """Form-encoded calls carry JSON fields as strings (blocks, metadata, view): decode them."""
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
