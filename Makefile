@@ -30,7 +30,7 @@ demo: $(STAMP)
 	$(BIN)/briefings demo
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 eval: $(STAMP)
 	$(BIN)/python -m bench.eval

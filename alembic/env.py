@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from alembic import context
 
+from bot.oauth import slack_metadata
 from briefings.config import get_settings
 from briefings.db import make_engine
 from briefings.models import Base
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or get_settings().db_url
-target_metadata = Base.metadata
+# Our models plus slack_sdk's OAuth installation/state tables: both are created only by migrations.
+target_metadata = [Base.metadata, slack_metadata]
 
 
 def run_migrations_offline() -> None:

@@ -10,6 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
+from bot.oauth import slack_metadata
 from briefings.db import make_engine, upgrade
 from briefings.models import Base
 from tests.conftest import PG_URL, _pg_url_for, drop_pg_database, new_pg_database
@@ -35,12 +36,13 @@ def test_upgrade_head_on_empty_database_matches_models(empty_url: str) -> None:
     try:
         with engine.connect() as conn:
             ctx = MigrationContext.configure(conn, opts={"compare_type": True})
-            diff = compare_metadata(ctx, Base.metadata)
+            diff = compare_metadata(ctx, [Base.metadata, slack_metadata])
             tables = set(inspect(conn).get_table_names())
     finally:
         engine.dispose()
     assert diff == [], f"models and migrations differ: {diff}"
     assert {"feeds", "articles", "companies", "subscriptions", "deliveries"} <= tables
+    assert {"slack_installations", "slack_bots", "slack_oauth_states"} <= tables
 
 
 def test_upgrade_is_idempotent(empty_url: str) -> None:

@@ -21,12 +21,18 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 
+class _Server(ThreadingHTTPServer):
+    # A burst of answers (load tests) must queue, not be refused: the socketserver default backlog is 5.
+    request_queue_size = 128
+
+
 @dataclass
 class Call:
     method: str
     args: dict[str, Any]
     headers: dict[str, str]
     at: float
+    path: str = ""  # the request path (a response URL's key, for matching answers to commands)
 
 
 @dataclass
@@ -38,6 +44,8 @@ class Reply:
     retry_after: int | None = None
     delay: float = 0.0
     body: dict[str, Any] | None = None
+    # The call takes effect (the message is posted) before the failure is answered: a lost answer.
+    applied: bool = False
 
 
 @dataclass
@@ -50,11 +58,19 @@ class FakeSlack:
     views: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> published App Home view
     channel_errors: dict[str, str] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # user id -> the channel ids users.conversations lists for that user
+    memberships: dict[str, list[str]] = field(default_factory=dict)
+    # Optional realistic limits for chat.postMessage: messages per second per channel, and per workspace.
+    # Over the limit, Slack answers 429 with Retry-After; None keeps the fake unlimited.
+    post_rate_per_channel: float | None = None
+    post_rate_per_team: float | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
         self._scripts: dict[str, deque[Reply]] = defaultdict(deque)
         self._ts = itertools.count(1)
+        self._last_post_at: dict[str, float] = {}
+        self._team_posts: deque[float] = deque()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -69,9 +85,9 @@ class FakeSlack:
             def do_GET(self) -> None:
                 fake._handle(self)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 
     # --- what tests use ---------------------------------------------------------------------
@@ -140,7 +156,7 @@ class FakeSlack:
 
         if parts.path.startswith("/response/"):
             with self._lock:
-                self.calls.append(Call("response_url", args, headers, time.time()))
+                self.calls.append(Call("response_url", args, headers, time.time(), parts.path))
                 self.responses.append(args)
             self._send(req, 200, b"ok", "text/plain")
             return
@@ -149,9 +165,15 @@ class FakeSlack:
         with self._lock:
             self.calls.append(Call(method, args, headers, time.time()))
             scripted = self._scripts[method].popleft() if self._scripts[method] else None
+        channel_arg = str(args.get("channel", ""))
+        if scripted is None and method == "chat.postMessage" and self._over_rate(channel_arg):
+            self._send_json(req, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
+            return
         if scripted is not None:
             if scripted.delay:
                 time.sleep(scripted.delay)
+            if scripted.applied:
+                self._answer(method, args)
             if scripted.status != 200 or scripted.error or scripted.body is not None:
                 extra = {"Retry-After": str(scripted.retry_after)} if scripted.retry_after is not None else {}
                 body = scripted.body or {"ok": False, "error": scripted.error or "internal_error"}
@@ -160,6 +182,25 @@ class FakeSlack:
                 self._send_json(req, scripted.status, body, extra)
                 return
         self._send_json(req, 200, self._answer(method, args))
+
+    def _over_rate(self, channel: str) -> bool:
+        """Token-bucket-like limits as Slack applies them to chat.postMessage (monotonic clock)."""
+        if self.post_rate_per_channel is None and self.post_rate_per_team is None:
+            return False
+        now = time.monotonic()
+        with self._lock:
+            if self.post_rate_per_channel is not None:
+                last = self._last_post_at.get(channel)
+                if last is not None and now - last < 1.0 / self.post_rate_per_channel:
+                    return True
+            if self.post_rate_per_team is not None:
+                while self._team_posts and now - self._team_posts[0] >= 1.0:
+                    self._team_posts.popleft()
+                if len(self._team_posts) >= self.post_rate_per_team:
+                    return True
+                self._team_posts.append(now)
+            self._last_post_at[channel] = now
+        return False
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
@@ -245,6 +286,17 @@ class FakeSlack:
         top.reverse()  # Slack returns newest first
         return {"ok": True, "messages": top[:limit], "has_more": len(top) > limit}
 
+    def _api_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if channel in self.channel_errors:
+            return {"ok": False, "error": self.channel_errors[channel]}
+        ts = str(args.get("ts", ""))
+        with self._lock:
+            msgs = [m for m in self.messages.get(channel, []) if m["ts"] == ts or m.get("thread_ts") == ts]
+        if not msgs:
+            return {"ok": False, "error": "thread_not_found"}
+        return {"ok": True, "messages": msgs, "has_more": False}
+
     def _api_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))
         if channel in self.channel_errors:
@@ -255,6 +307,11 @@ class FakeSlack:
         user = str(args.get("user", ""))
         info = self.users.get(user, {"id": user, "name": user.lower(), "tz": "Asia/Seoul"})
         return {"ok": True, "user": info}
+
+    def _api_users_conversations(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = str(args.get("user", ""))
+        channels = [{"id": c, "name": c.lower()} for c in self.memberships.get(user, [])]
+        return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
 
     def _api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         view = _decode(args.get("view", {}))

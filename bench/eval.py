@@ -1,0 +1,569 @@
+"""Quality report of the digester on the labelled development set: `make eval`.
+
+The development set (bench/devset/*.jsonl) holds references into ../shared/corpus and labels written
+by reading each text; the texts themselves are read from the corpus at run time (their licence does
+not allow copying them here). The same texts go through the real digester and through a naive
+substring matcher over the same registry, so the numbers say what the morpheme-aware matching buys.
+
+  .venv/bin/python -m bench.eval            # the report
+  .venv/bin/python -m bench.eval --json     # the figures as one JSON object
+  .venv/bin/python -m bench.eval --errors   # also every false positive / negative, for tuning
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import unicodedata
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bench.corpus_refs import CorpusMissing, Text, corpus_root, resolve
+
+DEVSET = Path(__file__).resolve().parent / "devset"
+
+GOALS = {"company_f1": 0.95, "company_precision": 0.97, "story_bcubed_f1": 0.90}
+
+
+# --- metrics (pure) -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PRF:
+    """Micro-averaged counts over (item, label) pairs."""
+
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        # Nothing predicted means nothing predicted wrongly.
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+        }
+
+
+def prf(gold: Sequence[Iterable[str]], pred: Sequence[Iterable[str]]) -> PRF:
+    """Micro precision/recall/F1 of predicted label sets against gold label sets, item by item."""
+    if len(gold) != len(pred):
+        raise ValueError("gold and predictions differ in length")
+    tp = fp = fn = 0
+    for g, p in zip(gold, pred, strict=True):
+        gs, ps = set(g), set(p)
+        tp += len(gs & ps)
+        fp += len(ps - gs)
+        fn += len(gs - ps)
+    return PRF(tp, fp, fn)
+
+
+def exact_agreement(gold: Sequence[Iterable[str]], pred: Sequence[Iterable[str]]) -> float:
+    """Share of items whose predicted label set equals the gold set exactly (empty = empty counts)."""
+    if len(gold) != len(pred):
+        raise ValueError("gold and predictions differ in length")
+    if not gold:
+        return 1.0
+    return sum(set(g) == set(p) for g, p in zip(gold, pred, strict=True)) / len(gold)
+
+
+def bcubed(gold: Sequence[Hashable], pred: Sequence[Hashable]) -> tuple[float, float, float]:
+    """B-cubed precision, recall and F1 of a clustering (Bagga & Baldwin 1998).
+
+    gold[i] and pred[i] are the cluster ids of item i. Per item: precision is the share of its
+    predicted cluster that shares its gold cluster, recall the share of its gold cluster that the
+    predicted cluster caught; both are averaged over items.
+    """
+    if len(gold) != len(pred):
+        raise ValueError("gold and predictions differ in length")
+    n = len(gold)
+    if n == 0:
+        return 1.0, 1.0, 1.0
+    pred_members: dict[Hashable, list[int]] = defaultdict(list)
+    gold_members: dict[Hashable, list[int]] = defaultdict(list)
+    for i in range(n):
+        pred_members[pred[i]].append(i)
+        gold_members[gold[i]].append(i)
+    precision = recall = 0.0
+    for i in range(n):
+        same_pred = pred_members[pred[i]]
+        same_gold = gold_members[gold[i]]
+        both = sum(1 for j in same_pred if gold[j] == gold[i])
+        precision += both / len(same_pred)
+        recall += both / len(same_gold)
+    precision /= n
+    recall /= n
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+# --- the development set ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One labelled reference, resolved to its text."""
+
+    row: dict[str, Any]
+    text: Text
+
+
+@dataclass
+class Loaded:
+    items: list[Item] = field(default_factory=list)
+    drift: list[str] = field(default_factory=list)
+
+
+def load_rows(name: str, devset: Path = DEVSET) -> list[dict[str, Any]]:
+    path = devset / name
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def resolve_row(row: dict[str, Any], root: Path | None = None) -> Text:
+    """The text of a dev-set row: a corpus reference, or a headline written for the dev set itself."""
+    if row["file"] == "authored":
+        title = str(row["title"])
+        return Text("authored", str(row["loc"]), title=title, body="", raw=title)
+    return resolve(str(row["file"]), str(row["loc"]), root)
+
+
+def load(name: str, root: Path | None = None) -> Loaded:
+    """Rows with their texts; rows whose text changed (sha1 mismatch) or vanished are set aside."""
+    out = Loaded()
+    for row in load_rows(name):
+        try:
+            text = resolve_row(row, root)
+        except KeyError:
+            out.drift.append(f"{row['file']} {row['loc']}: not found")
+            continue
+        if row["file"] != "authored" and text.sha1 != row["sha1"]:
+            out.drift.append(f"{row['file']} {row['loc']}: sha1 {text.sha1} != {row['sha1']}")
+            continue
+        out.items.append(Item(row, text))
+    return out
+
+
+# --- the systems under test ---------------------------------------------------------------------
+
+
+class Unavailable(RuntimeError):
+    """A part of the digester the report needs has not been built yet."""
+
+
+Prediction = tuple[set[str], set[str]]  # (companies, primary companies)
+
+
+class Digest:
+    """The real digester, loaded once per process (Kiwi takes seconds): companies, themes and stories.
+
+    Goes through `briefings.digest.pipeline` (boilerplate stripping, one Kiwi batch, matcher,
+    taxonomy, duplicates, stories) exactly as `briefings analyze` does.
+    """
+
+    def __init__(self) -> None:
+        try:
+            from briefings.digest.companies import default_registry
+            from briefings.digest.nlp import get_nlp
+            from briefings.digest.pipeline import Digester
+        except ImportError as exc:  # pragma: no cover - depends on the tree's state
+            raise Unavailable(f"digester: {exc}") from exc
+        self.registry = default_registry()
+        self.nlp = get_nlp()
+        self._digester_class = Digester
+
+    def fresh(self) -> Any:
+        """A new Digester per section, so one section's texts never become another's background."""
+        return self._digester_class(self.registry, self.nlp)
+
+    @staticmethod
+    def inputs(texts: Sequence[Text]) -> list[Any]:
+        from briefings.digest.pipeline import ArticleInput
+
+        out = []
+        for i, t in enumerate(texts):
+            published = datetime.fromisoformat(t.published) if t.published else None
+            url = t.loc[4:] if t.loc.startswith("url:") else None
+            out.append(ArticleInput(i, t.title, t.body, url=url, published=published, outlet=t.outlet or ""))
+        return out
+
+    def companies(self, texts: Sequence[Text]) -> list[Prediction]:
+        analyses = self.fresh().analyze(self.inputs(texts))
+        return [(set(a.company_names), set(a.primaries)) for a in analyses]
+
+    def themes(self, texts: Sequence[Text]) -> list[set[str]]:
+        analyses = self.fresh().analyze(self.inputs(texts))
+        return [set(a.theme_slugs) for a in analyses]
+
+    def stories(self, texts: Sequence[Text]) -> list[Hashable]:
+        try:
+            from briefings.digest.pipeline import group_stories
+        except ImportError as exc:  # pragma: no cover
+            raise Unavailable(f"stories: {exc}") from exc
+        return list(group_stories(self.fresh(), self.inputs(texts)))
+
+
+def baseline_companies(registry: Any, texts: Sequence[Text]) -> list[Prediction]:
+    """Plain substring search over the same registry; primary = in the title or the first 150 chars."""
+    try:
+        from briefings.digest.companies import substring_baseline
+    except ImportError:  # pragma: no cover
+        substring_baseline = _substring_baseline
+    out: list[Prediction] = []
+    for t in texts:
+        found = set(substring_baseline(registry, t.title, t.body))
+        primary = set(substring_baseline(registry, t.title, t.body[:150])) & found
+        out.append((found, primary))
+    return out
+
+
+def _substring_baseline(registry: Any, title: str, body: str = "") -> set[str]:
+    text = f"{title}\n{body}".casefold()
+    return {rec.name for rec in registry if any(a.alias and a.alias.casefold() in text for a in rec.aliases)}
+
+
+_PUNCT = re.compile(r"[\W_]+")
+_TAG = re.compile(r"^\s*[\[(【<][^\])】>]{1,12}[\])】>]\s*")
+
+
+def title_prefix_stories(texts: Sequence[Text], chars: int = 8) -> list[Hashable]:
+    """Baseline grouping: articles whose headlines start with the same characters are one story."""
+    keys: list[Hashable] = []
+    for t in texts:
+        title = unicodedata.normalize("NFKC", _TAG.sub("", t.title))
+        keys.append(_PUNCT.sub("", title)[:chars])
+    return keys
+
+
+# --- evaluation ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    name: str
+    rows: list[tuple[str, str, str, str]] = field(default_factory=list)  # metric, ours, baseline, n
+    figures: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _fmt(x: float | None) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
+def _primary_accuracy(gold: Sequence[Item], pred: Sequence[Prediction]) -> tuple[float, int]:
+    """Of the gold companies the system found, the share whose primary flag it got right."""
+    right = total = 0
+    for item, (found, primary) in zip(gold, pred, strict=True):
+        for name in set(item.row["companies"]) & found:
+            total += 1
+            right += (name in primary) == (name in item.row["primary"])
+    return (right / total if total else 1.0), total
+
+
+def eval_companies(digest: Digest | None, loaded: Loaded) -> Section:
+    sec = Section("companies")
+    items = loaded.items
+    texts = [i.text for i in items]
+    gold = [set(i.row["companies"]) for i in items]
+    gold_primary = [set(i.row["primary"]) for i in items]
+    hard = [bool(i.row.get("hard")) for i in items]
+    registry = digest.registry if digest else None
+    ours = digest.companies(texts) if digest else None
+    base = baseline_companies(registry, texts) if registry is not None else None
+
+    def subset(pred: list[Prediction] | None, mask: list[bool]) -> tuple[list[set[str]], list[set[str]]]:
+        g = [s for s, m in zip(gold, mask, strict=True) if m]
+        p = [s[0] for s, m in zip(pred or [], mask, strict=True) if m] if pred else []
+        return g, p
+
+    everything = [True] * len(items)
+    for label, mask in (("all", everything), ("hard", hard)):
+        n = sum(mask)
+        g, po = subset(ours, mask)
+        _, pb = subset(base, mask)
+        mo = prf(g, po) if ours else None
+        mb = prf(g, pb) if base else None
+        for metric in ("precision", "recall", "f1"):
+            sec.rows.append(
+                (
+                    f"company {metric} ({label})",
+                    _fmt(getattr(mo, metric) if mo else None),
+                    _fmt(getattr(mb, metric) if mb else None),
+                    str(n),
+                )
+            )
+        sec.figures[label] = {
+            "items": n,
+            "pairs": sum(len(x) for x in g),
+            "ours": mo.as_dict() if mo else None,
+            "baseline": mb.as_dict() if mb else None,
+        }
+    if ours and base:
+        by_source: dict[str, Any] = {}
+        for source in sorted({_source(i) for i in items}):
+            mask = [_source(i) == source for i in items]
+            g, po = subset(ours, mask)
+            _, pb = subset(base, mask)
+            by_source[source] = {
+                "items": sum(mask),
+                "ours_f1": _r4(prf(g, po).f1),
+                "baseline_f1": _r4(prf(g, pb).f1),
+            }
+        sec.figures["by_source"] = by_source
+        acc_o, n_o = _primary_accuracy(items, ours)
+        acc_b, n_b = _primary_accuracy(items, base)
+        sec.rows.append(("primary flag accuracy (found pairs)", _fmt(acc_o), _fmt(acc_b), f"{n_o}/{n_b}"))
+        po_prf = prf(gold_primary, [p[1] for p in ours])
+        pb_prf = prf(gold_primary, [p[1] for p in base])
+        sec.rows.append(("primary-company F1", _fmt(po_prf.f1), _fmt(pb_prf.f1), str(len(items))))
+        sec.figures["primary"] = {
+            "accuracy_ours": round(acc_o, 4),
+            "accuracy_baseline": round(acc_b, 4),
+            "ours": po_prf.as_dict(),
+            "baseline": pb_prf.as_dict(),
+        }
+        for item, (found, primary) in zip(items, ours, strict=True):
+            ref = _ref(item)
+            want_set = set(item.row["companies"])
+            for name in sorted(found - want_set):
+                sec.errors.append(f"FP {name}  {ref}")
+            for name in sorted(want_set - found):
+                sec.errors.append(f"FN {name}  {ref}")
+            for name in sorted(want_set & found):
+                if (name in primary) != (name in item.row["primary"]):
+                    want = "primary" if name in item.row["primary"] else "passing"
+                    sec.errors.append(f"PRIMARY {name} should be {want}  {ref}")
+    return sec
+
+
+def _source(item: Item) -> str:
+    """The corpus a row comes from (its first path part), for the per-source breakdown."""
+    return item.text.file.split("/", 1)[0]
+
+
+def _ref(item: Item) -> str:
+    text = item.text
+    head = (text.title or text.body).replace("\n", " ")[:70]
+    note = f"  [{item.row['note']}]" if item.row.get("note") else ""
+    return f"{text.file} {text.loc[:60]} | {head}{note}"
+
+
+def eval_stories(digest: Digest | None, loaded: Loaded) -> Section:
+    sec = Section("stories")
+    items = sorted(loaded.items, key=lambda i: (i.text.published or "", i.text.loc))
+    texts = [i.text for i in items]
+    gold = [str(i.row["story"]) for i in items]
+    singles: list[Hashable] = list(range(len(items)))
+    prefix = title_prefix_stories(texts)
+    s_p, s_r, s_f = bcubed(gold, singles)
+    t_p, t_r, t_f = bcubed(gold, prefix)
+    ours: tuple[float, float, float] | None = None
+    pred: list[Hashable] = []
+    if digest:
+        try:
+            pred = digest.stories(texts)
+            ours = bcubed(gold, pred)
+        except Unavailable as exc:
+            sec.notes.append(str(exc))
+    for k, name in enumerate(("precision", "recall", "f1")):
+        sec.rows.append(
+            (
+                f"story B-cubed {name}",
+                _fmt(ours[k] if ours else None),
+                f"{_fmt((s_p, s_r, s_f)[k])} / {_fmt((t_p, t_r, t_f)[k])}",
+                str(len(items)),
+            )
+        )
+    sec.figures = {
+        "articles": len(items),
+        "gold_stories": len(set(gold)),
+        "gold_groups": sum(1 for g in set(gold) if gold.count(g) > 1),
+        "ours": dict(zip(("precision", "recall", "f1"), map(_r4, ours), strict=True)) if ours else None,
+        "baseline_singletons": dict(
+            zip(("precision", "recall", "f1"), map(_r4, (s_p, s_r, s_f)), strict=True)
+        ),
+        "baseline_title_prefix": dict(
+            zip(("precision", "recall", "f1"), map(_r4, (t_p, t_r, t_f)), strict=True)
+        ),
+    }
+    if ours:
+        by_pred: dict[Hashable, list[int]] = defaultdict(list)
+        for i, p in enumerate(pred):
+            by_pred[p].append(i)
+        for members in by_pred.values():
+            stories = {gold[i] for i in members}
+            if len(stories) > 1:
+                sec.errors.append("MERGED " + " + ".join(sorted(stories)))
+                sec.errors.extend(f"    {gold[i]}: {_ref(items[i])}" for i in members)
+        by_gold: dict[str, set[Hashable]] = defaultdict(set)
+        for i, g in enumerate(gold):
+            by_gold[g].add(pred[i])
+        for g, ps in sorted(by_gold.items()):
+            if len(ps) > 1:
+                sec.errors.append(f"SPLIT {g} into {len(ps)} stories")
+                sec.errors.extend(
+                    f"    [{ps_id}] {_ref(items[i])}"
+                    for ps_id, i in sorted(
+                        ((str(pred[i]), i) for i in range(len(items)) if gold[i] == g), key=str
+                    )
+                )
+    return sec
+
+
+def _r4(x: float) -> float:
+    return round(x, 4)
+
+
+def eval_themes(digest: Digest | None, loaded: Loaded) -> Section:
+    sec = Section("themes")
+    items = loaded.items
+    gold = [set(i.row["themes"]) for i in items]
+    pred: list[set[str]] | None = None
+    if digest:
+        try:
+            pred = digest.themes([i.text for i in items])
+        except Unavailable as exc:
+            sec.notes.append(str(exc))
+    m = prf(gold, pred) if pred is not None else None
+    exact = exact_agreement(gold, pred) if pred is not None else None
+    for metric in ("precision", "recall", "f1"):
+        sec.rows.append(
+            (f"theme {metric} (micro)", _fmt(getattr(m, metric) if m else None), "", str(len(items)))
+        )
+    sec.rows.append(("theme exact-set agreement", _fmt(exact), "", str(len(items))))
+    sec.figures = {"items": len(items), "ours": m.as_dict() if m else None, "exact_agreement": exact}
+    if pred is not None:
+        for item, p in zip(items, pred, strict=True):
+            g = set(item.row["themes"])
+            if p != g:
+                extra = ",".join(sorted(p - g)) or "-"
+                missing = ",".join(sorted(g - p)) or "-"
+                sec.errors.append(f"+{extra} -{missing}  {_ref(item)}")
+    return sec
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+def run(root: Path | None = None) -> tuple[list[Section], dict[str, Any]]:
+    corpus_root(root)
+    companies = load("companies.jsonl", root)
+    stories = load("stories.jsonl", root)
+    themes = load("themes.jsonl", root)
+    digest: Digest | None
+    notes: list[str] = []
+    try:
+        digest = Digest()
+    except Unavailable as exc:
+        digest = None
+        notes.append(str(exc))
+    sections = [
+        eval_companies(digest, companies),
+        eval_stories(digest, stories),
+        eval_themes(digest, themes),
+    ]
+    drift = companies.drift + stories.drift + themes.drift
+    summary: dict[str, Any] = {
+        "companies": sections[0].figures,
+        "stories": sections[1].figures,
+        "themes": sections[2].figures,
+        "drift": drift,
+        "notes": notes + [n for s in sections for n in s.notes],
+        "goals": GOALS,
+    }
+    return sections, summary
+
+
+def render(sections: Sequence[Section], summary: dict[str, Any], *, errors: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title="Briefings digester — development set", show_lines=False)
+    table.add_column("metric")
+    table.add_column("ours", justify="right")
+    table.add_column("baseline", justify="right")
+    table.add_column("n", justify="right")
+    for sec in sections:
+        for row in sec.rows:
+            table.add_row(*row)
+        table.add_section()
+    console.print(table)
+    console.print(
+        "baseline: companies = substring search over the same registry; "
+        "stories = every article alone / same 8-character headline prefix."
+    )
+    goals = summary["goals"]
+    allc = summary["companies"]["all"]["ours"]
+    if allc:
+        ok = allc["f1"] >= goals["company_f1"] and allc["precision"] >= goals["company_precision"]
+        console.print(
+            f"goal company F1 ≥ {goals['company_f1']} with precision ≥ {goals['company_precision']}: "
+            + ("[green]met[/green]" if ok else "[red]not met[/red]")
+        )
+    st = summary["stories"]["ours"]
+    if st:
+        ok = st["f1"] >= goals["story_bcubed_f1"]
+        console.print(
+            f"goal story B-cubed F1 ≥ {goals['story_bcubed_f1']}: "
+            + ("[green]met[/green]" if ok else "[red]not met[/red]")
+        )
+    for note in summary["notes"]:
+        console.print(f"[yellow]not measured:[/yellow] {note}")
+    if summary["drift"]:
+        console.print(f"[red]{len(summary['drift'])} references no longer match the corpus:[/red]")
+        for d in summary["drift"]:
+            console.print(f"  {d}", markup=False)
+    if errors:
+        for sec in sections:
+            if sec.errors:
+                console.rule(f"{sec.name}: {len(sec.errors)} errors")
+                for line in sec.errors:
+                    console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.eval", description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--errors", action="store_true", help="list false positives/negatives")
+    parser.add_argument("--corpus", type=Path, default=None, help="the shared corpus folder")
+    args = parser.parse_args(argv)
+    try:
+        sections, summary = run(args.corpus)
+    except CorpusMissing as exc:
+        print(f"평가를 건너뜁니다: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        if args.errors:
+            summary["errors"] = {s.name: s.errors for s in sections}
+        print(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True))
+    else:
+        render(sections, summary, errors=args.errors)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

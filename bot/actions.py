@@ -1,0 +1,202 @@
+"""Buttons on `/news` answers and in App Home: 구독 / 구독 해지, 채널에 공유, 더 보기, candidates, 해지.
+
+Each button carries a small JSON value (company id, page offset, days) that is re-validated here:
+an interaction payload is signed by Slack, but its values still come from a message we cannot
+fully trust (an old message, a hand-edited payload), so ids are looked up again in the request's
+own workspace and offsets are clamped.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import answers
+from bot import blocks as bk
+from bot.commands import destination, is_dm_channel, workspace_of
+from bot.deps import BotDeps
+from bot.home import publish_home
+from briefings.subscriptions import list_team_subscriptions, unsubscribe
+
+log = logging.getLogger(__name__)
+
+NOT_IN_CHANNEL = (
+    "Briefings 앱이 이 채널에 없어 공유하지 못했습니다. `/invite @Briefings` 후 다시 시도해 주세요."
+)
+SHARE_ERRORS = {
+    "not_in_channel": NOT_IN_CHANNEL,
+    "channel_not_found": NOT_IN_CHANNEL,
+    "is_archived": "보관된 채널에는 공유할 수 없습니다.",
+    "restricted_action": "이 채널에는 앱이 메시지를 올릴 수 없습니다.",
+}
+
+
+def _value(body: dict[str, Any]) -> dict[str, Any]:
+    actions = body.get("actions") or [{}]
+    return bk.decode_value(actions[0].get("value"))
+
+
+def _int(value: object, default: int, low: int, high: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return default
+    return max(low, min(high, value))
+
+
+def _channel(body: dict[str, Any]) -> tuple[str, str | None]:
+    channel = body.get("channel") or {}
+    container = body.get("container") or {}
+    return str(channel.get("id") or container.get("channel_id") or ""), channel.get("name")
+
+
+def register(app: App, deps: BotDeps) -> None:
+    def page_action(
+        body: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
+        *,
+        kind: str,
+    ) -> None:
+        try:
+            team_id = workspace_of(context, body)
+            user_id = str((body.get("user") or {}).get("id", ""))
+            value = _value(body)
+            channel_id, channel_name = _channel(body)
+            dest, is_dm = channel_id, is_dm_channel(channel_id, channel_name)
+            if is_dm:
+                dest, is_dm = destination(client, channel_id, channel_name, user_id)
+            with deps.session() as session:
+                company = answers.company_by_id(deps, session, value.get("c"))
+                if company is None:
+                    respond(
+                        response_type="ephemeral",
+                        replace_original=False,
+                        text="회사를 찾지 못했습니다. `/news`로 다시 찾아 주세요.",
+                    )
+                    return
+                days = _int(value.get("d"), deps.days, 1, 30)
+                offset = _int(value.get("o"), 0, 0, 500) if kind in ("more", "stay") else 0
+                note = None
+                if kind == "subscribe":
+                    note = answers.do_subscribe(
+                        deps, session, company, team_id=team_id, channel_id=dest, user_id=user_id, is_dm=is_dm
+                    )
+                elif kind == "unsubscribe":
+                    note = answers.do_unsubscribe(deps, session, company, team_id=team_id, channel_id=dest)
+                text, blocks = answers.company_page(
+                    deps,
+                    session,
+                    company,
+                    team_id=team_id,
+                    channel_id=dest,
+                    offset=offset,
+                    days=days,
+                    notice=note,
+                )
+            respond(response_type="ephemeral", replace_original=True, text=text, blocks=blocks)
+        except Exception:
+            log.exception("button %s failed", kind)
+            respond(response_type="ephemeral", replace_original=False, text=answers.APOLOGY)
+
+    @app.action(bk.SUBSCRIBE)
+    def on_subscribe(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        deps.submit(partial(page_action, kind="subscribe"), body, respond, client, context)
+
+    @app.action(bk.UNSUBSCRIBE)
+    def on_unsubscribe(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        deps.submit(partial(page_action, kind="unsubscribe"), body, respond, client, context)
+
+    @app.action(bk.MORE)
+    def on_more(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        deps.submit(partial(page_action, kind="more"), body, respond, client, context)
+
+    @app.action(bk.PICK)
+    def on_pick(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        deps.submit(partial(page_action, kind="pick"), body, respond, client, context)
+
+    @app.action(bk.SHARE)
+    def on_share(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        deps.submit(share, body, respond, client, context)
+
+    def share(body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+        try:
+            team_id = workspace_of(context, body)
+            user_id = str((body.get("user") or {}).get("id", ""))
+            value = _value(body)
+            channel_id, _ = _channel(body)
+            with deps.session() as session:
+                company = answers.company_by_id(deps, session, value.get("c"))
+                if company is None:
+                    respond(response_type="ephemeral", replace_original=False, text="회사를 찾지 못했습니다.")
+                    return
+                text, blocks = answers.company_page(
+                    deps,
+                    session,
+                    company,
+                    team_id=team_id,
+                    channel_id=None,
+                    offset=_int(value.get("o"), 0, 0, 500),
+                    days=_int(value.get("d"), deps.days, 1, 30),
+                    interactive=False,
+                    shared_by=user_id,
+                )
+            client.chat_postMessage(
+                channel=channel_id, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+            )
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "")) if exc.response is not None else ""
+            log.warning("share failed: %s", error)
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=SHARE_ERRORS.get(error, answers.APOLOGY),
+            )
+            return
+        except Exception:
+            log.exception("share failed")
+            respond(response_type="ephemeral", replace_original=False, text=answers.APOLOGY)
+            return
+        respond(response_type="ephemeral", replace_original=False, text="채널에 공유했습니다.")
+
+    @app.action(bk.HOME_UNSUBSCRIBE)
+    def on_home_unsubscribe(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        ack()
+        deps.submit(home_unsubscribe, body, client, context)
+
+    def home_unsubscribe(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        team_id = workspace_of(context, body)
+        user_id = str((body.get("user") or {}).get("id", ""))
+        value = _value(body)
+        channel_id, company_id = value.get("ch"), value.get("c")
+        with deps.session() as session:
+            # Only the user's own personal subscription can be removed from their App Home.
+            mine = list_team_subscriptions(session, team_id, include_dm=True)
+            if any(
+                s.is_dm
+                and s.created_by == user_id
+                and s.channel_id == channel_id
+                and s.company_id == company_id
+                for s in mine
+            ):
+                unsubscribe(session, team_id, str(channel_id), int(str(company_id)))
+        publish_home(deps, client, team_id=team_id, user_id=user_id)

@@ -1,0 +1,299 @@
+"""The answers `/news` and its buttons give, as (fallback text, blocks): one place for both surfaces.
+
+Pure of Bolt: functions take the dependencies, an open session and the request's workspace/channel,
+so the slash command, the buttons and the terminal share exactly the same logic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import blocks as bk
+from bot.deps import BotDeps
+from bot.render import escape_mrkdwn
+from briefings.lookup import (
+    CompanyRef,
+    QueryError,
+    Resolution,
+    clean_query,
+    resolve_company,
+    search_articles,
+    top_stories,
+)
+from briefings.models import Subscription
+from briefings.subscriptions import (
+    InvalidSetting,
+    channel_settings,
+    list_subscriptions,
+    set_briefing_time,
+    subscribe,
+    toggle_theme,
+    unsubscribe,
+)
+
+Answer = tuple[str, list[bk.BlockDict]]
+
+APOLOGY = "죄송합니다. 일시적인 문제로 답을 드리지 못했습니다. 잠시 후 다시 시도해 주세요."
+
+SUBCOMMANDS: dict[str, str] = {
+    "구독": "subscribe",
+    "subscribe": "subscribe",
+    "sub": "subscribe",
+    "해지": "unsubscribe",
+    "구독해지": "unsubscribe",
+    "unsubscribe": "unsubscribe",
+    "unsub": "unsubscribe",
+    "목록": "list",
+    "list": "list",
+    "시간": "time",
+    "time": "time",
+    "테마": "theme",
+    "theme": "theme",
+    "도움말": "help",
+    "도움": "help",
+    "help": "help",
+    "?": "help",
+}
+
+MISSING_ARGUMENT = {
+    "subscribe": "구독할 회사 이름을 함께 입력해 주세요. 예: `/news 구독 화웨이`",
+    "unsubscribe": "구독 해지할 회사 이름을 함께 입력해 주세요. 예: `/news 해지 화웨이`",
+    "time": "브리핑 시간을 HH:MM 형식으로 함께 입력해 주세요. 예: `/news 시간 08:30`",
+    "theme": "테마 이름을 함께 입력해 주세요. 예: `/news 테마 반도체`",
+}
+
+
+class InputError(ValueError):
+    """Bad input from a user: the message is a short Korean explanation, shown ephemerally."""
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    action: Literal["lookup", "subscribe", "unsubscribe", "list", "time", "theme", "help"]
+    arg: str = ""
+
+
+def parse_command(text: str | None) -> Command:
+    """`/news` text → what to do; bad input raises `InputError` with the explanation to show."""
+    # Slack sends the command text with &, < and > as HTML entities (KT&G arrives as KT&amp;G).
+    text = (text or "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    try:
+        stripped = clean_query(text)
+    except QueryError as exc:
+        raise InputError(str(exc)) from None
+    head, _, rest = stripped.partition(" ")
+    action = SUBCOMMANDS.get(head.casefold())
+    if action is None:
+        return Command("lookup", stripped)
+    rest = rest.strip()
+    if action in MISSING_ARGUMENT and not rest:
+        raise InputError(MISSING_ARGUMENT[action])
+    return Command(action, rest)  # type: ignore[arg-type]
+
+
+def quote(text: str, limit: int = 60) -> str:
+    """A user's text shown back to them: escaped and short."""
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return escape_mrkdwn(text)
+
+
+# --- lookups -----------------------------------------------------------------------------------
+
+
+def is_subscribed(session: Session, team_id: str, channel_id: str, company_id: int) -> bool:
+    found = session.scalar(
+        select(Subscription.id).where(
+            Subscription.team_id == team_id,
+            Subscription.channel_id == channel_id,
+            Subscription.company_id == company_id,
+        )
+    )
+    return found is not None
+
+
+def company_page(
+    deps: BotDeps,
+    session: Session,
+    company: CompanyRef,
+    *,
+    team_id: str,
+    channel_id: str | None,
+    offset: int = 0,
+    days: int | None = None,
+    interactive: bool = True,
+    shared_by: str | None = None,
+    notice: str | None = None,
+) -> Answer:
+    """One page of a company's top stories; `channel_id` None hides the subscribe button."""
+    days = days or deps.days
+    now = deps.now()
+    subscribed = is_subscribed(session, team_id, channel_id, company.id) if channel_id else None
+    # The same popular company is asked for again and again: one answer per minute is enough, and the
+    # "time ago" labels it shows stay true to the minute.
+    key = (
+        company.id,
+        offset,
+        days,
+        subscribed,
+        interactive,
+        shared_by,
+        notice,
+        now.replace(second=0, microsecond=0),
+    )
+    cached: Answer | None = deps.answers.get(key)
+    if cached is not None:
+        return cached
+    stories = top_stories(session, company.id, now=now, days=days, limit=deps.page_size + 1, offset=offset)
+    has_more = len(stories) > deps.page_size
+    stories = stories[: deps.page_size]
+    blocks = bk.company_answer(
+        company,
+        stories,
+        now=now,
+        tz=deps.tz,
+        days=days,
+        offset=offset,
+        has_more=has_more,
+        subscribed=subscribed,
+        interactive=interactive,
+        shared_by=shared_by,
+        theme_labels=deps.theme_labels,
+        notice=notice,
+    )
+    text = f"{company.name}: 최근 {days}일 주요 뉴스 {len(stories)}건"
+    answer = (bk.fallback_text(text), blocks)
+    deps.answers.put(key, answer)
+    return answer
+
+
+def resolve(deps: BotDeps, session: Session, query: str) -> Resolution:
+    return resolve_company(session, query, registry=deps.index.get(session))
+
+
+def company_by_id(deps: BotDeps, session: Session, company_id: object) -> CompanyRef | None:
+    if not isinstance(company_id, int) or isinstance(company_id, bool):
+        return None
+    return deps.index.get(session).companies.get(company_id)
+
+
+def lookup(deps: BotDeps, session: Session, query: str, *, team_id: str, channel_id: str | None) -> Answer:
+    """`/news 화웨이`: the company's stories, candidates for an ambiguous name, or full-text hits."""
+    res = resolve(deps, session, query)
+    if res.status == "found" and res.company is not None:
+        note = None
+        if res.matched_by == "fuzzy":
+            note = f"'{quote(query)}'을(를) *{escape_mrkdwn(res.company.name)}*(으)로 찾았습니다."
+        return company_page(deps, session, res.company, team_id=team_id, channel_id=channel_id, notice=note)
+    if res.status == "ambiguous":
+        return bk.fallback_text(f"{query}: 여러 회사 중 골라 주세요"), bk.candidates_answer(
+            query, res.candidates
+        )
+    hits = search_articles(
+        session, query, now=deps.now(), nlp=deps.nlp(), days=deps.search_days, limit=deps.page_size
+    )
+    blocks = bk.not_found_answer(
+        query, res.suggestions, hits, now=deps.now(), tz=deps.tz, days=deps.search_days
+    )
+    text = f"{query}: 기사 {len(hits)}건" if hits else f"{query}: 찾지 못했습니다"
+    return bk.fallback_text(text), blocks
+
+
+# --- subscriptions and settings -------------------------------------------------------------------
+
+
+def _resolve_one(deps: BotDeps, session: Session, name: str, action_id: str) -> CompanyRef | Answer:
+    res = resolve(deps, session, name)
+    if res.status == "found" and res.company is not None:
+        return res.company
+    if res.status == "ambiguous":
+        return bk.fallback_text(f"{name}: 여러 회사 중 골라 주세요"), bk.candidates_answer(
+            name, res.candidates, action_id=action_id
+        )
+    hint = ""
+    if res.suggestions:
+        hint = (
+            " 혹시 " + ", ".join(f"*{escape_mrkdwn(s.name)}*" for s in res.suggestions) + "을(를) 찾으셨나요?"
+        )
+    text = f"'{quote(name)}'(이)라는 회사를 찾지 못했습니다.{hint}"
+    return bk.fallback_text(text, escaped=True), bk.notice(text)
+
+
+def do_subscribe(
+    deps: BotDeps,
+    session: Session,
+    company: CompanyRef,
+    *,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    is_dm: bool,
+) -> str:
+    added = subscribe(session, team_id, channel_id, company.id, now=deps.now(), user_id=user_id, is_dm=is_dm)
+    where = "DM으로 매일" if is_dm else "이 채널에서 매일"
+    name = escape_mrkdwn(company.name)
+    if not added:
+        return f"*{name}*은(는) 이미 구독 중입니다."
+    return f"*{name}* 구독을 시작했습니다. {where} 브리핑을 받습니다."
+
+
+def do_unsubscribe(
+    deps: BotDeps, session: Session, company: CompanyRef, *, team_id: str, channel_id: str
+) -> str:
+    removed = unsubscribe(session, team_id, channel_id, company.id)
+    name = escape_mrkdwn(company.name)
+    return f"*{name}* 구독을 해지했습니다." if removed else f"*{name}*은(는) 구독 중이 아닙니다."
+
+
+def run_command(
+    deps: BotDeps,
+    session: Session,
+    command: Command,
+    *,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    is_dm: bool,
+) -> Answer:
+    """Everything but the lookup itself; `channel_id` is where subscriptions go (the DM for personal)."""
+    if command.action == "lookup":
+        return lookup(deps, session, command.arg, team_id=team_id, channel_id=channel_id)
+    if command.action == "help":
+        return "/news 사용법", bk.help_answer()
+    if command.action in ("subscribe", "unsubscribe"):
+        action_id = bk.SUBSCRIBE if command.action == "subscribe" else bk.UNSUBSCRIBE
+        found = _resolve_one(deps, session, command.arg, action_id)
+        if isinstance(found, tuple):
+            return found
+        if command.action == "subscribe":
+            text = do_subscribe(
+                deps, session, found, team_id=team_id, channel_id=channel_id, user_id=user_id, is_dm=is_dm
+            )
+        else:
+            text = do_unsubscribe(deps, session, found, team_id=team_id, channel_id=channel_id)
+        return bk.fallback_text(text, escaped=True), bk.notice(text)
+    if command.action == "list":
+        subs = list_subscriptions(session, team_id, channel_id)
+        channel = channel_settings(session, team_id, channel_id)
+        briefing_time = channel.briefing_time if channel else deps.settings.briefing_time
+        themes = [deps.theme_labels.get(t, t) for t in (channel.themes if channel else [])]
+        blocks = bk.subscriptions_answer(subs, briefing_time=briefing_time, themes=themes)
+        return bk.fallback_text(f"구독 {len(subs)}개"), blocks
+    try:
+        if command.action == "time":
+            hhmm = set_briefing_time(session, team_id, channel_id, command.arg, now=deps.now())
+            where = "DM" if is_dm else "이 채널"
+            text = f"{where}의 브리핑 시간을 매일 *{hhmm}* ({deps.settings.briefings_tz})로 정했습니다."
+        else:
+            added, themes = toggle_theme(
+                session, team_id, channel_id, command.arg, now=deps.now(), known=deps.theme_words()
+            )
+            labels = ", ".join(deps.theme_labels.get(t, t) for t in themes) or "없음"
+            verb = "추가했습니다" if added else "해제했습니다"
+            text = f"테마를 {verb}. 현재 관심 테마: {escape_mrkdwn(labels)}"
+    except InvalidSetting as exc:
+        raise InputError(escape_mrkdwn(str(exc))) from None
+    return bk.fallback_text(text, escaped=True), bk.notice(text)

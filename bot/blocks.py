@@ -1,0 +1,294 @@
+"""Block Kit for lookups, subscriptions and App Home, built with slack_sdk's block models.
+
+Each builder returns validated block dicts (`to_dict()` runs slack_sdk's validators) and `check_blocks`
+enforces Slack's message limits on the whole payload, so a long headline or a busy week is cut to fit
+instead of being rejected by Slack with `invalid_blocks`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime, tzinfo
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.render import escape_mrkdwn, link, outlets_text, story_line, time_ago, truncate
+from briefings.lookup import ArticleHit, CompanyRef, StoryView
+from briefings.subscriptions import SubscriptionView
+
+MAX_BLOCKS = 50
+MAX_HOME_BLOCKS = 100
+SECTION_TEXT = 3000
+HEADER_TEXT = 150
+BUTTON_TEXT = 75
+BUTTON_VALUE = 2000
+CONTEXT_ELEMENTS = 10
+
+# Action ids: the contract between the blocks built here and the listeners in bot/actions.py.
+SUBSCRIBE = "news_subscribe"
+UNSUBSCRIBE = "news_unsubscribe"
+SHARE = "news_share"
+MORE = "news_more"
+PICK = "news_pick"
+HOME_UNSUBSCRIBE = "home_unsubscribe"
+
+BlockDict = dict[str, Any]
+
+
+class BlockLimitError(ValueError):
+    """A payload that Slack would refuse; a bug in a builder, never a user's fault."""
+
+
+def encode_value(**fields: Any) -> str:
+    value = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    if len(value) > BUTTON_VALUE:
+        raise BlockLimitError("button value too long")
+    return value
+
+
+def decode_value(value: str | None) -> dict[str, Any]:
+    """A button's value as a dict; anything malformed (a forged payload) gives an empty dict."""
+    try:
+        data = json.loads(value or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _mrkdwn(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=truncate(text, SECTION_TEXT))
+
+
+def section(text: str) -> SectionBlock:
+    return SectionBlock(text=_mrkdwn(text))
+
+
+def header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=PlainTextObject(text=truncate(text, HEADER_TEXT), emoji=True))
+
+
+def context(*texts: str) -> ContextBlock:
+    return ContextBlock(elements=[_mrkdwn(t) for t in texts[:CONTEXT_ELEMENTS]])
+
+
+def button(text: str, action_id: str, value: str, *, style: str | None = None) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=truncate(text, BUTTON_TEXT), emoji=True),
+        action_id=action_id,
+        value=value,
+        style=style,
+    )
+
+
+def check_blocks(blocks: Sequence[Block | BlockDict], *, max_blocks: int = MAX_BLOCKS) -> list[BlockDict]:
+    """Validate every block with slack_sdk's models and Slack's limits; returns the JSON-ready dicts."""
+    out: list[BlockDict] = []
+    for block in blocks:
+        model = block if isinstance(block, Block) else Block.parse(block)
+        if model is None:
+            raise BlockLimitError(f"unknown block: {block!r}")
+        out.append(model.to_dict())  # to_dict() runs the model's validators
+    if len(out) > max_blocks:
+        raise BlockLimitError(f"{len(out)} blocks, Slack allows {max_blocks}")
+    return out
+
+
+def fallback_text(text: str, *, escaped: bool = False) -> str:
+    """The notification text that accompanies blocks: escaped (unless it already is), one line, bounded."""
+    line = " ".join(text.split())
+    return truncate(line if escaped else escape_mrkdwn(line), 300)
+
+
+# --- lookups --------------------------------------------------------------------------------------
+
+
+def company_answer(
+    company: CompanyRef,
+    stories: Sequence[StoryView],
+    *,
+    now: datetime,
+    tz: tzinfo,
+    days: int,
+    offset: int = 0,
+    has_more: bool = False,
+    subscribed: bool | None = None,
+    interactive: bool = True,
+    shared_by: str | None = None,
+    theme_labels: Mapping[str, str] | None = None,
+    notice: str | None = None,
+) -> list[BlockDict]:
+    """A company's top stories of the last `days`, with 구독/해지, 채널에 공유 and 더 보기 buttons."""
+    blocks: list[Block] = [header(f"{company.label} · 최근 {days}일 주요 뉴스")]
+    if notice:
+        blocks.append(context(notice))
+    if not stories:
+        text = f"최근 {days}일 동안 *{escape_mrkdwn(company.name)}* 관련 주요 기사가 없습니다."
+        if offset:
+            text = "더 보여 드릴 기사가 없습니다."
+        blocks.append(section(text))
+    for i, story in enumerate(stories, start=offset + 1):
+        blocks.append(section(f"{i}. " + story_line(story, now, tz, theme_labels=theme_labels)))
+    if shared_by:
+        blocks.append(context(f"<@{escape_mrkdwn(shared_by)}>님이 `/news`로 공유했습니다."))
+    if interactive:
+        value = encode_value(c=company.id, o=offset, d=days)
+        buttons: list[ButtonElement] = []
+        if subscribed is not None:
+            if subscribed:
+                buttons.append(button("구독 해지", UNSUBSCRIBE, value, style="danger"))
+            else:
+                buttons.append(button("이 채널에서 구독", SUBSCRIBE, value, style="primary"))
+        if stories:
+            buttons.append(button("채널에 공유", SHARE, value))
+        if has_more:
+            buttons.append(
+                button("더 보기", MORE, encode_value(c=company.id, o=offset + len(stories), d=days))
+            )
+        if buttons:
+            blocks.append(ActionsBlock(elements=buttons))
+    return check_blocks(blocks)
+
+
+def candidates_answer(
+    query: str, candidates: Sequence[CompanyRef], *, action_id: str = PICK, days: int = 7
+) -> list[BlockDict]:
+    """An ambiguous query: one button per candidate (the group and its main companies)."""
+    verb = {SUBSCRIBE: "구독할", UNSUBSCRIBE: "구독 해지할"}.get(action_id, "찾으시는")
+    blocks: list[Block] = [
+        section(f"*{escape_mrkdwn(query)}*에 해당하는 회사가 여러 곳입니다. {verb} 회사를 골라 주세요.")
+    ]
+    buttons = [button(c.label, action_id, encode_value(c=c.id, o=0, d=days)) for c in candidates[:25]]
+    for start in range(0, len(buttons), 5):
+        blocks.append(ActionsBlock(elements=buttons[start : start + 5]))
+    return check_blocks(blocks)
+
+
+def not_found_answer(
+    query: str,
+    suggestions: Sequence[CompanyRef],
+    hits: Sequence[ArticleHit],
+    *,
+    now: datetime,
+    tz: tzinfo,
+    days: int = 30,
+) -> list[BlockDict]:
+    """No such company: the full-text hits over stored articles, or plainly nothing, with suggestions."""
+    q = escape_mrkdwn(query)
+    blocks: list[Block] = []
+    if hits:
+        blocks.append(section(f"등록된 회사 중 *{q}*은(는) 없어, 최근 {days}일 기사 본문에서 찾았습니다."))
+        for hit in hits:
+            when = time_ago(hit.published_at, now, tz)
+            blocks.append(
+                section(
+                    f"• *{link(hit.url, truncate(hit.title, 300))}* · {outlets_text(hit.outlet, 1)} · {when}"
+                )
+            )
+    else:
+        blocks.append(section(f"*{q}*에 대한 회사나 기사를 찾지 못했습니다."))
+    if suggestions:
+        blocks.append(context("혹시 이 회사를 찾으셨나요?"))
+        blocks.append(
+            ActionsBlock(
+                elements=[button(s.label, PICK, encode_value(c=s.id, o=0, d=7)) for s in suggestions[:5]]
+            )
+        )
+    return check_blocks(blocks)
+
+
+def notice(text: str) -> list[BlockDict]:
+    """A one-paragraph answer (confirmations, errors); `text` must already be escaped where needed."""
+    return check_blocks([section(text)])
+
+
+def subscriptions_answer(
+    subs: Sequence[SubscriptionView], *, briefing_time: str, themes: Sequence[str]
+) -> list[BlockDict]:
+    if not subs:
+        text = "이 채널은 아직 구독한 회사가 없습니다. `/news 구독 회사이름`으로 구독해 보세요."
+        return check_blocks([section(text)])
+    names = ", ".join(escape_mrkdwn(s.company_name) for s in subs)
+    lines = [
+        f"*이 채널의 구독* ({len(subs)}개): {names}",
+        f"브리핑 시간: 매일 {escape_mrkdwn(briefing_time)}",
+    ]
+    if themes:
+        lines.append("테마: " + ", ".join(escape_mrkdwn(t) for t in themes))
+    return check_blocks([section("\n".join(lines))])
+
+
+HELP_TEXT = "\n".join(
+    [
+        "*`/news` 사용법*",
+        "• `/news 화웨이` — 최근 7일 주요 뉴스 (회사명, 영문명, 종목코드 모두 가능)",
+        "• `/news 구독 화웨이` (`subscribe`) — 이 채널에서 매일 브리핑 받기 (DM에서 쓰면 개인 구독)",
+        "• `/news 해지 화웨이` (`unsubscribe`) — 구독 해지",
+        "• `/news 목록` (`list`) — 이 채널의 구독 목록",
+        "• `/news 시간 08:30` (`time`) — 이 채널의 브리핑 시간",
+        "• `/news 테마 반도체` (`theme`) — 이 채널의 관심 테마 추가/해제",
+        "• `/news 도움말` (`help`) — 이 안내",
+    ]
+)
+
+
+def help_answer() -> list[BlockDict]:
+    return check_blocks([section(HELP_TEXT)])
+
+
+# --- App Home -------------------------------------------------------------------------------------
+
+
+def home_view(
+    personal: Sequence[SubscriptionView],
+    channel_subs: Sequence[SubscriptionView],
+    latest: Sequence[tuple[CompanyRef, Sequence[StoryView]]],
+    *,
+    now: datetime,
+    tz: tzinfo,
+    theme_labels: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """App Home: personal subscriptions (with 해지), visible channels' subscriptions, latest news."""
+    blocks: list[Block] = [header("내 브리핑")]
+    if personal:
+        for sub in personal[:20]:
+            value = encode_value(ch=sub.channel_id, c=sub.company_id)
+            blocks.append(
+                SectionBlock(
+                    text=_mrkdwn(f"*{escape_mrkdwn(sub.company_name)}* · 매일 DM으로 브리핑"),
+                    accessory=button("해지", HOME_UNSUBSCRIBE, value, style="danger"),
+                )
+            )
+    else:
+        blocks.append(section("개인 구독이 없습니다. 앱 DM에서 `/news 구독 회사이름`으로 구독하세요."))
+    blocks.append(DividerBlock())
+    blocks.append(header("채널 구독"))
+    if channel_subs:
+        by_channel: dict[str, list[str]] = {}
+        for sub in channel_subs:
+            by_channel.setdefault(sub.channel_id, []).append(escape_mrkdwn(sub.company_name))
+        lines = [f"<#{escape_mrkdwn(ch)}>: {', '.join(names)}" for ch, names in list(by_channel.items())[:40]]
+        blocks.append(section("\n".join(lines)))
+    else:
+        blocks.append(section("볼 수 있는 채널의 구독이 없습니다."))
+    if latest:
+        blocks.append(DividerBlock())
+        blocks.append(header("내 회사 최신 뉴스"))
+        for company, stories in latest[:10]:
+            lines = [f"*{escape_mrkdwn(company.name)}*"]
+            lines += [story_line(s, now, tz, theme_labels=theme_labels) for s in stories]
+            if not stories:
+                lines.append("최근 주요 기사가 없습니다.")
+            blocks.append(section("\n".join(lines)))
+    return {"type": "home", "blocks": check_blocks(blocks, max_blocks=MAX_HOME_BLOCKS)}

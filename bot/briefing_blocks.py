@@ -1,0 +1,297 @@
+"""A `Briefing` as Slack messages (Block Kit) and as a terminal rendering (rich).
+
+Slack's limits hold whatever the day brings: at most 50 blocks a message, 3,000 characters a section,
+150 a header. A large briefing becomes a message plus thread replies, the first message keeping the
+header, the summary and the coverage footer so the channel sees at a glance what the day held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, tzinfo
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.console import Console, Group
+from rich.markup import escape as rich_escape
+from rich.panel import Panel
+from rich.text import Text
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.render import StoryLike, escape_mrkdwn, story_line, time_ago, truncate
+from briefings.brief import Briefing, Coverage, StoryItem, ThemeLine
+from briefings.timeutil import as_utc
+
+MAX_BLOCKS = 50
+SECTION_CHARS = 3000
+HEADER_CHARS = 150
+CONTEXT_CHARS = 3000
+FALLBACK_CHARS = 300
+# Slack accepts large payloads, but long messages are hard to read: keep each one comfortably small.
+MESSAGE_CHARS = 12000
+WEEKDAYS = "월화수목금토일"
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """One chat.postMessage worth of content: `text` is the notification fallback."""
+
+    text: str
+    blocks: tuple[Block, ...]
+
+    def block_dicts(self) -> list[dict[str, Any]]:
+        return [b.to_dict() for b in self.blocks]
+
+    def payload(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": self.block_dicts(), "unfurl_links": False, "unfurl_media": False}
+
+
+def _tz(briefing: Briefing) -> ZoneInfo:
+    return ZoneInfo(briefing.tz)
+
+
+def date_label(briefing: Briefing) -> str:
+    d = briefing.briefing_date
+    return f"{d.year}년 {d.month}월 {d.day}일 ({WEEKDAYS[d.weekday()]})"
+
+
+def since_label(briefing: Briefing) -> str:
+    local = as_utc(briefing.since).astimezone(_tz(briefing))
+    now_local = as_utc(briefing.now).astimezone(_tz(briefing))
+    days = (now_local.date() - local.date()).days
+    day = "오늘" if days == 0 else "어제" if days == 1 else f"{local.month}월 {local.day}일"
+    return f"{day} {local:%H:%M} 이후"
+
+
+def coverage_text(coverage: Coverage, *, limit: int = 5) -> str:
+    """The honest footer: how many sources were read in the window and which were not."""
+    if coverage.sources_total == 0:
+        return "⚠️ 등록된 뉴스 피드가 없습니다: 새 소식이 없는 것이 아니라 수집하지 않았을 수 있습니다."
+    if coverage.attempts == 0:
+        return (
+            f"⚠️ 이 기간에 수집 기록이 없습니다 (피드 {coverage.sources_total}개): "
+            "새 소식이 없는 것이 아니라 수집이 멈췄을 수 있습니다."
+        )
+    text = f"수집: 피드 {coverage.sources_total}개 중 {coverage.sources_ok}개 정상"
+    if coverage.failed:
+        shown = ", ".join(f"{f.name}({f.error})" for f in coverage.failed[:limit])
+        rest = len(coverage.failed) - limit
+        text += f" · 실패 {len(coverage.failed)}개: {shown}" + (f" 외 {rest}개" if rest > 0 else "")
+    return text
+
+
+def fallback_text(briefing: Briefing) -> str:
+    counts = [f"{s.company} {len(s.stories) + s.more}건" for s in briefing.sections if s.stories]
+    if briefing.themes:
+        counts.append(f"테마 {len(briefing.themes)}건")
+    body = ", ".join(counts) if counts else "새 소식 없음"
+    return truncate(f"{date_label(briefing)} 브리핑: {body}", FALLBACK_CHARS)
+
+
+def empty_line(briefing: Briefing) -> str:
+    names = ", ".join(briefing.subscribed[:5]) + (" 등" if len(briefing.subscribed) > 5 else "")
+    cov = briefing.coverage
+    scope = f"수집 {cov.sources_ok}/{cov.sources_total}개 정상" if cov.attempts else "수집 기록 없음"
+    when = since_label(briefing)
+    return f"📭 {date_label(briefing)} 브리핑: {names}의 새 소식이 없습니다 ({when}, {scope})."
+
+
+def _theme_line(line: ThemeLine, briefing: Briefing) -> str:
+    tz = _tz(briefing)
+    label = briefing.theme_labels.get(line.theme, line.theme) if line.theme else None
+    tag = f"`#{escape_mrkdwn(label)}` " if label else ""
+    who = " · ".join(escape_mrkdwn(c) for c in line.companies)
+    plain = _without_themes(line.story)
+    text = story_line(plain, briefing.now, tz)
+    return f"• {tag}{text}" + (f" — {who}" if who else "")
+
+
+def _without_themes(story: StoryItem) -> StoryItem:
+    return replace(story, themes=())
+
+
+@lru_cache(maxsize=16384)
+def _story_line(story: StoryItem, now: datetime, tz: str, labels: tuple[tuple[str, str], ...]) -> str:
+    """The same story shows in many channels' briefings of one run: render it once."""
+    return story_line(story, now, ZoneInfo(tz), theme_labels=dict(labels))
+
+
+def _company_lines(briefing: Briefing) -> list[tuple[str, list[str]]]:
+    out: list[tuple[str, list[str]]] = []
+    for section in briefing.sections:
+        if not section.stories:
+            continue
+        labels = tuple(sorted(briefing.theme_labels.items()))
+        lines = ["• " + _story_line(s, briefing.now, briefing.tz, labels) for s in section.stories]
+        if section.more:
+            lines.append(f"  _외 {section.more}건_")
+        out.append((f"*{escape_mrkdwn(section.company)}*", lines))
+    return out
+
+
+def _sections(title: str, lines: Sequence[str]) -> list[Block]:
+    """A titled list as one or more section blocks, each within the 3,000-character limit."""
+    blocks: list[Block] = []
+    current = title
+    for raw in lines:
+        line = truncate(raw, SECTION_CHARS - len(title) - 1)
+        if len(current) + 1 + len(line) > SECTION_CHARS:
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=current)))
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=current)))
+    return blocks
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=truncate(text, CONTEXT_CHARS))])
+
+
+def _size(block: Block) -> int:
+    """About the block's JSON size, without serialising it (that validates, and costs)."""
+    text = getattr(block, "text", None)
+    if text is not None:
+        return len(getattr(text, "text", "") or "") + 60
+    elements = getattr(block, "elements", None) or ()
+    return sum(len(getattr(e, "text", "") or "") + 40 for e in elements) + 30
+
+
+def briefing_messages(briefing: Briefing) -> list[SlackMessage]:
+    """The messages to post: the first is the channel message, the rest are its thread replies.
+
+    No subscriptions: nothing. Nothing new: one short line.
+    """
+    if not briefing.has_subscriptions:
+        return []
+    if briefing.empty:
+        line = truncate(escape_mrkdwn(empty_line(briefing)), SECTION_CHARS)
+        return [SlackMessage(line, (SectionBlock(text=MarkdownTextObject(text=line)),))]
+
+    header = HeaderBlock(
+        text=PlainTextObject(text=truncate(f"📰 {date_label(briefing)} 기업 뉴스 브리핑", HEADER_CHARS))
+    )
+    quiet = [s.company for s in briefing.sections if not s.stories]
+    summary = f"{since_label(briefing)} 새 소식 {briefing.story_count}건"
+    if quiet:
+        summary += " · 새 소식 없음: " + ", ".join(escape_mrkdwn(c) for c in quiet)
+    footer = _context(escape_mrkdwn(coverage_text(briefing.coverage)))
+
+    body: list[Block] = []
+    for title, lines in _company_lines(briefing):
+        body.extend(_sections(title, lines))
+    if briefing.themes:
+        body.append(DividerBlock())
+        body.extend(_sections("*🔗 오늘의 테마*", [_theme_line(t, briefing) for t in briefing.themes]))
+
+    first: list[Block] = [header, _context(summary), DividerBlock()]
+    reserved = 1  # the footer
+    used = sum(_size(b) for b in first) + _size(footer)
+    i = 0
+    while i < len(body) and len(first) + reserved < MAX_BLOCKS:
+        size = _size(body[i])
+        if used + size > MESSAGE_CHARS and len(first) > 3:
+            break
+        first.append(body[i])
+        used += size
+        i += 1
+    rest = body[i:]
+    if rest:
+        first.append(_context("이어지는 소식은 스레드에 있습니다 🧵"))
+    first.append(footer)
+    messages = [SlackMessage(escape_mrkdwn(fallback_text(briefing)), tuple(first))]
+
+    chunks: list[list[Block]] = []
+    chunk: list[Block] = []
+    used = 0
+    for block in rest:
+        size = _size(block)
+        if chunk and (len(chunk) + 1 >= MAX_BLOCKS or used + size > MESSAGE_CHARS):
+            chunks.append(chunk)
+            chunk, used = [], 0
+        chunk.append(block)
+        used += size
+    if chunk:
+        chunks.append(chunk)
+    for n, blocks in enumerate(chunks, start=2):
+        label = f"{date_label(briefing)} 브리핑 (계속 {n}/{len(chunks) + 1})"
+        messages.append(SlackMessage(label, (_context(label), *blocks)))
+    return messages
+
+
+# --- terminal ------------------------------------------------------------------------------------
+
+
+def _rich_story(story: StoryItem, briefing: Briefing) -> Text:
+    return rich_story_line(story, briefing.now, _tz(briefing), briefing.theme_labels)
+
+
+def rich_story_line(story: StoryLike, now: datetime, tz: tzinfo, labels: Mapping[str, str]) -> Text:
+    """One story for the terminal: the same facts as `bot.render.story_line`, styled with rich."""
+    text = Text("• ")
+    if story.exclusive and "[단독]" not in story.headline:
+        text.append("[단독] ", style="bold red")
+    text.append(story.headline, style=f"bold link {story.url}" if story.url.startswith("http") else "bold")
+    others = max(story.outlets_count - 1, 0)
+    outlets = f"{story.first_outlet} 외 {others}개 매체" if others else story.first_outlet
+    text.append(f" · {outlets} · {time_ago(story.first_published_at, now, tz)}", style="dim")
+    tags = [labels.get(t, t) for t in story.themes]
+    if tags:
+        text.append("  " + " ".join(f"#{t}" for t in tags), style="cyan")
+    return text
+
+
+def render_terminal(briefing: Briefing, console: Console, *, title: str | None = None) -> None:
+    """The briefing as it reads in Slack, for `briefings brief` and the demo."""
+    if not briefing.has_subscriptions:
+        console.print("구독한 회사가 없어 브리핑이 없습니다.")
+        return
+    if briefing.empty:
+        console.print(Panel(Text(empty_line(briefing)), title=title or "Briefings", border_style="blue"))
+        return
+    parts: list[Any] = []
+    parts.append(Text(f"📰 {date_label(briefing)} 기업 뉴스 브리핑", style="bold"))
+    quiet = [s.company for s in briefing.sections if not s.stories]
+    summary = f"{since_label(briefing)} 새 소식 {briefing.story_count}건"
+    if quiet:
+        summary += " · 새 소식 없음: " + ", ".join(quiet)
+    parts.append(Text(summary, style="dim"))
+    for section in briefing.sections:
+        if not section.stories:
+            continue
+        parts.append(Text(""))
+        parts.append(Text(section.company, style="bold yellow"))
+        parts.extend(_rich_story(s, briefing) for s in section.stories)
+        if section.more:
+            parts.append(Text(f"  외 {section.more}건", style="italic dim"))
+    if briefing.themes:
+        parts.append(Text(""))
+        parts.append(Text("🔗 오늘의 테마", style="bold magenta"))
+        for line in briefing.themes:
+            row = _rich_story(_without_themes(line.story), briefing)
+            label = briefing.theme_labels.get(line.theme, line.theme) if line.theme else None
+            if label:
+                row = Text("• ") + Text(f"#{label} ", style="cyan") + row[2:]
+            row.append(" — " + " · ".join(line.companies), style="green")
+            parts.append(row)
+    parts.append(Text(""))
+    parts.append(Text(coverage_text(briefing.coverage), style="dim"))
+    console.print(
+        Panel(Group(*parts), title=rich_escape(title or "Briefings"), border_style="blue", expand=False)
+    )
+
+
+def blocks_json(messages: Sequence[SlackMessage]) -> list[dict[str, Any]]:
+    """The messages as `brief --json` prints them: the first is the post, the others thread replies."""
+    return [m.payload() for m in messages]

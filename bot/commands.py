@@ -1,0 +1,115 @@
+"""`/news`: acknowledged at once, answered ephemerally through the response URL.
+
+Bad input is answered in the acknowledgement itself (no database work needed); everything else is
+acknowledged first and answered right after, so Slack's 3-second limit is never at risk. Whatever
+goes wrong after the acknowledgement, the user still gets a short Korean apology.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import answers
+from bot import blocks as bk
+from bot.deps import BotDeps
+
+log = logging.getLogger(__name__)
+
+
+def workspace_of(context: BoltContext, body: dict[str, Any]) -> str:
+    """The workspace every read and write is scoped to (the org for an org-wide install)."""
+    team = context.team_id or body.get("team_id") or (body.get("team") or {}).get("id")
+    if not team:
+        team = context.enterprise_id or body.get("enterprise_id") or ""
+    return str(team)
+
+
+def is_dm_channel(channel_id: str, channel_name: str | None) -> bool:
+    return channel_name == "directmessage" or channel_id.startswith("D")
+
+
+def destination(
+    client: WebClient, channel_id: str, channel_name: str | None, user_id: str
+) -> tuple[str, bool]:
+    """Where subscriptions made here are delivered: this channel, or the user's DM with the app."""
+    if not is_dm_channel(channel_id, channel_name):
+        return channel_id, False
+    try:
+        opened = client.conversations_open(users=user_id)
+        return str(opened["channel"]["id"]), True
+    except Exception:  # the DM we are in is still a fine destination
+        log.warning("conversations.open failed; keeping %s", channel_id, exc_info=True)
+        return channel_id, True
+
+
+INVITE_HINT = (
+    "이 채널은 앱이 글을 올릴 수 없는 비공개 채널입니다. "
+    "브리핑을 받으려면 `/invite @Briefings`로 초대해 주세요."
+)
+
+
+def can_post(client: WebClient, channel_id: str) -> bool:
+    """Whether briefings can reach the channel: public channels always (chat:write.public), private ones
+    only with the app as a member (Slack then answers channel_not_found to conversations.info)."""
+    try:
+        info = client.conversations_info(channel=channel_id)["channel"]
+    except SlackApiError as exc:
+        return bool(exc.response.get("error") != "channel_not_found")
+    except Exception:  # unknown: do not alarm the user
+        return True
+    return bool(info.get("is_member", True)) or not info.get("is_private", False)
+
+
+def register(app: App, deps: BotDeps) -> None:
+    @app.command("/news")
+    def news(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
+        try:
+            command = answers.parse_command(body.get("text"))
+        except answers.InputError as exc:
+            ack(response_type="ephemeral", text=str(exc))
+            return
+        ack()
+        # The answer is worked out on the answer pool, so this listener thread is free for the next
+        # acknowledgement at once however busy the database is.
+        deps.submit(answer, command, body, respond, client, context)
+
+    def answer(
+        command: answers.Command,
+        body: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        try:
+            team_id = workspace_of(context, body)
+            user_id = str(body.get("user_id", ""))
+            channel_id, is_dm = destination(
+                client, str(body.get("channel_id", "")), body.get("channel_name"), user_id
+            )
+            with deps.session() as session:
+                text, blocks = answers.run_command(
+                    deps,
+                    session,
+                    command,
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    user_id=user_id,
+                    is_dm=is_dm,
+                )
+            if command.action == "subscribe" and not is_dm and not can_post(client, channel_id):
+                blocks = blocks + bk.notice(INVITE_HINT)
+        except answers.InputError as exc:
+            respond(response_type="ephemeral", text=str(exc))
+            return
+        except Exception:
+            log.exception("/news failed")
+            respond(response_type="ephemeral", text=answers.APOLOGY)
+            return
+        respond(response_type="ephemeral", text=text, blocks=blocks)

@@ -1,0 +1,155 @@
+"""What every Slack surface needs: the database, the company index, the analyser, the clock, the settings.
+
+Built once by `build_app` and handed to each surface's `register`, so listeners take their
+collaborators from one place instead of globals, and tests pass their own clock or analyser.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Hashable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from briefings.config import Settings
+from briefings.db import session_scope
+from briefings.lookup import CachedIndex, Tokenizer
+from briefings.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+# The theme taxonomy's Korean labels, used when the digester's own taxonomy cannot be read.
+DEFAULT_THEME_LABELS: dict[str, str] = {
+    "ai": "AI",
+    "aiot": "AIoT·IoT",
+    "semiconductor": "반도체",
+    "telecom": "통신·5G",
+    "cloud": "클라우드",
+    "sanctions": "제재·규제",
+    "investment": "투자·IPO",
+    "earnings": "실적",
+    "alliance": "제휴·동맹",
+    "mna": "M&A",
+    "people": "인사",
+    "litigation": "소송·분쟁",
+    "launch": "신제품·출시",
+    "security": "보안·개인정보",
+}
+
+
+def load_theme_labels() -> dict[str, str]:
+    """slug → Korean label from the digester's taxonomy; the built-in list if it cannot be read."""
+    try:
+        from briefings.digest.themes import default_taxonomy
+
+        labels = dict(default_taxonomy().labels)
+    except Exception:  # a missing or broken data file must not take the bot down
+        return dict(DEFAULT_THEME_LABELS)
+    return labels or dict(DEFAULT_THEME_LABELS)
+
+
+class TTLCache:
+    """A small thread-safe cache whose entries expire after `ttl` seconds (oldest dropped when full)."""
+
+    def __init__(self, ttl: float = 30.0, size: int = 2048) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._data: dict[Hashable, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is None:
+                return None
+            if time.monotonic() - hit[0] > self.ttl:
+                del self._data[key]
+                return None
+            return hit[1]
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            if len(self._data) >= self.size:
+                del self._data[next(iter(self._data))]
+            self._data[key] = (time.monotonic(), value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+def _log_failure(future: Future[Any]) -> None:
+    exc = future.exception()
+    if exc is not None:
+        log.error("background answer failed", exc_info=exc)
+
+
+@dataclass
+class BotDeps:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    index: CachedIndex = field(default_factory=CachedIndex)
+    nlp_factory: Callable[[], Tokenizer] | None = None
+    clock: Callable[[], datetime] = utcnow
+    theme_labels: dict[str, str] = field(default_factory=load_theme_labels)
+    page_size: int = 5
+    days: int = 7
+    search_days: int = 30
+    answers: TTLCache = field(default_factory=TTLCache)
+
+    workers: int = 16
+
+    def __post_init__(self) -> None:
+        self._nlp: Tokenizer | None = None
+        self._nlp_lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="briefings-answer")
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> None:
+        """Run an answer after the acknowledgement; a failure is logged (the job itself apologises)."""
+        future = self._pool.submit(fn, *args)
+        future.add_done_callback(_log_failure)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.settings.tz
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def nlp(self) -> Tokenizer:
+        """The analyser, loaded on the first full-text search only (Kiwi takes seconds to load)."""
+        with self._nlp_lock:
+            if self._nlp is None:
+                if self.nlp_factory is not None:
+                    self._nlp = self.nlp_factory()
+                else:
+                    from briefings.digest.nlp import get_nlp
+
+                    self._nlp = get_nlp()
+            return self._nlp
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with session_scope(self.sessions) as session:
+            yield session
+
+    def theme_words(self) -> dict[str, str]:
+        """Every word a user may type for a theme (slug or label, case-folded) → slug."""
+        words: dict[str, str] = {}
+        for slug, label in self.theme_labels.items():
+            words[slug.casefold()] = slug
+            words[label.casefold()] = slug
+            for part in label.replace("·", " ").split():
+                words.setdefault(part.casefold(), slug)
+        return words

@@ -1,0 +1,74 @@
+"""App Home: the user's personal subscriptions (with 해지), the channel subscriptions they can see, and the
+latest top stories of their companies. Republished whenever the tab opens or a subscription changes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot import blocks as bk
+from bot.deps import BotDeps
+from briefings.lookup import CompanyRef, StoryView, top_stories
+from briefings.subscriptions import SubscriptionView, list_team_subscriptions
+
+log = logging.getLogger(__name__)
+
+MAX_CHANNEL_PAGES = 5
+STORIES_PER_COMPANY = 2
+
+
+def visible_channels(client: WebClient, user_id: str) -> set[str] | None:
+    """Channels the user is a member of (the ones whose subscriptions they may see); None if unknown."""
+    channels: set[str] = set()
+    cursor: str | None = None
+    try:
+        for _ in range(MAX_CHANNEL_PAGES):
+            resp = client.users_conversations(
+                user=user_id, types="public_channel,private_channel", limit=200, cursor=cursor
+            )
+            channels.update(str(c["id"]) for c in resp.get("channels") or [])
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+    except Exception:
+        log.warning("users.conversations failed for %s", user_id, exc_info=True)
+        return None
+    return channels
+
+
+def home_payload(deps: BotDeps, *, team_id: str, user_id: str, visible: set[str] | None) -> dict[str, Any]:
+    now = deps.now()
+    with deps.session() as session:
+        everything = list_team_subscriptions(session, team_id, include_dm=True)
+        personal = [s for s in everything if s.is_dm and s.created_by == user_id]
+        channel_subs: list[SubscriptionView] = [
+            s for s in everything if not s.is_dm and visible is not None and s.channel_id in visible
+        ]
+        index = deps.index.get(session)
+        latest: list[tuple[CompanyRef, list[StoryView]]] = []
+        seen: set[int] = set()
+        for sub in personal:
+            company = index.companies.get(sub.company_id)
+            if company is None or company.id in seen:
+                continue
+            seen.add(company.id)
+            stories = top_stories(session, company.id, now=now, days=deps.days, limit=STORIES_PER_COMPANY)
+            latest.append((company, stories))
+    return bk.home_view(personal, channel_subs, latest, now=now, tz=deps.tz, theme_labels=deps.theme_labels)
+
+
+def publish_home(deps: BotDeps, client: WebClient, *, team_id: str, user_id: str) -> None:
+    view = home_payload(deps, team_id=team_id, user_id=user_id, visible=visible_channels(client, user_id))
+    client.views_publish(user_id=user_id, view=view)
+
+
+def register(app: App, deps: BotDeps) -> None:
+    @app.event("app_home_opened")
+    def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        team_id = str(context.team_id or context.enterprise_id or "")
+        publish_home(deps, client, team_id=team_id, user_id=str(event.get("user", "")))

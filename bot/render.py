@@ -1,0 +1,116 @@
+"""Text helpers shared by every Slack surface (lookups, App Home, daily briefings).
+
+Everything that comes from a feed or a user goes through `escape_mrkdwn` before it reaches Slack, so a
+headline or a query containing `<!channel>` or `<@U123>` shows as text and can never ping anyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta, tzinfo
+from typing import Protocol
+from urllib.parse import quote
+
+from briefings.timeutil import as_utc
+
+# Slack treats only these three characters as control characters in mrkdwn.
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+class StoryLike(Protocol):
+    """What a story line needs: satisfied by `briefings.models.Story` and `briefings.lookup.StoryView`."""
+
+    @property
+    def headline(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def outlets_count(self) -> int: ...
+    @property
+    def first_outlet(self) -> str: ...
+    @property
+    def first_published_at(self) -> datetime: ...
+    @property
+    def themes(self) -> Sequence[str]: ...
+    @property
+    def exclusive(self) -> bool: ...
+
+
+def escape_mrkdwn(text: str) -> str:
+    """`&`, `<`, `>` as entities: Slack then shows them literally and never parses mentions or links."""
+    return text.translate(_ESCAPES)
+
+
+def truncate(text: str, limit: int) -> str:
+    """At most `limit` characters, with an ellipsis when cut (Block Kit rejects longer texts)."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)] + "…"
+
+
+def _safe_url(url: str) -> str | None:
+    """Only http(s) links, with the characters that would end a Slack link percent-encoded."""
+    url = url.strip()
+    if not url.lower().startswith(("http://", "https://")):
+        return None
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
+
+
+def link(url: str, text: str) -> str:
+    """A mrkdwn link `<url|text>` with the text escaped; plain escaped text when the URL is unusable."""
+    label = escape_mrkdwn(text.replace("\n", " ").strip()) or escape_mrkdwn(url)
+    safe = _safe_url(url)
+    if safe is None:
+        return label
+    return f"<{safe.replace('&', '&amp;')}|{label}>"
+
+
+def time_ago(dt: datetime, now: datetime, tz: tzinfo) -> str:
+    """How long ago, the way Korean readers say it: 방금, 5분 전, 3시간 전, 어제, 11월 20일."""
+    dt, now = as_utc(dt), as_utc(now)
+    delta = now - dt
+    if delta < timedelta(minutes=1):
+        return "방금"
+    if delta < timedelta(hours=1):
+        return f"{int(delta.total_seconds() // 60)}분 전"
+    local, local_now = dt.astimezone(tz), now.astimezone(tz)
+    days = (local_now.date() - local.date()).days
+    if delta < timedelta(hours=24) and (days == 0 or delta < timedelta(hours=6)):
+        return f"{int(delta.total_seconds() // 3600)}시간 전"
+    if days == 1:
+        return "어제"
+    if local.year == local_now.year:
+        return f"{local.month}월 {local.day}일"
+    return f"{local.year}년 {local.month}월 {local.day}일"
+
+
+def outlets_text(first_outlet: str, outlets_count: int) -> str:
+    """`연합뉴스 외 4개 매체`: the first publisher and how many others carried the story."""
+    outlet = escape_mrkdwn(first_outlet.strip()) or "출처 미상"
+    others = max(outlets_count - 1, 0)
+    return f"{outlet} 외 {others}개 매체" if others else outlet
+
+
+def theme_tags(themes: Sequence[str], labels: Mapping[str, str] | None = None) -> str:
+    """Theme slugs as short tags (`#반도체 #AI`), shown with their Korean label when one is known."""
+    names = [(labels or {}).get(slug, slug) for slug in themes if slug]
+    return " ".join(f"`#{escape_mrkdwn(name)}`" for name in names)
+
+
+def story_line(
+    story: StoryLike,
+    now: datetime,
+    tz: tzinfo,
+    *,
+    theme_labels: Mapping[str, str] | None = None,
+    max_headline: int = 300,
+) -> str:
+    """One mrkdwn line per story: [단독] headline (linked) · outlets · time ago in `tz` · theme tags."""
+    parts = []
+    prefix = "*[단독]* " if story.exclusive and "[단독]" not in story.headline else ""
+    parts.append(prefix + "*" + link(story.url, truncate(story.headline, max_headline)) + "*")
+    parts.append(outlets_text(story.first_outlet, story.outlets_count))
+    parts.append(time_ago(story.first_published_at, now, tz))
+    line = " · ".join(parts)
+    tags = theme_tags(story.themes, theme_labels)
+    return f"{line}  {tags}" if tags else line

@@ -1,0 +1,121 @@
+"""The scheduler: gather (+ digest), the briefing tick and retention, on APScheduler 3.
+
+The timezone is set explicitly (BRIEFINGS_TZ) so cron-style jobs never follow the host's clock
+settings. Every job runs at most once at a time (`max_instances=1`) and missed runs coalesce into
+one: a tick that finds nothing to do costs a query. Each job reads the clock once, at its top.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.deliver import ClientFor, DeliverOptions, Outcome, deliver_due, summarize
+from briefings.config import Settings
+from briefings.jobs import Digest, GatherReport, gather_job, retention_job
+from briefings.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+GATHER_TICK_SECONDS = 60  # each feed still runs at its own interval: the tick only picks up due feeds
+
+
+class Jobs:
+    """The job functions with what they need bound; tests and `deliver --now` call them directly."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        *,
+        digest: Digest | None = None,
+        client_for: ClientFor | None = None,
+        options: DeliverOptions | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.digest = digest or Digest()
+        self.client_for = client_for
+        self.options = options or DeliverOptions()
+
+    def gather(self) -> GatherReport:
+        now = utcnow()
+        report = gather_job(self.sessions, self.settings, digest=self.digest, now=now)
+        if report.feeds:
+            log.info(
+                "gather: %d feeds, %d ok, %d failed, %d new, %d digested",
+                report.feeds,
+                report.ok,
+                report.failed,
+                report.new_articles,
+                report.digested,
+            )
+        return report
+
+    def briefings(self) -> list[Outcome]:
+        now = utcnow()
+        outcomes = deliver_due(
+            self.sessions, now=now, settings=self.settings, client_for=self.client_for, options=self.options
+        )
+        if outcomes:
+            log.info("briefings: %s", summarize(outcomes))
+        for o in outcomes:
+            if o.status == "failed":
+                log.warning("briefing for %s/%s failed for good: %s", o.team_id, o.channel_id, o.error)
+        return outcomes
+
+    def retention(self) -> int:
+        pruned = retention_job(self.sessions, self.settings, now=utcnow())
+        if pruned:
+            log.info("retention: pruned %d article bodies", pruned)
+        return pruned
+
+
+def build_scheduler(jobs: Jobs, *, blocking: bool = False) -> BackgroundScheduler | BlockingScheduler:
+    """A scheduler with the four jobs; `start()` it (blocking for `briefings worker`)."""
+    tz = jobs.settings.tz
+    cls: Any = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = cls(
+        timezone=tz,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+    )
+    scheduler.add_job(
+        _guarded(jobs.gather, "gather"),
+        IntervalTrigger(seconds=GATHER_TICK_SECONDS, timezone=tz),
+        id="gather",
+        name="gather due feeds, then digest",
+        next_run_time=utcnow() + timedelta(seconds=2),
+    )
+    scheduler.add_job(
+        _guarded(jobs.briefings, "briefings"),
+        CronTrigger(second=5, timezone=tz),  # every minute
+        id="briefings",
+        name="deliver due briefings",
+    )
+    scheduler.add_job(
+        _guarded(jobs.retention, "retention"),
+        CronTrigger(hour=3, minute=17, timezone=tz),
+        id="retention",
+        name="prune old article bodies",
+    )
+    return scheduler
+
+
+def _guarded(fn: Any, name: str) -> Any:
+    """A job that fails logs and waits for its next run; it never takes the scheduler down."""
+
+    def run() -> None:
+        try:
+            fn()
+        except Exception:
+            log.exception("job %s failed", name)
+
+    run.__name__ = f"job_{name}"
+    return run

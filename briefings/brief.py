@@ -1,0 +1,508 @@
+"""The daily briefing: what is new for a channel's companies since its previous briefing.
+
+`compose_briefing` is pure (data and `now` in, a frozen `Briefing` out) so ranking, grouping and the
+coverage footer are tested without a database; `load_briefing` gathers that data for one channel, and
+`BriefingLoader` does the same for many channels while reading each company's stories only once.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from briefings.config import Settings, get_settings
+from briefings.models import Channel, Company, Feed, FetchAttempt, Story, StoryCompany, Subscription
+from briefings.timeutil import as_utc
+
+TOP_PER_COMPANY = 3
+THEME_LINES = 8
+FIRST_WINDOW = timedelta(hours=24)
+# A story whose first report is older than this before the window is yesterday's news echoing, not new.
+ECHO_SLACK = timedelta(hours=24)
+EXCLUSIVE_BONUS = 1.5
+
+
+@dataclass(frozen=True)
+class StoryItem:
+    """A story as a briefing shows it; satisfies `bot.render.StoryLike`."""
+
+    id: int
+    headline: str
+    url: str
+    first_outlet: str
+    outlets_count: int
+    exclusive: bool
+    first_published_at: datetime
+    last_published_at: datetime
+    themes: tuple[str, ...] = ()
+    companies: tuple[str, ...] = ()  # primary companies, canonical names
+    outlets: tuple[str, ...] = ()
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CompanySection:
+    company: str
+    stories: tuple[StoryItem, ...]
+    more: int  # stories beyond the top ones: shown as "외 N건"
+
+
+@dataclass(frozen=True)
+class ThemeLine:
+    """A "오늘의 테마" line: a story touching several of the channel's companies, or a followed theme."""
+
+    story: StoryItem
+    companies: tuple[str, ...]
+    theme: str | None
+
+
+@dataclass(frozen=True)
+class SourceFailure:
+    name: str
+    error: str
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How gathering went in the briefing's window: the footer reports it so silence is never mistaken."""
+
+    sources_ok: int
+    sources_total: int
+    failed: tuple[SourceFailure, ...] = ()
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class Briefing:
+    team_id: str
+    channel_id: str
+    briefing_date: date
+    since: datetime
+    now: datetime
+    tz: str
+    subscribed: tuple[str, ...]
+    sections: tuple[CompanySection, ...]
+    themes: tuple[ThemeLine, ...]
+    coverage: Coverage
+    theme_labels: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def has_subscriptions(self) -> bool:
+        return bool(self.subscribed)
+
+    @property
+    def empty(self) -> bool:
+        """Nothing new for any subscribed company or followed theme."""
+        return not self.themes and not any(s.stories for s in self.sections)
+
+    @property
+    def story_count(self) -> int:
+        return len(self.themes) + sum(len(s.stories) + s.more for s in self.sections)
+
+
+# --- pure composition --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=65536)
+def is_new(story: StoryItem, since: datetime, now: datetime) -> bool:
+    """New in (since, now]: reported (or first gathered into the story) since, and not an old story's echo."""
+    since, now = as_utc(since), as_utc(now)
+    if as_utc(story.first_published_at) <= since - ECHO_SLACK:
+        return False
+    last = as_utc(story.last_published_at)
+    updated = as_utc(story.updated_at) if story.updated_at else last
+    return (since < last <= now) or (since < updated <= now and last <= now)
+
+
+def story_score(story: StoryItem, now: datetime, window: timedelta) -> float:
+    """More outlets first; an exclusive and a fresher story weigh a little more (recency in [0, 1])."""
+    age = max((as_utc(now) - as_utc(story.last_published_at)).total_seconds(), 0.0)
+    span = max(window.total_seconds(), 3600.0)
+    recency = max(0.0, 1.0 - age / span)
+    return story.outlets_count + (EXCLUSIVE_BONUS if story.exclusive else 0.0) + recency
+
+
+@lru_cache(maxsize=65536)
+def _rank_key(story: StoryItem, now: datetime, window: timedelta) -> tuple[float, float, int]:
+    return (-story_score(story, now, window), -as_utc(story.last_published_at).timestamp(), story.id)
+
+
+def rank_stories(stories: Iterable[StoryItem], now: datetime, window: timedelta) -> list[StoryItem]:
+    """Best first; the key is cached because one run ranks the same stories for many channels."""
+    return sorted(stories, key=lambda s: _rank_key(s, now, window))
+
+
+def compose_briefing(
+    *,
+    team_id: str,
+    channel_id: str,
+    subscribed: Sequence[str],
+    stories: Iterable[StoryItem],
+    coverage: Coverage,
+    since: datetime,
+    now: datetime,
+    tz: tzinfo,
+    followed_themes: Sequence[str] = (),
+    theme_labels: Mapping[str, str] | None = None,
+    briefing_date: date | None = None,
+    top: int = TOP_PER_COMPANY,
+) -> Briefing:
+    """Group new stories by subscribed company; stories shared by two or more of them go to the themes.
+
+    `stories` may hold anything (other companies' stories, old ones): only new stories whose primary
+    companies include a subscribed company, or that carry a followed theme, are kept.
+    """
+    window = as_utc(now) - as_utc(since)
+    wanted = list(dict.fromkeys(subscribed))
+    wanted_set = set(wanted)
+    followed = set(followed_themes)
+    seen: set[int] = set()
+    fresh: list[StoryItem] = []
+    for story in stories:
+        if story.id in seen or not is_new(story, since, now):
+            continue
+        seen.add(story.id)
+        fresh.append(story)
+    ranked = rank_stories(fresh, now, window)
+
+    per_company: dict[str, list[StoryItem]] = defaultdict(list)
+    theme_lines: list[ThemeLine] = []
+    for story in ranked:
+        mine = tuple(c for c in story.companies if c in wanted_set)
+        if len(mine) >= 2:
+            theme_lines.append(ThemeLine(story, story.companies, _first_theme(story, followed)))
+        elif len(mine) == 1:
+            per_company[mine[0]].append(story)
+        elif followed and followed.intersection(story.themes):
+            theme_lines.append(ThemeLine(story, story.companies, _first_theme(story, followed)))
+
+    sections = tuple(
+        CompanySection(name, tuple(per_company[name][:top]), max(len(per_company[name]) - top, 0))
+        for name in wanted
+    )
+    local_date = briefing_date or as_utc(now).astimezone(tz).date()
+    return Briefing(
+        team_id=team_id,
+        channel_id=channel_id,
+        briefing_date=local_date,
+        since=as_utc(since),
+        now=as_utc(now),
+        tz=str(getattr(tz, "key", tz)),
+        subscribed=tuple(wanted),
+        sections=sections,
+        themes=tuple(theme_lines[:THEME_LINES]),
+        coverage=coverage,
+        theme_labels=dict(theme_labels or {}),
+    )
+
+
+def _first_theme(story: StoryItem, followed: set[str]) -> str | None:
+    for slug in story.themes:
+        if slug in followed:
+            return slug
+    return story.themes[0] if story.themes else None
+
+
+# --- scheduling arithmetic (pure) --------------------------------------------------------------
+
+
+def channel_tz(channel: Channel | None, settings: Settings) -> ZoneInfo:
+    if channel is not None and channel.timezone:
+        try:
+            return ZoneInfo(channel.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return settings.tz
+
+
+def parse_hhmm(value: str | None, default: str = "08:00") -> time:
+    for candidate in (value, default):
+        try:
+            hh, mm = (candidate or "").strip().split(":")
+            return time(int(hh), int(mm))
+        except ValueError:
+            continue
+    return time(8, 0)
+
+
+def due_at(briefing_date: date, hhmm: str | None, tz: tzinfo, default: str = "08:00") -> datetime:
+    """The UTC instant a channel's briefing for `briefing_date` is due (its local time on that date)."""
+    local = datetime.combine(briefing_date, parse_hhmm(hhmm, default), tzinfo=tz)
+    return as_utc(local)
+
+
+def window_start(last_briefed_at: datetime | None, now: datetime) -> datetime:
+    """Since the previous briefing; the first briefing covers the last 24 hours."""
+    start = as_utc(now) - FIRST_WINDOW
+    if last_briefed_at is None:
+        return start
+    last = as_utc(last_briefed_at)
+    # A channel silent for a week still gets a briefing of readable size, not a week's backlog.
+    return max(last, as_utc(now) - timedelta(days=3))
+
+
+# --- loading ---------------------------------------------------------------------------------------
+
+
+class BriefingLoader:
+    """Loads briefings for many channels of one run, reading each company's recent stories once.
+
+    Coverage and theme labels are also computed once per window, so composing for a thousand channels
+    costs a few queries, not thousands.
+    """
+
+    def __init__(self, session: Session, *, now: datetime, settings: Settings | None = None) -> None:
+        self.session = session
+        self.now = as_utc(now)
+        self.settings = settings or get_settings()
+        self._company_stories: dict[int, list[StoryItem]] = {}
+        self._coverage: dict[datetime, Coverage] = {}
+        self._names: dict[int, str] | None = None
+        self._theme_labels: dict[str, str] | None = None
+        self._horizon = self.now - timedelta(days=3) - ECHO_SLACK
+        self._subs: dict[tuple[str, str], list[int]] | None = None
+        self._channels: dict[tuple[str, str], Channel] | None = None
+        self._all_prefetched = False
+
+    def prefetch(self) -> None:
+        """Read every channel and subscription in two queries (a delivery run needs most of them)."""
+        subs: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for team_id, channel_id, company_id in self.session.execute(
+            select(Subscription.team_id, Subscription.channel_id, Subscription.company_id).order_by(
+                Subscription.id
+            )
+        ):
+            subs[(team_id, channel_id)].append(company_id)
+        self._subs = dict(subs)
+        self._channels = {(c.team_id, c.channel_id): c for c in self.session.scalars(select(Channel))}
+        # Every company's recent primary stories in one query, each story built once.
+        names = self._company_names()
+        rows = self.session.execute(
+            select(Story, StoryCompany.company_id)
+            .join(StoryCompany, StoryCompany.story_id == Story.id)
+            .where(StoryCompany.is_primary.is_(True), StoryCompany.last_published_at >= self._horizon)
+            .order_by(Story.id, StoryCompany.company_id)
+        ).all()
+        stories: dict[int, Story] = {}
+        companies: dict[int, list[int]] = defaultdict(list)
+        for story, company_id in rows:
+            stories[story.id] = story
+            companies[story.id].append(company_id)
+        per_company: dict[int, list[StoryItem]] = defaultdict(list)
+        for story_id, story in stories.items():
+            item = story_item(story, [names[c] for c in companies[story_id] if c in names])
+            for company_id in companies[story_id]:
+                per_company[company_id].append(item)
+        self._company_stories = dict(per_company)
+        self._all_prefetched = True
+
+    def subscriptions(self, team_id: str, channel_id: str) -> list[int]:
+        if self._subs is not None:
+            return list(self._subs.get((team_id, channel_id), []))
+        rows = self.session.scalars(
+            select(Subscription.company_id)
+            .where(Subscription.team_id == team_id, Subscription.channel_id == channel_id)
+            .order_by(Subscription.id)
+        )
+        return list(rows)
+
+    def load(
+        self,
+        team_id: str,
+        channel_id: str,
+        *,
+        since: datetime | None = None,
+        briefing_date: date | None = None,
+        channel: Channel | None = None,
+        company_ids: Sequence[int] | None = None,
+    ) -> Briefing:
+        if channel is None and self._channels is not None:
+            channel = self._channels.get((team_id, channel_id))
+        elif channel is None:
+            channel = self.session.scalar(
+                select(Channel).where(Channel.team_id == team_id, Channel.channel_id == channel_id)
+            )
+        tz = channel_tz(channel, self.settings)
+        last = channel.last_briefed_at if channel else None
+        start = as_utc(since) if since else window_start(last, self.now)
+        ids = list(company_ids) if company_ids is not None else self.subscriptions(team_id, channel_id)
+        names = self._company_names()
+        subscribed = [names[i] for i in ids if i in names]
+        stories: list[StoryItem] = []
+        for company_id in ids:
+            stories.extend(self._stories_of(company_id))
+        followed = list(channel.themes) if channel and channel.themes else []
+        if followed:
+            stories.extend(self._stories_with_themes(followed, start))
+        return compose_briefing(
+            team_id=team_id,
+            channel_id=channel_id,
+            subscribed=subscribed,
+            stories=stories,
+            coverage=self.coverage(start),
+            since=start,
+            now=self.now,
+            tz=tz,
+            followed_themes=followed,
+            theme_labels=self.theme_labels(),
+            briefing_date=briefing_date,
+        )
+
+    def _company_names(self) -> dict[int, str]:
+        if self._names is None:
+            self._names = dict(self.session.execute(select(Company.id, Company.name)).all())
+        return self._names
+
+    def theme_labels(self) -> dict[str, str]:
+        if self._theme_labels is None:
+            self._theme_labels = load_theme_labels()
+        return self._theme_labels
+
+    def _stories_of(self, company_id: int) -> list[StoryItem]:
+        cached = self._company_stories.get(company_id)
+        if cached is None and self._all_prefetched:
+            return []
+        if cached is None:
+            rows = self.session.scalars(
+                select(Story)
+                .join(StoryCompany, StoryCompany.story_id == Story.id)
+                .where(
+                    StoryCompany.company_id == company_id,
+                    StoryCompany.is_primary.is_(True),
+                    StoryCompany.last_published_at >= self._horizon,
+                )
+            ).all()
+            cached = self._items(rows)
+            self._company_stories[company_id] = cached
+        return cached
+
+    def _stories_with_themes(self, themes: Sequence[str], since: datetime) -> list[StoryItem]:
+        rows = self.session.scalars(
+            select(Story).where(Story.last_published_at > since - ECHO_SLACK).order_by(Story.id)
+        ).all()
+        wanted = set(themes)
+        return [s for s in self._items(rows) if wanted.intersection(s.themes)]
+
+    def _items(self, rows: Sequence[Story]) -> list[StoryItem]:
+        if not rows:
+            return []
+        names = self._company_names()
+        primaries: dict[int, list[str]] = defaultdict(list)
+        pairs = self.session.execute(
+            select(StoryCompany.story_id, StoryCompany.company_id)
+            .where(StoryCompany.story_id.in_([s.id for s in rows]), StoryCompany.is_primary.is_(True))
+            .order_by(StoryCompany.story_id, StoryCompany.company_id)
+        )
+        for story_id, company_id in pairs:
+            if company_id in names:
+                primaries[story_id].append(names[company_id])
+        return [story_item(s, primaries.get(s.id, [])) for s in rows]
+
+    def coverage(self, since: datetime) -> Coverage:
+        cached = self._coverage.get(since)
+        if cached is None:
+            cached = load_coverage(self.session, since=since, now=self.now)
+            self._coverage[since] = cached
+        return cached
+
+
+def story_item(story: Story, companies: Sequence[str]) -> StoryItem:
+    return StoryItem(
+        id=story.id,
+        headline=story.headline,
+        url=story.url,
+        first_outlet=story.first_outlet,
+        outlets_count=story.outlets_count,
+        exclusive=story.exclusive,
+        first_published_at=story.first_published_at,
+        last_published_at=story.last_published_at,
+        themes=tuple(story.themes or ()),
+        companies=tuple(companies),
+        outlets=tuple(story.outlets or ()),
+        updated_at=story.updated_at,
+    )
+
+
+def load_coverage(session: Session, *, since: datetime, now: datetime) -> Coverage:
+    """Per enabled feed: fetched successfully at least once in (since, now]? Failures keep their error."""
+    since, now = as_utc(since), as_utc(now)
+    feeds = session.execute(
+        select(Feed.id, Feed.name, Feed.enabled, Feed.disabled_reason).order_by(Feed.id)
+    ).all()
+    if not feeds:
+        return Coverage(0, 0)
+    window = and_(FetchAttempt.at > since, FetchAttempt.at <= now)
+    stats = {
+        feed_id: (int(total or 0), int(ok or 0))
+        for feed_id, total, ok in session.execute(
+            select(
+                FetchAttempt.feed_id,
+                func.count(),
+                func.sum(case((FetchAttempt.ok.is_(True), 1), else_=0)),
+            )
+            .where(window)
+            .group_by(FetchAttempt.feed_id)
+        )
+    }
+    last_error: dict[int, str] = {}
+    for feed_id, error, status in session.execute(
+        select(FetchAttempt.feed_id, FetchAttempt.error, FetchAttempt.status)
+        .where(window, FetchAttempt.ok.is_(False))
+        .order_by(FetchAttempt.at)
+    ):
+        last_error[feed_id] = error or (f"HTTP {status}" if status else "실패")
+    ok = 0
+    failed: list[SourceFailure] = []
+    total = 0
+    attempts = 0
+    for feed_id, name, enabled, disabled_reason in feeds:
+        tried, succeeded = stats.get(feed_id, (0, 0))
+        attempts += tried
+        if not enabled and not tried:
+            continue
+        total += 1
+        if succeeded:
+            ok += 1
+        elif tried:
+            failed.append(SourceFailure(name, _short(last_error.get(feed_id, "실패"))))
+        else:
+            failed.append(SourceFailure(name, _short(disabled_reason or "수집 시도 없음")))
+    return Coverage(ok, total, tuple(failed), attempts)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def load_theme_labels() -> dict[str, str]:
+    """Korean labels of theme slugs from the digester's taxonomy (slugs shown as they are without it)."""
+    try:
+        theme_module = importlib.import_module("briefings.digest.themes")
+        labels = theme_module.default_taxonomy().labels
+    except Exception:  # a missing or broken taxonomy must not stop a briefing
+        return {}
+    return {str(k): str(v) for k, v in labels.items()}
+
+
+def load_briefing(
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    *,
+    now: datetime,
+    since: datetime | None = None,
+    briefing_date: date | None = None,
+    settings: Settings | None = None,
+) -> Briefing:
+    """The briefing a channel would get at `now` (no subscriptions: a briefing with nothing subscribed)."""
+    loader = BriefingLoader(session, now=now, settings=settings)
+    return loader.load(team_id, channel_id, since=since, briefing_date=briefing_date)

@@ -1,0 +1,153 @@
+"""Near-duplicates: the same wire copy or press release reprinted by many outlets.
+
+MinHash over morpheme shingles (three consecutive content lemmas), indexed with datasketch's
+MinHashLSH so each new article is compared with a handful of candidates, not with every article of
+the last days. Shingles are hashed with CRC-32, which unlike Python's `hash` is the same in every
+process: signatures are stored in `Article.minhash` and a new process rebuilds its index from them.
+
+The stored blob is an article *fingerprint*: the MinHash signature plus the hashed topic words the
+story grouping compares (see stories.py), so neither needs the text to be analysed again.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+from briefings.digest.nlp import Morph
+from briefings.digest.terms import lemma_runs
+
+NUM_PERM = 64
+SHINGLE = 3
+# Estimated Jaccard similarity of shingle sets from which two articles are the same copy.
+DUPLICATE_THRESHOLD = 0.5
+# Fewer shingles than this (a bare headline) say too little to call two texts copies.
+MIN_SHINGLES = 8
+_SEED = 1
+_SCHEME = "affine32"
+_MAGIC = b"BF1"
+
+
+def _crc32(data: bytes) -> int:
+    return zlib.crc32(data)
+
+
+# One permutation table for the process: MinHash would otherwise draw it again for every article.
+_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=_crc32, scheme=_SCHEME)
+
+
+def shingles(morphs: Sequence[Morph]) -> list[bytes]:
+    """Distinct shingles of three consecutive content lemmas (particles and punctuation left out)."""
+    return shingles_of_lemmas([r[0] for r in lemma_runs(morphs)])
+
+
+def shingles_of_lemmas(lemmas: Sequence[str]) -> list[bytes]:
+    if len(lemmas) < SHINGLE:
+        return []
+    seen = {"\x1f".join(lemmas[i : i + SHINGLE]) for i in range(len(lemmas) - SHINGLE + 1)}
+    return [s.encode("utf-8") for s in sorted(seen)]
+
+
+def signature(shingle_set: Sequence[bytes]) -> LeanMinHash | None:
+    """The MinHash of a shingle set, or None when the text is too short to compare."""
+    if len(shingle_set) < MIN_SHINGLES:
+        return None
+    mh = MinHash(
+        num_perm=NUM_PERM,
+        seed=_SEED,
+        hashfunc=_crc32,
+        permutations=_TEMPLATE.permutations,
+        scheme=_SCHEME,
+    )
+    mh.update_batch(shingle_set)
+    return LeanMinHash(mh)
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What later comparisons need of an article: its MinHash and its weighted topic-word hashes."""
+
+    minhash: LeanMinHash | None
+    topic: tuple[tuple[int, int], ...]  # (crc32 of a topic word, weight 1..255)
+
+    def encode(self) -> bytes:
+        values = (
+            np.asarray(self.minhash.hashvalues, dtype="<u4").tobytes() if self.minhash is not None else b""
+        )
+        n_perm = NUM_PERM if self.minhash is not None else 0
+        parts = [_MAGIC, struct.pack("<HH", n_perm, len(self.topic)), values]
+        parts += [struct.pack("<IB", h, min(255, max(1, w))) for h, w in self.topic]
+        return b"".join(parts)
+
+    @classmethod
+    def decode(cls, blob: bytes) -> Fingerprint:
+        if not blob.startswith(_MAGIC):
+            raise ValueError("not an article fingerprint")
+        n_perm, n_topic = struct.unpack_from("<HH", blob, 3)
+        pos = 7
+        minhash = None
+        if n_perm:
+            values = np.frombuffer(blob, dtype="<u4", count=n_perm, offset=pos).astype(np.uint64)
+            minhash = LeanMinHash(seed=_SEED, hashvalues=values, scheme=_SCHEME)
+            pos += 4 * n_perm
+        topic = tuple(struct.unpack_from("<IB", blob, pos + 5 * i) for i in range(n_topic))
+        return cls(minhash, topic)
+
+
+def word_hash(word: str) -> int:
+    return zlib.crc32(word.encode("utf-8"))
+
+
+@cache
+def _lsh_params(threshold: float) -> tuple[int, int]:
+    """Bands and rows for a threshold: datasketch integrates to find them, which is worth doing once."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    return lsh.b, lsh.r
+
+
+class DuplicateIndex:
+    """Incremental near-duplicate lookup over the articles of the recent window."""
+
+    def __init__(self, threshold: float = DUPLICATE_THRESHOLD) -> None:
+        self.threshold = threshold
+        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM, params=_lsh_params(threshold))
+        self._sigs: dict[Hashable, LeanMinHash] = {}
+        self._order: dict[Hashable, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._sigs)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._sigs
+
+    def find(self, sig: LeanMinHash | None) -> Hashable | None:
+        """The earliest-added indexed article this one is a copy of, or None."""
+        if sig is None or not self._sigs:
+            return None
+        best: tuple[int, Hashable] | None = None
+        for key in self._lsh.query(sig):
+            if self._sigs[key].jaccard(sig) >= self.threshold:
+                rank = self._order[key]
+                if best is None or rank < best[0]:
+                    best = (rank, key)
+        return None if best is None else best[1]
+
+    def add(self, key: Hashable, sig: LeanMinHash | None) -> None:
+        if sig is None or key in self._sigs:
+            return
+        self._lsh.insert(key, sig)
+        self._sigs[key] = sig
+        self._order[key] = len(self._order)
+
+    def remove(self, keys: Iterable[Hashable]) -> None:
+        """Forget articles that left the window (keeps the index small in a long-running worker)."""
+        for key in keys:
+            if self._sigs.pop(key, None) is not None:
+                self._lsh.remove(key)
+                self._order.pop(key, None)

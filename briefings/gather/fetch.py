@@ -1,0 +1,289 @@
+"""HTTP for feeds and article pages: polite, bounded, and unable to stall a cycle.
+
+Every limit a hostile or broken server could exploit is enforced here, while bytes arrive:
+a total deadline (a slow drip never ends a read timeout), a size cap on the wire and another after
+decompression (a gzip bomb), a bound on redirects (and loops), and concurrency bounds overall and
+per host. Redirects are followed by hand so that a chain made only of permanent redirects (301/308)
+can move the stored feed URL, as RFC 9110 intends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from urllib.parse import urljoin
+
+import httpx
+
+from briefings.config import Settings
+from briefings.gather.urls import host_of, is_http_url
+from briefings.timeutil import utcnow
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"
+)
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+PERMANENT_REDIRECTS = frozenset({301, 308})
+
+
+class FetchError(Exception):
+    """A fetch that produced no usable body. `kind` is a stable machine word, the message Korean."""
+
+    def __init__(
+        self, kind: str, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.status = status
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    url: str
+    status: int
+    content: bytes
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    # The new address when every hop of the redirect chain was permanent.
+    permanent_url: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
+    """Retry-After as seconds from `now` (delta-seconds or an HTTP date); None if absent or invalid."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - now).total_seconds(), 0.0)
+
+
+class _Decoder:
+    """Content-Encoding decoder that refuses to produce more than `cap` bytes (a decompression bomb)."""
+
+    def __init__(self, encoding: str, cap: int) -> None:
+        self.cap = cap
+        self.produced = 0
+        self.encoding = encoding
+        if encoding in ("gzip", "x-gzip"):
+            self._obj: zlib._Decompress | None = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self._obj = None  # zlib-wrapped or raw: decided on the first bytes
+        else:
+            raise FetchError("encoding", f"지원하지 않는 압축 방식입니다: {encoding}")
+
+    def _bomb(self) -> FetchError:
+        return FetchError("decompression_bomb", f"압축을 풀면 {self.cap:,}바이트 제한을 넘습니다")
+
+    def feed(self, data: bytes) -> bytes:
+        if self._obj is None:
+            self._obj = zlib.decompressobj(zlib.MAX_WBITS if data[:1] == b"\x78" else -zlib.MAX_WBITS)
+        try:
+            out = self._obj.decompress(data, self.cap - self.produced + 1)
+        except zlib.error as exc:
+            raise FetchError("encoding", f"압축 해제 실패: {exc}") from exc
+        self.produced += len(out)
+        if self.produced > self.cap or self._obj.unconsumed_tail:
+            raise self._bomb()
+        return out
+
+    def flush(self) -> bytes:
+        if self._obj is None:
+            return b""
+        try:
+            out = self._obj.flush()
+        except zlib.error as exc:
+            raise FetchError("encoding", f"압축 해제 실패: {exc}") from exc
+        self.produced += len(out)
+        if self.produced > self.cap:
+            raise self._bomb()
+        return out
+
+
+def _content_encodings(headers: httpx.Headers) -> list[str]:
+    raw = headers.get("content-encoding", "")
+    return [e.strip().lower() for e in raw.split(",") if e.strip() and e.strip().lower() != "identity"]
+
+
+class Fetcher:
+    """One shared client with the gatherer's limits. Use as `async with Fetcher(settings) as f:`.
+
+    `transport` swaps the network (httpx.MockTransport, a proxy) without touching the logic.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        concurrency: int | None = None,
+        per_host: int | None = None,
+    ) -> None:
+        self.settings = settings
+        self.max_bytes = settings.fetch_max_bytes
+        self.max_redirects = settings.fetch_max_redirects
+        self.total_timeout = settings.fetch_total_timeout
+        limit = concurrency or settings.fetch_concurrency
+        self._per_host_limit = per_host or settings.fetch_per_host
+        self._all = asyncio.Semaphore(limit)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self.client = httpx.AsyncClient(
+            transport=transport,
+            follow_redirects=False,
+            timeout=httpx.Timeout(
+                connect=settings.fetch_connect_timeout,
+                read=settings.fetch_read_timeout,
+                write=settings.fetch_read_timeout,
+                pool=settings.fetch_total_timeout,
+            ),
+            limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+            trust_env=False,
+        )
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    def _host_slot(self, url: str) -> asyncio.Semaphore:
+        host = host_of(url)
+        slot = self._hosts.get(host)
+        if slot is None:
+            slot = self._hosts[host] = asyncio.Semaphore(self._per_host_limit)
+        return slot
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str = FEED_ACCEPT,
+    ) -> FetchResult:
+        """GET `url` within every limit; raises FetchError for anything that is not a usable answer.
+
+        The host slot is taken before the global one, so a busy host never holds global slots idle.
+        The total deadline starts once both slots are held: waiting in line is not the server's fault.
+        """
+        async with self._host_slot(url), self._all:
+            try:
+                async with asyncio.timeout(self.total_timeout):
+                    return await self._fetch_following(url, etag, last_modified, accept)
+            except TimeoutError:
+                raise FetchError("timeout", f"전체 제한 시간 {self.total_timeout:g}초를 넘었습니다") from None
+            except httpx.TimeoutException as exc:
+                raise FetchError("timeout", f"응답 시간 초과 ({type(exc).__name__})") from None
+            except httpx.TransportError as exc:
+                kind = "connect" if isinstance(exc, httpx.ConnectError) else "protocol"
+                raise FetchError(kind, f"연결 오류: {type(exc).__name__}: {exc}"[:300]) from None
+
+    async def _fetch_following(
+        self, url: str, etag: str | None, last_modified: str | None, accept: str
+    ) -> FetchResult:
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        seen = {url}
+        current = url
+        all_permanent = True
+        for _hop in range(self.max_redirects + 1):
+            request = self.client.build_request("GET", current, headers=headers)
+            response = await self.client.send(request, stream=True)
+            try:
+                if response.status_code in REDIRECT_STATUSES:
+                    location = response.headers.get("location")
+                    if not location:
+                        raise FetchError(
+                            "bad_redirect", "Location 없는 리다이렉트", status=response.status_code
+                        )
+                    target = urljoin(current, location.strip())
+                    if not is_http_url(target):
+                        raise FetchError("bad_redirect", f"잘못된 리다이렉트 주소: {target[:200]}")
+                    if target in seen:
+                        raise FetchError(
+                            "redirect_loop", f"리다이렉트 순환: {target[:200]}", status=response.status_code
+                        )
+                    all_permanent = all_permanent and response.status_code in PERMANENT_REDIRECTS
+                    seen.add(target)
+                    current = target
+                    continue
+                moved = current if current != url and all_permanent else None
+                if response.status_code == 304:
+                    return FetchResult(
+                        url=current, status=304, content=b"", permanent_url=moved, **self._meta(response)
+                    )
+                if response.status_code >= 400 or response.status_code < 200:
+                    raise FetchError(
+                        "http",
+                        f"HTTP {response.status_code} {response.reason_phrase}".strip(),
+                        status=response.status_code,
+                        retry_after=retry_after_seconds(response.headers.get("retry-after"), now=utcnow()),
+                    )
+                content = await self._read_capped(response)
+                return FetchResult(
+                    url=current,
+                    status=response.status_code,
+                    content=content,
+                    permanent_url=moved,
+                    **self._meta(response),
+                )
+            finally:
+                await response.aclose()
+        raise FetchError("too_many_redirects", f"리다이렉트가 {self.max_redirects}번을 넘었습니다")
+
+    @staticmethod
+    def _meta(response: httpx.Response) -> dict[str, str | None]:
+        return {
+            "content_type": response.headers.get("content-type"),
+            "etag": response.headers.get("etag"),
+            "last_modified": response.headers.get("last-modified"),
+        }
+
+    async def _read_capped(self, response: httpx.Response) -> bytes:
+        """Read the body raw, decompressing ourselves so both the wire and the output are capped."""
+        cap = self.max_bytes
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > cap:
+            raise FetchError("too_large", f"응답이 {cap:,}바이트 제한보다 큽니다 ({int(declared):,})")
+        decoders = [_Decoder(enc, cap) for enc in reversed(_content_encodings(response.headers))]
+        received = 0
+        parts: list[bytes] = []
+        async for chunk in response.aiter_raw():
+            received += len(chunk)
+            if received > cap:
+                raise FetchError("too_large", f"응답이 {cap:,}바이트 제한을 넘었습니다")
+            for decoder in decoders:
+                chunk = decoder.feed(chunk)
+            parts.append(chunk)
+        tail = b""
+        for decoder in decoders:
+            tail = decoder.feed(tail) + decoder.flush() if tail else decoder.flush()
+        parts.append(tail)
+        return b"".join(parts)

@@ -1,0 +1,131 @@
+"""A worker killed at any step of posting still leaves exactly one briefing; workers share the work.
+
+Each run is a real `python -m bot deliver --now` process; `BRIEFINGS_FAILPOINT` makes it die
+(os._exit) right after claiming, right after posting the first message, or right before recording.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from briefings.db import make_engine, make_sessionmaker
+from briefings.models import Delivery
+from tests.brief.conftest import story, subscribe
+from tests.conftest import PG_URL
+from tests.fakes.slack_api import FakeSlack
+
+NOW = datetime(2026, 11, 19, 23, 1, tzinfo=UTC)  # 2026-11-20 08:01 KST
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_deliver(
+    db_url: str, fake: FakeSlack, at: datetime, tmp_path: Path, failpoint: str | None = None
+) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_API_URL": fake.api_url,
+        "BRIEFINGS_TZ": "Asia/Seoul",
+        "BRIEFINGS_HOME": str(tmp_path),
+    }
+    env.pop("BRIEFINGS_FAILPOINT", None)
+    if failpoint:
+        env["BRIEFINGS_FAILPOINT"] = failpoint
+    cmd = [sys.executable, "-m", "bot", "deliver", "--now", "--at", at.isoformat()]
+    return subprocess.Popen(
+        cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+def finish(proc: subprocess.Popen[str]) -> tuple[int, str]:
+    out, _ = proc.communicate(timeout=120)
+    return proc.returncode, out
+
+
+def seed_big(sessions: sessionmaker[Session]) -> None:
+    """One channel whose briefing needs a thread reply (60 companies with news), one with a short one."""
+    names = [f"회사{i:02d}" for i in range(60)]
+    with sessions.begin() as session:
+        subscribe(session, "T1", "CBIG", names)
+        subscribe(session, "T1", "CSMALL", ["화웨이"])
+        for name in [*names, "화웨이"]:
+            story(session, f"{name} 신제품 발표", [name], published=NOW - timedelta(hours=2))
+
+
+@pytest.mark.parametrize("failpoint", ["after_claim", "after_post", "before_record"])
+def test_crash_at_each_step_leaves_exactly_one_briefing(
+    failpoint: str, sqlite_url: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    engine = make_engine(sqlite_url)
+    sessions = make_sessionmaker(engine)
+    seed_big(sessions)
+    code, out = finish(run_deliver(sqlite_url, fake_slack, NOW, tmp_path, failpoint))
+    assert code == 91, out
+    if failpoint == "after_post":
+        (crashed,) = [c for c in ("CBIG", "CSMALL") if fake_slack.posted(c)]
+        assert len(fake_slack.posted(crashed)) == 1
+        # Within the lease another run leaves the claim alone (the first might still be alive).
+        code, out = finish(run_deliver(sqlite_url, fake_slack, NOW + timedelta(minutes=1), tmp_path))
+        assert code == 0, out
+        assert len(fake_slack.posted(crashed)) == 1
+    # After the lease the claim is taken over and completed from what the channel already shows.
+    code, out = finish(run_deliver(sqlite_url, fake_slack, NOW + timedelta(minutes=7), tmp_path))
+    assert code == 0, out
+    if failpoint != "after_claim":  # something was posted: found again by its metadata, not reposted
+        assert "복구" in out, out
+    if failpoint == "after_post":
+        (history,) = fake_slack.calls_to("conversations.history")
+        assert history.args["include_all_metadata"] in ("1", "true", True)
+    for channel, parts in (("CBIG", 2), ("CSMALL", 1)):
+        msgs = fake_slack.posted(channel)
+        top = [m for m in msgs if "thread_ts" not in m]
+        assert len(top) == 1, (channel, out)
+        assert sorted(m["metadata"]["event_payload"]["part"] for m in msgs) == list(range(1, parts + 1))
+        assert all(m["thread_ts"] == top[0]["ts"] for m in msgs if "thread_ts" in m)
+    with sessions() as session:
+        rows = session.scalars(select(Delivery).order_by(Delivery.channel_id)).all()
+        assert [(d.channel_id, d.status) for d in rows] == [("CBIG", "posted"), ("CSMALL", "posted")]
+        for d in rows:
+            top = [m for m in fake_slack.posted(d.channel_id) if "thread_ts" not in m]
+            assert d.message_ts == top[0]["ts"]
+    engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
+def test_two_worker_processes_on_postgresql_post_each_briefing_once(
+    pg_template: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    from tests.conftest import _pg_url_for, drop_pg_database, new_pg_database
+
+    name = new_pg_database(pg_template)
+    url = _pg_url_for(name)
+    engine = make_engine(url)
+    try:
+        sessions = make_sessionmaker(engine)
+        with sessions.begin() as session:
+            for i in range(40):
+                subscribe(session, "T1", f"C{i:02d}", ["삼성전자"])
+            story(session, "삼성전자 HBM 공급", ["삼성전자"], published=NOW - timedelta(hours=1))
+        fake_slack.post_rate_per_team = 25  # Slack pushes back, so the run lasts long enough to share
+        procs = [run_deliver(url, fake_slack, NOW, tmp_path) for _ in range(2)]
+        results = [finish(p) for p in procs]
+        assert all(code == 0 for code, _ in results), results
+        for i in range(40):
+            assert len(fake_slack.posted(f"C{i:02d}")) == 1
+        with sessions() as session:
+            rows = session.scalars(select(Delivery)).all()
+            assert len(rows) == 40 and {d.status for d in rows} == {"posted"}
+            assert len({d.claimed_by for d in rows}) == 2  # both workers did part of the work
+    finally:
+        engine.dispose()
+        drop_pg_database(name)

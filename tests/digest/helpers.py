@@ -1,0 +1,38 @@
+"""Shared, expensive test objects of the digest pipeline (built once per test session)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from briefings.digest.pipeline import Digester
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+@cache
+def shared_digester() -> Digester:
+    """The packaged registry with the process-wide Kiwi; its matcher adds user words once."""
+    return Digester.default()
+
+
+def knews_items(folder: Path) -> dict[str, dict[str, Any]]:
+    """knews-rss items by URL, with their HTML summary turned into plain text (as the gatherer does)."""
+    out: dict[str, dict[str, Any]] = {}
+    for path in sorted(folder.glob("*.json")):
+        for item in json.loads(path.read_text(encoding="utf-8")):
+            text = html.unescape(html.unescape(_TAG.sub(" ", item.get("partialText") or "")))
+            out.setdefault(
+                item["url"],
+                {
+                    "title": html.unescape(item["title"]),
+                    "body": " ".join(text.split()),
+                    "published": item["date"],
+                    "outlet": item["spec"]["publisher"]["name"],
+                },
+            )
+    return out

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import pytest
+
+from briefings.digest.keywords import Background, keywords, weighted_nouns
+from briefings.digest.nlp import KoreanNLP, SimpleMorph
+from briefings.digest.themes import Taxonomy, default_taxonomy, score_themes
+
+pytestmark = pytest.mark.kiwi
+
+REQUIRED = {
+    "ai",
+    "aiot",
+    "semiconductor",
+    "telecom",
+    "cloud",
+    "sanctions",
+    "investment",
+    "earnings",
+    "alliance",
+    "mna",
+    "people",
+    "litigation",
+    "launch",
+    "security",
+}
+
+
+def themes_of(nlp: KoreanNLP, title: str, body: str = "") -> list[str]:
+    tm, bm = nlp.tokenize([title, body])
+    return [slug for slug, _ in score_themes(bm, tm)]
+
+
+def test_taxonomy_has_every_required_theme_with_a_korean_label() -> None:
+    tax = default_taxonomy()
+    assert set(tax.labels) >= REQUIRED
+    assert tax.labels["sanctions"] == "제재·규제"
+    assert tax.labels["investment"] == "투자·IPO"
+    assert all(t.lexicon for t in tax.themes)
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "expected"),
+    [
+        ("화웨이 한국 기업 3곳과 5G 생태계 관련 MOU 체결", "", {"alliance", "telecom"}),
+        ("KT, 한국관광공사와 업무협약 체결", "", {"alliance"}),
+        ("이통 3사 합종연횡 본격화", "", {"alliance", "telecom"}),
+        (
+            "美 상무부, 메그비·센스타임 엔티티 리스트에 추가",
+            "미국 정부가 중국 인공지능 기업들을 수출통제 블랙리스트에 "
+            "올렸다. 제재 대상 기업은 미국산 부품을 살 수 없다.",
+            {"sanctions"},
+        ),
+        ("카카오뱅크, 기업가치 20조원 인정받으며 상장 추진", "", {"investment"}),
+        ("카카오 해외서 10억 달러 투자 유치 성공", "", {"investment"}),
+        ("SK하이닉스 3분기 영업이익 7천억…실적 개선", "", {"earnings"}),
+        ("카카오, 카카오M 흡수합병", "", {"mna"}),
+        ("LG전자 새 CEO에 조주완 사장 선임", "", {"people"}),
+        ("애플 상대 국내 첫 집단소송 제기", "", {"litigation"}),
+        ("삼성전자, 폴더블 신제품 출시", "", {"launch"}),
+        ("KT엠하우스, 개인정보보호 관리체계 인증", "", {"security"}),
+        ("랜섬웨어 해킹으로 고객 정보 유출", "", {"security"}),
+        ("SK텔레콤, 스마트홈 IoT 플랫폼 확대", "", {"aiot"}),
+        ("LG유플러스 기업용 클라우드 서비스 출시", "", {"cloud", "launch"}),
+        ("삼성전자 파운드리 3나노 반도체 양산", "", {"semiconductor"}),
+        ("네이버, 초거대 인공지능 하이퍼클로바 공개", "", {"ai"}),
+    ],
+)
+def test_articles_get_the_themes_their_words_say(
+    nlp: KoreanNLP, title: str, body: str, expected: set[str]
+) -> None:
+    assert expected <= set(themes_of(nlp, title, body))
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "제임스 버저비터…클리블랜드, 토론토 상대 PO 9연승",
+        "미토콘드리아 DNA 돌연변이 없애는 효소 단백질 발견",
+        "여름철 애플망고 빙수 인기",
+    ],
+)
+def test_unrelated_articles_get_no_theme(nlp: KoreanNLP, title: str) -> None:
+    assert themes_of(nlp, title) == []
+
+
+def test_a_passing_word_in_a_long_body_does_not_make_a_theme(nlp: KoreanNLP) -> None:
+    body = (
+        "서울 시내 한 식당가가 점심시간 손님으로 붐볐다. 물가가 "
+        "오르면서 직장인들의 점심값 부담이 커지고 있다. "
+        "한 직장인은 배달 앱 대신 도시락을 싸 온다고 말했다. 식당 주인들은 재료비가 올라 가격을 올릴 수밖에 "
+        "없다고 했다. 일부 식당은 키오스크를 들여 인건비를 줄이고 "
+        "있다. 키오스크에는 인공지능 음성 안내도 있다."
+    )
+    assert "ai" not in themes_of(nlp, "점심값 부담 커진 직장인들", body)
+
+
+def test_phrases_match_whether_kiwi_splits_them_or_not() -> None:
+    tax = Taxonomy.from_data(
+        {
+            "threshold": 1.0,
+            "body_factor": 1.0,
+            "themes": [{"slug": "x", "label": "엑스", "lexicon": {"업무 협약": 1.0}}],
+        }
+    )
+    split = [SimpleMorph("업무", "NNG", 0, 2), SimpleMorph("협약", "NNG", 2, 2)]
+    whole = [SimpleMorph("업무협약", "NNG", 0, 4)]
+    apart = [SimpleMorph("업무", "NNG", 0, 2), SimpleMorph("협약", "NNG", 10, 2)]
+    assert tax.score(split) == [("x", 1.0)]
+    assert tax.score(whole) == [("x", 1.0)]
+    assert tax.score(apart) == []
+
+
+def test_headline_words_count_more_than_body_words() -> None:
+    tax = Taxonomy.from_data(
+        {
+            "threshold": 2.0,
+            "title_factor": 2.0,
+            "themes": [{"slug": "x", "label": "엑스", "lexicon": {"제재": 1.0}}],
+        }
+    )
+    word = [SimpleMorph("제재", "NNG", 0, 2)]
+    assert tax.score(word) == []
+    assert tax.score([], word) == [("x", 2.0)]
+
+
+def test_keywords_are_the_nouns_that_stand_out(nlp: KoreanNLP) -> None:
+    background = Background()
+    routine = [
+        ("정부, 경제 정책 발표", "정부가 경제 정책 방향을 발표했다. 기업 지원과 투자 확대가 핵심이다."),
+        ("기업 투자 확대", "국내 기업들이 투자를 확대한다. 정부 지원도 늘어난다."),
+        ("시장 전망", "증권 시장 전망이 엇갈린다. 기업 실적과 투자 심리가 변수다."),
+    ]
+    for title, body in routine:
+        tm, bm = nlp.tokenize([title, body])
+        background.add(weighted_nouns(tm, bm))
+    tm, bm = nlp.tokenize(
+        [
+            "中 창정5B 로켓 잔해 추락",
+            "중국 우주발사체 창정5B호 로켓 잔해가 필리핀 바다로 추락했다. 정부는 경제 영향이 없다고 밝혔다.",
+        ]
+    )
+    found = keywords(bm, 5, title_morphs=tm, background=background)
+    assert len(found) == 5
+    assert "잔해" in found and "로켓" in found
+    assert "정부" not in found and "경제" not in found
+    assert keywords([], 3) == []
