@@ -24,17 +24,18 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.limits import (
+    BUTTON_TEXT,
+    BUTTON_VALUE,
+    CONTEXT_ELEMENTS,
+    HEADER_TEXT,
+    MAX_BLOCKS,
+    MAX_HOME_BLOCKS,
+    SECTION_TEXT,
+)
 from bot.render import escape_mrkdwn, link, outlets_text, story_line, time_ago, truncate
 from briefings.lookup import ArticleHit, CompanyRef, StoryView
 from briefings.subscriptions import SubscriptionView
-
-MAX_BLOCKS = 50
-MAX_HOME_BLOCKS = 100
-SECTION_TEXT = 3000
-HEADER_TEXT = 150
-BUTTON_TEXT = 75
-BUTTON_VALUE = 2000
-CONTEXT_ELEMENTS = 10
 
 # Action ids: the contract between the blocks built here and the listeners in bot/actions.py.
 SUBSCRIBE = "news_subscribe"

@@ -28,13 +28,11 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.limits import HEADER_TEXT, MAX_BLOCKS, SECTION_TEXT
 from bot.render import StoryLike, escape_mrkdwn, story_line, time_ago, truncate
 from briefings.brief import Briefing, Coverage, StoryItem, ThemeLine
 from briefings.timeutil import as_utc
 
-MAX_BLOCKS = 50
-SECTION_CHARS = 3000
-HEADER_CHARS = 150
 CONTEXT_CHARS = 3000
 FALLBACK_CHARS = 300
 # Slack accepts large payloads, but long messages are hard to read: keep each one comfortably small.
@@ -144,8 +142,8 @@ def _sections(title: str, lines: Sequence[str]) -> list[Block]:
     blocks: list[Block] = []
     current = title
     for raw in lines:
-        line = truncate(raw, SECTION_CHARS - len(title) - 1)
-        if len(current) + 1 + len(line) > SECTION_CHARS:
+        line = truncate(raw, SECTION_TEXT - len(title) - 1)
+        if len(current) + 1 + len(line) > SECTION_TEXT:
             blocks.append(SectionBlock(text=MarkdownTextObject(text=current)))
             current = line
         else:
@@ -176,11 +174,11 @@ def briefing_messages(briefing: Briefing) -> list[SlackMessage]:
     if not briefing.has_subscriptions:
         return []
     if briefing.empty:
-        line = truncate(escape_mrkdwn(empty_line(briefing)), SECTION_CHARS)
+        line = truncate(escape_mrkdwn(empty_line(briefing)), SECTION_TEXT)
         return [SlackMessage(line, (SectionBlock(text=MarkdownTextObject(text=line)),))]
 
     header = HeaderBlock(
-        text=PlainTextObject(text=truncate(f"📰 {date_label(briefing)} 기업 뉴스 브리핑", HEADER_CHARS))
+        text=PlainTextObject(text=truncate(f"📰 {date_label(briefing)} 기업 뉴스 브리핑", HEADER_TEXT))
     )
     quiet = [s.company for s in briefing.sections if not s.stories]
     summary = f"{since_label(briefing)} 새 소식 {briefing.story_count}건"

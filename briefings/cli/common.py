@@ -39,6 +39,14 @@ def sessions() -> sessionmaker[Session]:
     return make_sessionmaker(engine())
 
 
+def reset() -> None:
+    """Forget the cached settings and engine, for a process whose environment changed (tests)."""
+    if engine.cache_info().currsize:
+        engine().dispose()
+    for cached in (settings, engine, sessions):
+        cached.cache_clear()
+
+
 @contextmanager
 def db_session() -> Iterator[Session]:
     with session_scope(sessions()) as session:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from briefings.cli.common import console, settings
+from briefings.cli.common import console, db_session, settings
 from briefings.db import upgrade
+from briefings.digest.companies import seed_if_needed
+from briefings.timeutil import utcnow
 
 db_app = typer.Typer(help="데이터베이스 스키마", no_args_is_help=True)
 
@@ -14,7 +16,14 @@ db_app = typer.Typer(help="데이터베이스 스키마", no_args_is_help=True)
 def upgrade_cmd(revision: str = typer.Argument("head", help="목표 리비전")) -> None:
     """마이그레이션을 적용해 스키마를 최신으로 만듭니다."""
     upgrade(settings().db_url, revision)
-    console.print("데이터베이스 스키마가 최신입니다.")
+    if revision != "head":
+        console.print(f"데이터베이스 스키마: {revision}")
+        return
+    # The packaged company registry is reference data: a release that adds companies brings them here.
+    with db_session() as session:
+        seeded = seed_if_needed(session, now=utcnow())
+    extra = f" 회사 레지스트리 {seeded}건 반영." if seeded else ""
+    console.print(f"데이터베이스 스키마가 최신입니다.{extra}")
 
 
 def register(app: typer.Typer) -> None:

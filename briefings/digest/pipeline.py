@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from briefings.digest.companies import (
@@ -25,9 +25,8 @@ from briefings.digest.companies import (
     CompanyMatcher,
     Registry,
     default_registry,
-    load_registry_file,
     registry_from_session,
-    seed_companies,
+    seed_if_needed,
 )
 from briefings.digest.dedup import DuplicateIndex, Fingerprint, shingles_of_lemmas, signature, word_hash
 from briefings.digest.keywords import Background, top_keywords
@@ -288,10 +287,9 @@ class DigestSummary:
 
 
 def ensure_companies(session: Session, *, now: datetime) -> int:
-    """Seed the registry file into an empty companies table; returns the rows written."""
-    if session.scalar(select(func.count()).select_from(Company)):
-        return 0
-    return seed_companies(session, load_registry_file(), now=now)
+    """Seed the packaged registry where it is missing (a new database, or a release that added
+    companies); returns the rows written. Operator rows are never touched."""
+    return seed_if_needed(session, now=now)
 
 
 def build_digester(session: Session, *, now: datetime, nlp: KoreanNLP | None = None) -> Digester:

@@ -18,28 +18,21 @@ from briefings.cli.common import UserError
 runner = CliRunner()
 
 
-def _reset() -> None:
-    if cli_common.engine.cache_info().currsize:
-        cli_common.engine().dispose()
-    for cached in (cli_common.settings, cli_common.engine, cli_common.sessions):
-        cached.cache_clear()
-
-
 @pytest.fixture
 def cli_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("DATABASE_URL", db_url)
-    _reset()
+    cli_common.reset()
     yield db_url
-    _reset()
+    cli_common.reset()
 
 
 @pytest.fixture
 def cli_sqlite(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """SQLite only: for tests whose subject is the command line, not the database."""
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
-    _reset()
+    cli_common.reset()
     yield sqlite_url
-    _reset()
+    cli_common.reset()
 
 
 def run(*args: str) -> tuple[int, str, str]:

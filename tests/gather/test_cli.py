@@ -22,20 +22,13 @@ from tests.gather.builders import items, rss
 runner = CliRunner()
 
 
-def _reset() -> None:
-    if cli_common.engine.cache_info().currsize:
-        cli_common.engine().dispose()
-    for cached in (cli_common.settings, cli_common.engine, cli_common.sessions):
-        cached.cache_clear()
-
-
 @pytest.fixture
 def cli_db(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     monkeypatch.setenv("FETCH_TOTAL_TIMEOUT", "2")
-    _reset()
+    cli_common.reset()
     yield sqlite_url
-    _reset()
+    cli_common.reset()
 
 
 def run(*args: str) -> tuple[int, str, BaseException | None]:
