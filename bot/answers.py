@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot import blocks as bk
 from bot.deps import BotDeps
 from bot.render import escape_mrkdwn
+from briefings.korean import euro, has_final_consonant, josa
 from briefings.lookup import (
     CompanyRef,
     QueryError,
@@ -186,7 +187,9 @@ def lookup(deps: BotDeps, session: Session, query: str, *, team_id: str, channel
     if res.status == "found" and res.company is not None:
         note = None
         if res.matched_by == "fuzzy":
-            note = f"'{quote(query)}'을(를) *{escape_mrkdwn(res.company.name)}*(으)로 찾았습니다."
+            asked = josa(f"'{quote(query)}'", "을/를")
+            found = euro(f"*{escape_mrkdwn(res.company.name)}*")
+            note = f"{asked} {found} 찾았습니다."
         return company_page(deps, session, res.company, team_id=team_id, channel_id=channel_id, notice=note)
     if res.status == "ambiguous":
         return bk.fallback_text(f"{query}: 여러 회사 중 골라 주세요"), bk.candidates_answer(
@@ -216,9 +219,12 @@ def _resolve_one(deps: BotDeps, session: Session, name: str, action_id: str) -> 
     hint = ""
     if res.suggestions:
         hint = (
-            " 혹시 " + ", ".join(f"*{escape_mrkdwn(s.name)}*" for s in res.suggestions) + "을(를) 찾으셨나요?"
+            " 혹시 "
+            + josa(", ".join(f"*{escape_mrkdwn(s.name)}*" for s in res.suggestions), "을/를")
+            + " 찾으셨나요?"
         )
-    text = f"'{quote(name)}'(이)라는 회사를 찾지 못했습니다.{hint}"
+    called = "이라는" if has_final_consonant(name) else "라는"
+    text = f"'{quote(name)}'{called} 회사를 찾지 못했습니다.{hint}"
     return bk.fallback_text(text, escaped=True), bk.notice(text)
 
 
@@ -236,7 +242,7 @@ def do_subscribe(
     where = "DM으로 매일" if is_dm else "이 채널에서 매일"
     name = escape_mrkdwn(company.name)
     if not added:
-        return f"*{name}*은(는) 이미 구독 중입니다."
+        return f"{josa(f'*{name}*', '은/는')} 이미 구독 중입니다."
     return f"*{name}* 구독을 시작했습니다. {where} 브리핑을 받습니다."
 
 
@@ -245,7 +251,9 @@ def do_unsubscribe(
 ) -> str:
     removed = unsubscribe(session, team_id, channel_id, company.id)
     name = escape_mrkdwn(company.name)
-    return f"*{name}* 구독을 해지했습니다." if removed else f"*{name}*은(는) 구독 중이 아닙니다."
+    if removed:
+        return f"*{name}* 구독을 해지했습니다."
+    return f"{josa(f'*{name}*', '은/는')} 구독 중이 아닙니다."
 
 
 def run_command(

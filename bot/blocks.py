@@ -34,6 +34,7 @@ from bot.limits import (
     SECTION_TEXT,
 )
 from bot.render import escape_mrkdwn, link, outlets_text, story_line, time_ago, truncate
+from briefings.korean import josa
 from briefings.lookup import ArticleHit, CompanyRef, StoryView
 from briefings.subscriptions import SubscriptionView
 
@@ -189,7 +190,8 @@ def not_found_answer(
     q = escape_mrkdwn(query)
     blocks: list[Block] = []
     if hits:
-        blocks.append(section(f"등록된 회사 중 *{q}*은(는) 없어, 최근 {days}일 기사 본문에서 찾았습니다."))
+        unknown = josa(f"*{q}*", "은/는")
+        blocks.append(section(f"등록된 회사 중 {unknown} 없어, 최근 {days}일 기사 본문에서 찾았습니다."))
         for hit in hits:
             when = time_ago(hit.published_at, now, tz)
             blocks.append(

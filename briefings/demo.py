@@ -28,6 +28,7 @@ from briefings.brief import Briefing, load_briefing
 from briefings.config import Settings, get_settings
 from briefings.db import make_engine, make_sessionmaker, session_scope, upgrade
 from briefings.jobs import Digest
+from briefings.korean import josa
 from briefings.models import Article, Story
 from briefings.timeutil import as_utc
 
@@ -212,7 +213,7 @@ def run_demo(home: Path, *, now: datetime, live: bool = False, step: Step | None
         digest = Digest()
         digested = digest.run(sessions, now=now)
         subscribed = _subscribe_demo_channel(sessions, now=now)
-        say(f"분석 완료: 기사 {digested}건 → 데모 채널이 {', '.join(subscribed)}을(를) 구독")
+        say(f"분석 완료: 기사 {digested}건 → 데모 채널이 {josa(', '.join(subscribed), '을/를')} 구독")
         lookup = importlib.import_module("briefings.lookup")
         with session_scope(sessions) as session:
             briefing = load_briefing(session, DEMO_TEAM, DEMO_CHANNEL, now=now, settings=settings)

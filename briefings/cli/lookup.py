@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from briefings.cli.common import UserError, console, db_session, settings
+from briefings.korean import josa
 from briefings.lookup import (
     CompanyRef,
     QueryError,
@@ -107,7 +108,8 @@ def lookup(
         console.print(f"'{escape(text)}'에 해당하는 회사가 여럿입니다: {names}")
     else:
         if out["articles"]:
-            console.print(f"등록된 회사 중 '{escape(text)}'은(는) 없어, 기사 본문에서 찾았습니다:")
+            unknown = josa(f"'{escape(text)}'", "은/는")
+            console.print(f"등록된 회사 중 {unknown} 없어, 기사 본문에서 찾았습니다:")
             for a in out["articles"]:
                 console.print(
                     f"• [link={escape(a['url'])}]{escape(a['title'])}[/link] · {escape(a['outlet'])}"

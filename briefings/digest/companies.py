@@ -35,6 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from briefings.digest.nlp import KoreanNLP, Morph
+from briefings.korean import josa
 from briefings.models import Company, CompanyAlias
 
 KINDS = ("company", "group")
@@ -345,7 +346,7 @@ def add_alias(session: Session, name: str, alias: str, *, needs_context: bool = 
         raise RegistryError(f"등록되지 않은 회사입니다: {name!r}")
     owner = _alias_owner(session, alias)
     if owner is not None and owner.id != company.id:
-        raise RegistryError(f"별칭 {alias!r}은(는) 이미 다른 회사({owner.name})의 이름입니다.")
+        raise RegistryError(f"별칭 {josa(repr(alias), '은/는')} 이미 다른 회사({owner.name})의 이름입니다.")
     for row in company.aliases:
         if row.alias == alias:
             if row.needs_context == needs_context:

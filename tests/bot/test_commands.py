@@ -105,7 +105,7 @@ def test_subscribe_unsubscribe_list_in_korean_and_english(harness: Harness) -> N
     h = harness
     assert "구독을 시작했습니다" in _texts(_answer(h, "구독 화웨이")["blocks"])
     h.fake.reset()
-    assert "이미 구독 중" in _texts(_answer(h, "subscribe huawei")["blocks"])
+    assert "*화웨이*는 이미 구독 중" in _texts(_answer(h, "subscribe huawei")["blocks"])
     h.fake.reset()
     _answer(h, "subscribe 005930")
     assert _subs(h) == [("T0001", "C1", "삼성전자", False), ("T0001", "C1", "화웨이", False)]
@@ -115,7 +115,7 @@ def test_subscribe_unsubscribe_list_in_korean_and_english(harness: Harness) -> N
     h.fake.reset()
     assert "해지했습니다" in _texts(_answer(h, "해지 화웨이")["blocks"])
     h.fake.reset()
-    assert "구독 중이 아닙니다" in _texts(_answer(h, "unsubscribe 화웨이")["blocks"])
+    assert "*화웨이*는 구독 중이 아닙니다" in _texts(_answer(h, "unsubscribe 화웨이")["blocks"])
     h.fake.reset()
     _answer(h, "list")
     assert _subs(h) == [("T0001", "C1", "삼성전자", False)]
