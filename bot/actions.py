@@ -9,6 +9,7 @@ own workspace and offsets are clamped.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -103,33 +104,23 @@ def register(app: App, deps: BotDeps) -> None:
             log.exception("button %s failed", kind)
             respond(response_type="ephemeral", replace_original=False, text=answers.APOLOGY)
 
-    @app.action(bk.SUBSCRIBE)
-    def on_subscribe(
-        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-    ) -> None:
-        ack()
-        deps.submit(partial(page_action, kind="subscribe"), body, respond, client, context)
+    def page_listener(kind: str) -> Callable[..., None]:
+        def listener(
+            ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+        ) -> None:
+            ack()
+            deps.submit(partial(page_action, kind=kind), body, respond, client, context)
 
-    @app.action(bk.UNSUBSCRIBE)
-    def on_unsubscribe(
-        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-    ) -> None:
-        ack()
-        deps.submit(partial(page_action, kind="unsubscribe"), body, respond, client, context)
+        return listener
 
-    @app.action(bk.MORE)
-    def on_more(
-        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-    ) -> None:
-        ack()
-        deps.submit(partial(page_action, kind="more"), body, respond, client, context)
-
-    @app.action(bk.PICK)
-    def on_pick(
-        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-    ) -> None:
-        ack()
-        deps.submit(partial(page_action, kind="pick"), body, respond, client, context)
+    # The answer's buttons all redraw the same ephemeral page; only what they change differs.
+    for action_id, kind in (
+        (bk.SUBSCRIBE, "subscribe"),
+        (bk.UNSUBSCRIBE, "unsubscribe"),
+        (bk.MORE, "more"),
+        (bk.PICK, "pick"),
+    ):
+        app.action(action_id)(page_listener(kind))
 
     @app.action(bk.SHARE)
     def on_share(

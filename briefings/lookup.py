@@ -367,7 +367,7 @@ def top_stories(
         stmt = ranked_statement(
             dialect, company_id, now=now, since=since, first_id=first_id, limit=limit, offset=offset
         )
-        return [_row_view(row) for row in session.execute(stmt)]
+        return [_view(row) for row in session.execute(stmt)]
     except OperationalError as exc:  # an SQLite built without math functions: rank in Python instead
         if "no such function" not in str(exc):
             raise
@@ -399,7 +399,8 @@ _VIEW_COLUMNS = (
 )
 
 
-def _row_view(row: Any) -> StoryView:
+def _view(row: Any) -> StoryView:
+    """A StoryView from a Story, or from a result row carrying the same columns."""
     return StoryView(
         id=row.id,
         headline=row.headline,
@@ -410,20 +411,6 @@ def _row_view(row: Any) -> StoryView:
         last_published_at=row.last_published_at,
         themes=tuple(row.themes or ()),
         exclusive=bool(row.exclusive),
-    )
-
-
-def _view(story: Story) -> StoryView:
-    return StoryView(
-        id=story.id,
-        headline=story.headline,
-        url=story.url,
-        outlets_count=story.outlets_count,
-        first_outlet=story.first_outlet,
-        first_published_at=story.first_published_at,
-        last_published_at=story.last_published_at,
-        themes=tuple(story.themes or ()),
-        exclusive=story.exclusive,
     )
 
 
