@@ -24,12 +24,23 @@ CORPUS = SHARED / "corpus"
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 
-def corpus_path(*parts: str) -> Path:
-    """A file or folder of ../shared/corpus, or a clean skip where it is absent."""
-    path = CORPUS.joinpath(*parts)
+def shared_path(*parts: str) -> Path:
+    """A file or folder of ../shared: a clean skip where it is absent, a failure under CI=true.
+
+    CI always has ../shared beside the clone, so a missing file there is a broken path, not an
+    absent folder, and must not pass silently as a skip.
+    """
+    path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"corpus not available: {path}")
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but shared data is missing: {path}")
+        pytest.skip(f"shared data not available: {path}")
     return path
+
+
+def corpus_path(*parts: str) -> Path:
+    """A file or folder of ../shared/corpus (see `shared_path`)."""
+    return shared_path("corpus", *parts)
 
 
 def _pg_admin() -> Engine:
