@@ -5,7 +5,8 @@ The corpus texts are licensed for internal testing only, so the development set 
 Locators:
   row:<index>        a row of a ynat-dacon-headlines TSV, by its `index` column (title only)
   guid:<guid>        a klue-ner sentence, inline <span:TAG> markup removed (body only)
-  url:<link>         a knews-rss JSON item by its link (title + HTML summary turned into text)
+  url:<link>         a knews-rss JSON item by its link (title + HTML summary turned into text), or a
+                     tera-rss JSON-lines item by its url (title + lead; the row's `line` is a hint)
   chars:<start>+<n>  a slice of the one-line soynlp news file (body only)
 """
 
@@ -98,6 +99,21 @@ def _knews_items(path: Path) -> dict[str, dict[str, object]]:
 
 
 @cache
+def _jsonl_items(path: Path) -> dict[str, dict[str, object]]:
+    out: dict[str, dict[str, object]] = {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            item = json.loads(line)
+            out.setdefault(str(item["url"]), item)
+    return out
+
+
+def _kst(stamp: str) -> str:
+    """tera-rss dates are Korean wall-clock times written with a wrong "Z": read them as KST."""
+    return stamp.removesuffix("Z").removesuffix(".000") + "+09:00"
+
+
+@cache
 def _whole(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
@@ -112,6 +128,18 @@ def resolve(file: str, loc: str, root: Path | None = None) -> Text:
     if kind == "guid":
         marked = _klue_sentences(path)[key]
         return Text(file, loc, title="", body=_KLUE_SPAN.sub(r"\1", marked), raw=marked)
+    if kind == "url" and path.suffix == ".jsonl":
+        row = _jsonl_items(path)[key]
+        raw_title, lead = str(row["title"]), str(row.get("lead") or "")
+        return Text(
+            file,
+            loc,
+            title=html.unescape(html.unescape(raw_title)).strip(),
+            body=html_to_text(lead),
+            raw=raw_title + "\n" + lead,
+            published=_kst(str(row["date_as_given"])),
+            outlet=str(row["outlet"]),
+        )
     if kind == "url":
         item = _knews_items(path)[key]
         raw_title, raw_body = str(item["title"]), str(item.get("partialText") or "")

@@ -21,7 +21,10 @@ from bench.eval import (
     main,
     prf,
     resolve_row,
+    single_link,
+    tfidf_stories,
     title_prefix_stories,
+    tune_tfidf_threshold,
 )
 from briefings.digest.companies import load_registry_file
 from tests.conftest import corpus_path
@@ -101,6 +104,30 @@ def test_eval_without_the_corpus_says_so_and_exits_2(
     assert "말뭉치가 없습니다" in capsys.readouterr().err
 
 
+def test_single_link_joins_chains_above_the_threshold_only() -> None:
+    pairs = [(0.9, 0, 1), (0.5, 1, 2), (0.2, 2, 3)]
+    keys = single_link(4, pairs, 0.5)
+    assert keys[0] == keys[1] == keys[2] != keys[3]
+    keys = single_link(4, pairs, 0.6)
+    assert keys[0] == keys[1] and len({keys[1], keys[2], keys[3]}) == 3
+
+
+def test_tfidf_baseline_groups_shared_headlines_and_tunes_its_threshold() -> None:
+    def text(title: str) -> Text:
+        return Text("f", title, title=title, body="", raw=title)
+
+    texts = [
+        text("카카오, 지난해 역대 최대 실적"),
+        text("카카오 지난해 역대 최대 실적 기록"),
+        text("설탕 담합 3사에 과징금 4083억"),
+        text("제당 3사 설탕 담합 과징금 4083억원"),
+        text("코스피 사상 첫 5500선 마감"),
+    ]
+    gold = ["k", "k", "s", "s", "m"]
+    threshold = tune_tfidf_threshold(texts, gold)
+    assert bcubed(gold, tfidf_stories(texts, threshold)) == pytest.approx((1.0, 1.0, 1.0))
+
+
 # --- the development set --------------------------------------------------------------------------
 
 
@@ -144,13 +171,53 @@ def test_company_labels_use_registry_names_and_cover_the_hard_cases() -> None:
         assert case in notes, case
 
 
-def test_story_labels_hold_enough_multi_article_groups() -> None:
+def test_story_labels_span_days_with_many_multi_article_stories_and_a_held_out_split() -> None:
     rows = load_rows("stories.jsonl")
     sizes = Counter(r["story"] for r in rows)
-    assert len(rows) >= 120
-    assert sum(1 for n in sizes.values() if n >= 2) >= 20
-    assert sum(1 for n in sizes.values() if n == 1) >= 10  # near-miss distractors
-    assert all(r["file"].startswith("knews-rss/") and r["loc"].startswith("url:") for r in rows)
+    assert len(rows) >= 600
+    assert sum(1 for n in sizes.values() if n >= 2) >= 80
+    assert sum(1 for n in sizes.values() if n == 1) >= 100  # singletons and near-miss distractors
+    assert all(
+        r["file"] == "tera-rss-economy-2026-02/items.jsonl" and r["loc"].startswith("url:") for r in rows
+    )
+    days = {r["split"]: set() for r in rows}
+    for r in rows:
+        days[r["split"]].add(r["day"])
+    assert set(days) == {"tune", "heldout"}
+    assert len(days["tune"] | days["heldout"]) >= 3
+    assert not days["tune"] & days["heldout"], "a day is both tuned on and reported"
+    assert max(days["tune"]) < min(days["heldout"])
+
+
+def test_story_rows_line_hints_point_at_their_urls() -> None:
+    path = corpus_path("tera-rss-economy-2026-02", "items.jsonl")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for row in load_rows("stories.jsonl"):
+        item = json.loads(lines[row["line"]])
+        assert "url:" + item["url"] == row["loc"]
+        assert item["date_as_given"][:10] == row["day"]
+
+
+def test_story_labels_include_title_only_articles() -> None:
+    root = corpus_path()
+    texts = [resolve_row(r, root) for r in load_rows("stories.jsonl")]
+    title_only = [t for t in texts if not t.body]
+    assert len(title_only) >= 100
+    assert {t.outlet for t in title_only} >= {"한국경제", "서울경제"}
+
+
+def test_follow_up_pairs_link_labelled_stories_forwards_in_time() -> None:
+    rows = load_rows("stories.jsonl")
+    first_day: dict[str, str] = {}
+    for r in rows:
+        first_day[r["story"]] = min(first_day.get(r["story"], r["day"]), r["day"])
+    pairs = load_rows("follow_ups.jsonl")
+    assert len(pairs) >= 5
+    for p in pairs:
+        assert p["story"] in first_day and p["follow_up_of"] in first_day, p
+        assert p["story"] != p["follow_up_of"]
+        assert first_day[p["story"]] >= first_day[p["follow_up_of"]], p
+        assert p["note"]
 
 
 def test_theme_labels_use_taxonomy_slugs() -> None:
@@ -170,6 +237,7 @@ def test_devset_rows_hold_references_and_labels_only() -> None:
         for line in (DEVSET / name).read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
             allowed = {"file", "loc", "sha1", "companies", "primary", "hard", "note", "story", "themes"}
+            allowed |= {"line", "day", "split"}
             if row["file"] == "authored":
                 allowed |= {"title"}
             assert set(row) <= allowed, row
