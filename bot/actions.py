@@ -3,14 +3,13 @@
 Each button carries a small JSON value (company id, page offset, days) that is re-validated here:
 an interaction payload is signed by Slack, but its values still come from a message we cannot
 fully trust (an old message, a hand-edited payload), so ids are looked up again in the request's
-own workspace and offsets are clamped.
+own workspace and offsets are clamped. Action ids are `kind` or `kind:key` (unique within a block, as
+Slack requires); each listener is registered for its kind's pattern.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -20,8 +19,9 @@ from slack_sdk.errors import SlackApiError
 from bot import answers
 from bot import blocks as bk
 from bot.commands import destination, is_dm_channel, workspace_of
-from bot.deps import BotDeps
+from bot.deps import BotDeps, deps_of
 from bot.home import publish_home
+from bot.replies import post_checked, respond_checked
 from briefings.subscriptions import list_team_subscriptions, unsubscribe
 
 log = logging.getLogger(__name__)
@@ -54,140 +54,125 @@ def _channel(body: dict[str, Any]) -> tuple[str, str | None]:
     return str(channel.get("id") or container.get("channel_id") or ""), channel.get("name")
 
 
-def register(app: App, deps: BotDeps) -> None:
-    def page_action(
-        body: dict[str, Any],
-        respond: Respond,
-        client: WebClient,
-        context: BoltContext,
-        *,
-        kind: str,
-    ) -> None:
-        try:
-            team_id = workspace_of(context, body)
-            user_id = str((body.get("user") or {}).get("id", ""))
-            value = _value(body)
-            channel_id, channel_name = _channel(body)
-            dest, is_dm = channel_id, is_dm_channel(channel_id, channel_name)
-            if is_dm:
-                dest, is_dm = destination(client, channel_id, channel_name, user_id)
-            with deps.session() as session:
-                company = answers.company_by_id(deps, session, value.get("c"))
-                if company is None:
-                    respond(
-                        response_type="ephemeral",
-                        replace_original=False,
-                        text="회사를 찾지 못했습니다. `/news`로 다시 찾아 주세요.",
-                    )
-                    return
-                days = _int(value.get("d"), deps.days, 1, 30)
-                offset = _int(value.get("o"), 0, 0, 500) if kind in ("more", "stay") else 0
-                note = None
-                if kind == "subscribe":
-                    note = answers.do_subscribe(
-                        deps, session, company, team_id=team_id, channel_id=dest, user_id=user_id, is_dm=is_dm
-                    )
-                elif kind == "unsubscribe":
-                    note = answers.do_unsubscribe(deps, session, company, team_id=team_id, channel_id=dest)
-                text, blocks = answers.company_page(
-                    deps,
-                    session,
-                    company,
-                    team_id=team_id,
-                    channel_id=dest,
-                    offset=offset,
-                    days=days,
-                    notice=note,
-                )
-            respond(response_type="ephemeral", replace_original=True, text=text, blocks=blocks)
-        except Exception:
-            log.exception("button %s failed", kind)
-            respond(response_type="ephemeral", replace_original=False, text=answers.APOLOGY)
+PAGE_KINDS = {bk.SUBSCRIBE: "subscribe", bk.UNSUBSCRIBE: "unsubscribe", bk.MORE: "more", bk.PICK: "pick"}
 
-    def page_listener(kind: str) -> Callable[..., None]:
-        def listener(
-            ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-        ) -> None:
-            ack()
-            deps.submit(partial(page_action, kind=kind), body, respond, client, context)
 
-        return listener
+def _user(body: dict[str, Any]) -> str:
+    return str((body.get("user") or {}).get("id", ""))
 
-    # The answer's buttons all redraw the same ephemeral page; only what they change differs.
-    for action_id, kind in (
-        (bk.SUBSCRIBE, "subscribe"),
-        (bk.UNSUBSCRIBE, "unsubscribe"),
-        (bk.MORE, "more"),
-        (bk.PICK, "pick"),
-    ):
-        app.action(action_id)(page_listener(kind))
 
-    @app.action(bk.SHARE)
-    def on_share(
-        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-    ) -> None:
-        ack()
-        deps.submit(share, body, respond, client, context)
-
-    def share(body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
-        try:
-            team_id = workspace_of(context, body)
-            user_id = str((body.get("user") or {}).get("id", ""))
-            value = _value(body)
-            channel_id, _ = _channel(body)
-            with deps.session() as session:
-                company = answers.company_by_id(deps, session, value.get("c"))
-                if company is None:
-                    respond(response_type="ephemeral", replace_original=False, text="회사를 찾지 못했습니다.")
-                    return
-                text, blocks = answers.company_page(
-                    deps,
-                    session,
-                    company,
-                    team_id=team_id,
-                    channel_id=None,
-                    offset=_int(value.get("o"), 0, 0, 500),
-                    days=_int(value.get("d"), deps.days, 1, 30),
-                    interactive=False,
-                    shared_by=user_id,
-                )
-            client.chat_postMessage(
-                channel=channel_id, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+def _page(
+    deps: BotDeps, body: dict[str, Any], client: WebClient, context: BoltContext, kind: str
+) -> tuple[str, list[bk.BlockDict]] | None:
+    """The redrawn page after a button of `kind`; None when the button names no company we know."""
+    team_id, user_id, value = workspace_of(context, body), _user(body), _value(body)
+    channel_id, channel_name = _channel(body)
+    dest, is_dm = channel_id, is_dm_channel(channel_id, channel_name)
+    if is_dm:
+        dest, is_dm = destination(client, channel_id, channel_name, user_id)
+    with deps.session() as session:
+        company = answers.company_by_id(deps, session, value.get("c"))
+        if company is None:
+            return None
+        days = _int(value.get("d"), deps.days, 1, 30)
+        offset = _int(value.get("o"), 0, 0, 500) if kind == "more" else 0
+        note = None
+        if kind == "subscribe":
+            note = answers.do_subscribe(
+                deps, session, company, team_id=team_id, channel_id=dest, user_id=user_id, is_dm=is_dm
             )
-        except SlackApiError as exc:
-            error = str(exc.response.get("error", "")) if exc.response is not None else ""
-            log.warning("share failed: %s", error)
-            respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text=SHARE_ERRORS.get(error, answers.APOLOGY),
-            )
-            return
-        except Exception:
-            log.exception("share failed")
-            respond(response_type="ephemeral", replace_original=False, text=answers.APOLOGY)
-            return
-        respond(response_type="ephemeral", replace_original=False, text="채널에 공유했습니다.")
+        elif kind == "unsubscribe":
+            note = answers.do_unsubscribe(deps, session, company, team_id=team_id, channel_id=dest)
+        return answers.company_page(
+            deps, session, company, team_id=team_id, channel_id=dest, offset=offset, days=days, notice=note
+        )
 
-    @app.action(bk.HOME_UNSUBSCRIBE)
-    def on_home_unsubscribe(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        ack()
-        deps.submit(home_unsubscribe, body, client, context)
 
-    def home_unsubscribe(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        team_id = workspace_of(context, body)
-        user_id = str((body.get("user") or {}).get("id", ""))
+def on_page_button(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """구독 / 구독 해지 / 더 보기 / a candidate: each redraws the page; only what they change differs."""
+    ack()
+    action = str(((body.get("actions") or [{}])[0]).get("action_id", ""))
+    kind = PAGE_KINDS.get(bk.action_kind(action), "pick")
+    try:
+        page = _page(deps_of(context), body, client, context, kind)
+    except Exception:
+        log.exception("button %s failed", kind)
+        respond_checked(respond, response_type="ephemeral", replace_original=False, text=answers.APOLOGY)
+        return
+    if page is None:
+        respond_checked(respond, response_type="ephemeral", replace_original=False, text=UNKNOWN_COMPANY)
+        return
+    text, blocks = page
+    respond_checked(respond, response_type="ephemeral", replace_original=True, text=text, blocks=blocks)
+
+
+UNKNOWN_COMPANY = "회사를 찾지 못했습니다. `/news`로 다시 찾아 주세요."
+
+
+def on_share(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """채널에 공유: the same page, without buttons, posted visibly where the button was pressed."""
+    ack()
+    deps = deps_of(context)
+
+    def tell(text: str) -> None:
+        respond_checked(respond, response_type="ephemeral", replace_original=False, text=text)
+
+    try:
         value = _value(body)
-        channel_id, company_id = value.get("ch"), value.get("c")
+        channel_id, _ = _channel(body)
         with deps.session() as session:
-            # Only the user's own personal subscription can be removed from their App Home.
-            mine = list_team_subscriptions(session, team_id, include_dm=True)
-            if any(
-                s.is_dm
-                and s.created_by == user_id
-                and s.channel_id == channel_id
-                and s.company_id == company_id
-                for s in mine
-            ):
-                unsubscribe(session, team_id, str(channel_id), int(str(company_id)))
-        publish_home(deps, client, team_id=team_id, user_id=user_id)
+            company = answers.company_by_id(deps, session, value.get("c"))
+            if company is None:
+                tell(UNKNOWN_COMPANY)
+                return
+            text, blocks = answers.company_page(
+                deps,
+                session,
+                company,
+                team_id=workspace_of(context, body),
+                channel_id=None,
+                offset=_int(value.get("o"), 0, 0, 500),
+                days=_int(value.get("d"), deps.days, 1, 30),
+                interactive=False,
+                shared_by=_user(body),
+            )
+        post_checked(
+            client, channel=channel_id, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+        )
+    except SlackApiError as exc:
+        error = str(exc.response.get("error", "")) if exc.response is not None else ""
+        log.warning("share failed: %s", error)
+        tell(SHARE_ERRORS.get(error, answers.APOLOGY))
+        return
+    except Exception:
+        log.exception("share failed")
+        tell(answers.APOLOGY)
+        return
+    tell("채널에 공유했습니다.")
+
+
+def on_home_unsubscribe(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """App Home's 해지: only the user's own personal subscription can be removed from their App Home."""
+    ack()
+    deps = deps_of(context)
+    team_id, user_id, value = workspace_of(context, body), _user(body), _value(body)
+    channel_id, company_id = value.get("ch"), value.get("c")
+    with deps.session() as session:
+        mine = list_team_subscriptions(session, team_id, include_dm=True)
+        if any(
+            s.is_dm and s.created_by == user_id and s.channel_id == channel_id and s.company_id == company_id
+            for s in mine
+        ):
+            unsubscribe(session, team_id, str(channel_id), int(str(company_id)))
+    publish_home(deps, client, team_id=team_id, user_id=user_id)
+
+
+def register(app: App) -> None:
+    for kind in PAGE_KINDS:
+        app.action(bk.action_pattern(kind))(on_page_button)
+    app.action(bk.action_pattern(bk.SHARE))(on_share)
+    app.action(bk.action_pattern(bk.HOME_UNSUBSCRIBE))(on_home_unsubscribe)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot import blocks as bk
 from bot.deps import BotDeps
-from bot.render import escape_mrkdwn
+from bot.render import escape_mrkdwn, inert
 from briefings.korean import euro, has_final_consonant, josa
 from briefings.lookup import (
     CompanyRef,
@@ -68,6 +68,10 @@ MISSING_ARGUMENT = {
 }
 
 
+# The subcommands that may also follow their company name.
+TRAILING = frozenset({"subscribe", "unsubscribe"})
+
+
 class InputError(ValueError):
     """Bad input from a user: the message is a short Korean explanation, shown ephemerally."""
 
@@ -89,6 +93,10 @@ def parse_command(text: str | None) -> Command:
     head, _, rest = stripped.partition(" ")
     action = SUBCOMMANDS.get(head.casefold())
     if action is None:
+        # Korean puts the verb last: `삼성전자 구독` is `구독 삼성전자`.
+        front, _, tail = stripped.rpartition(" ")
+        if front.strip() and SUBCOMMANDS.get(tail.casefold()) in TRAILING:
+            return Command(SUBCOMMANDS[tail.casefold()], front.strip())  # type: ignore[arg-type]
         return Command("lookup", stripped)
     rest = rest.strip()
     if action in MISSING_ARGUMENT and not rest:
@@ -97,9 +105,9 @@ def parse_command(text: str | None) -> Command:
 
 
 def quote(text: str, limit: int = 60) -> str:
-    """A user's text shown back to them: escaped and short."""
+    """A user's text shown back to them: inert (no mention, no styling) and short."""
     text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return escape_mrkdwn(text)
+    return inert(text)
 
 
 # --- lookups -----------------------------------------------------------------------------------

@@ -26,28 +26,15 @@ from slack_sdk.http_retry.handler import RetryHandler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import actions, commands, home
-from bot.deps import BotDeps
+from bot import actions, commands, home, messages
+from bot.deps import LISTENER_THREADS, BotDeps, install
 from bot.oauth import installation_store, state_store
+from bot.scopes import BOT_SCOPES
 from briefings.config import Settings
 from briefings.lookup import CachedIndex, CompanyIndex, Tokenizer
 from briefings.timeutil import utcnow
 
 log = logging.getLogger(__name__)
-
-# What the app asks for when installed (keep in sync with manifest.yml).
-BOT_SCOPES = [
-    "commands",
-    "chat:write",
-    "chat:write.public",
-    "im:write",
-    "channels:read",
-    "groups:read",
-    "users:read",
-    "channels:history",
-    "groups:history",
-    "im:history",
-]
 
 
 class ConfigError(ValueError):
@@ -113,9 +100,11 @@ def build_app(
         "request_verification_enabled": bool(settings.slack_signing_secret),
         "process_before_response": False,
         "raise_error_for_unhandled_request": False,
-        # Bolt's default is 5 threads: a burst of commands would queue behind each other's answers and
-        # their acknowledgements could miss Slack's 3 s; the answers are short I/O-bound tasks.
-        "listener_executor": ThreadPoolExecutor(max_workers=32, thread_name_prefix="bolt-listener"),
+        # The one pool that runs listeners (each acknowledges, then answers in its thread); the database
+        # pool is sized to it (bot/deps.py).
+        "listener_executor": ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"
+        ),
     }
     if oauth:
         assert settings.slack_client_id and settings.slack_client_secret
@@ -154,6 +143,7 @@ def build_app(
         )
         return None
 
-    for surface in (commands, actions, home):
-        surface.register(app, deps)
+    install(app, deps)
+    for surface in (commands, actions, home, messages):
+        surface.register(app)
     return app

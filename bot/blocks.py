@@ -8,6 +8,7 @@ instead of being rejected by Slack with `invalid_blocks`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
@@ -33,18 +34,45 @@ from bot.limits import (
     MAX_HOME_BLOCKS,
     SECTION_TEXT,
 )
-from bot.render import escape_mrkdwn, link, outlets_text, story_line, time_ago, truncate
+from bot.render import (
+    cut_lines,
+    cut_mrkdwn,
+    escape_mrkdwn,
+    inert,
+    link,
+    outlets_text,
+    story_line,
+    time_ago,
+    truncate,
+)
 from briefings.korean import josa
 from briefings.lookup import ArticleHit, CompanyRef, StoryView
 from briefings.subscriptions import SubscriptionView
 
-# Action ids: the contract between the blocks built here and the listeners in bot/actions.py.
+# Action ids: the contract between the blocks built here and the listeners in bot/actions.py. Slack
+# requires an action_id to be unique within its block, so a row of buttons of one kind (candidates,
+# App Home's 해지) gets `kind:key` ids, and the listeners match the kind by `action_pattern`.
 SUBSCRIBE = "news_subscribe"
 UNSUBSCRIBE = "news_unsubscribe"
 SHARE = "news_share"
 MORE = "news_more"
 PICK = "news_pick"
 HOME_UNSUBSCRIBE = "home_unsubscribe"
+
+
+def action_id(kind: str, *keys: object) -> str:
+    """`news_pick:42`: one button of `kind`, told apart from its neighbours by `keys`."""
+    return ":".join([kind, *(str(k) for k in keys)])
+
+
+def action_pattern(kind: str) -> re.Pattern[str]:
+    """What a listener registers for `kind`: the bare id and every `kind:key`."""
+    return re.compile(rf"^{re.escape(kind)}(:|$)")
+
+
+def action_kind(value: str) -> str:
+    return value.split(":", 1)[0]
+
 
 BlockDict = dict[str, Any]
 
@@ -70,7 +98,7 @@ def decode_value(value: str | None) -> dict[str, Any]:
 
 
 def _mrkdwn(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=truncate(text, SECTION_TEXT))
+    return MarkdownTextObject(text=cut_mrkdwn(text, SECTION_TEXT))
 
 
 def section(text: str) -> SectionBlock:
@@ -110,7 +138,7 @@ def check_blocks(blocks: Sequence[Block | BlockDict], *, max_blocks: int = MAX_B
 def fallback_text(text: str, *, escaped: bool = False) -> str:
     """The notification text that accompanies blocks: escaped (unless it already is), one line, bounded."""
     line = " ".join(text.split())
-    return truncate(line if escaped else escape_mrkdwn(line), 300)
+    return cut_mrkdwn(line if escaped else escape_mrkdwn(line), 300)
 
 
 # --- lookups --------------------------------------------------------------------------------------
@@ -163,15 +191,21 @@ def company_answer(
     return check_blocks(blocks)
 
 
+_id = action_id
+
+
 def candidates_answer(
     query: str, candidates: Sequence[CompanyRef], *, action_id: str = PICK, days: int = 7
 ) -> list[BlockDict]:
     """An ambiguous query: one button per candidate (the group and its main companies)."""
     verb = {SUBSCRIBE: "구독할", UNSUBSCRIBE: "구독 해지할"}.get(action_id, "찾으시는")
     blocks: list[Block] = [
-        section(f"*{escape_mrkdwn(query)}*에 해당하는 회사가 여러 곳입니다. {verb} 회사를 골라 주세요.")
+        section(
+            f"*{inert(truncate(query, 100))}*에 해당하는 회사가 여러 곳입니다. {verb} 회사를 골라 주세요."
+        )
     ]
-    buttons = [button(c.label, action_id, encode_value(c=c.id, o=0, d=days)) for c in candidates[:25]]
+    unique = list({c.id: c for c in candidates}.values())[:25]
+    buttons = [button(c.label, _id(action_id, c.id), encode_value(c=c.id, o=0, d=days)) for c in unique]
     for start in range(0, len(buttons), 5):
         blocks.append(ActionsBlock(elements=buttons[start : start + 5]))
     return check_blocks(blocks)
@@ -187,7 +221,7 @@ def not_found_answer(
     days: int = 30,
 ) -> list[BlockDict]:
     """No such company: the full-text hits over stored articles, or plainly nothing, with suggestions."""
-    q = escape_mrkdwn(query)
+    q = inert(truncate(query, 100))
     blocks: list[Block] = []
     if hits:
         unknown = josa(f"*{q}*", "은/는")
@@ -205,7 +239,10 @@ def not_found_answer(
         blocks.append(context("혹시 이 회사를 찾으셨나요?"))
         blocks.append(
             ActionsBlock(
-                elements=[button(s.label, PICK, encode_value(c=s.id, o=0, d=7)) for s in suggestions[:5]]
+                elements=[
+                    button(s.label, _id(PICK, s.id), encode_value(c=s.id, o=0, d=7))
+                    for s in list({s.id: s for s in suggestions}.values())[:5]
+                ]
             )
         )
     return check_blocks(blocks)
@@ -253,6 +290,10 @@ def help_answer() -> list[BlockDict]:
 # --- App Home -------------------------------------------------------------------------------------
 
 
+def _name(name: str, limit: int = 60) -> str:
+    return escape_mrkdwn(truncate(name, limit))
+
+
 def home_view(
     personal: Sequence[SubscriptionView],
     channel_subs: Sequence[SubscriptionView],
@@ -263,14 +304,16 @@ def home_view(
     theme_labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """App Home: personal subscriptions (with 해지), visible channels' subscriptions, latest news."""
+    # Names are cut before they are escaped and sections are filled with whole lines (`cut_lines`), so
+    # no text ends inside an entity or a link.
     blocks: list[Block] = [header("내 브리핑")]
     if personal:
-        for sub in personal[:20]:
+        for i, sub in enumerate(personal[:20]):
             value = encode_value(ch=sub.channel_id, c=sub.company_id)
             blocks.append(
                 SectionBlock(
-                    text=_mrkdwn(f"*{escape_mrkdwn(sub.company_name)}* · 매일 DM으로 브리핑"),
-                    accessory=button("해지", HOME_UNSUBSCRIBE, value, style="danger"),
+                    text=_mrkdwn(f"*{_name(sub.company_name)}* · 매일 DM으로 브리핑"),
+                    accessory=button("해지", _id(HOME_UNSUBSCRIBE, i), value, style="danger"),
                 )
             )
     else:
@@ -280,18 +323,18 @@ def home_view(
     if channel_subs:
         by_channel: dict[str, list[str]] = {}
         for sub in channel_subs:
-            by_channel.setdefault(sub.channel_id, []).append(escape_mrkdwn(sub.company_name))
+            by_channel.setdefault(sub.channel_id, []).append(_name(sub.company_name))
         lines = [f"<#{escape_mrkdwn(ch)}>: {', '.join(names)}" for ch, names in list(by_channel.items())[:40]]
-        blocks.append(section("\n".join(lines)))
+        blocks.append(section(cut_lines(lines, SECTION_TEXT)))
     else:
         blocks.append(section("볼 수 있는 채널의 구독이 없습니다."))
     if latest:
         blocks.append(DividerBlock())
         blocks.append(header("내 회사 최신 뉴스"))
         for company, stories in latest[:10]:
-            lines = [f"*{escape_mrkdwn(company.name)}*"]
+            lines = [f"*{_name(company.name)}*"]
             lines += [story_line(s, now, tz, theme_labels=theme_labels) for s in stories]
             if not stories:
                 lines.append("최근 주요 기사가 없습니다.")
-            blocks.append(section("\n".join(lines)))
+            blocks.append(section(cut_lines(lines, SECTION_TEXT)))
     return {"type": "home", "blocks": check_blocks(blocks, max_blocks=MAX_HOME_BLOCKS)}

@@ -1,8 +1,9 @@
 """`/news`: acknowledged at once, answered ephemerally through the response URL.
 
 Bad input is answered in the acknowledgement itself (no database work needed); everything else is
-acknowledged first and answered right after, so Slack's 3-second limit is never at risk. Whatever
-goes wrong after the acknowledgement, the user still gets a short Korean apology.
+acknowledged first and answered right after in the same Bolt listener thread, so Slack's 3-second
+limit is never at risk. Whatever goes wrong after the acknowledgement, the user still gets a short
+Korean apology, and an answer Slack refuses is replaced by its plain text (`bot.replies`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot import answers
 from bot import blocks as bk
-from bot.deps import BotDeps
+from bot.deps import BotDeps, deps_of
+from bot.replies import respond_checked
 
 log = logging.getLogger(__name__)
 
@@ -65,51 +67,56 @@ def can_post(client: WebClient, channel_id: str) -> bool:
     return bool(info.get("is_member", True)) or not info.get("is_private", False)
 
 
-def register(app: App, deps: BotDeps) -> None:
-    @app.command("/news")
-    def news(
-        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-    ) -> None:
-        try:
-            command = answers.parse_command(body.get("text"))
-        except answers.InputError as exc:
-            ack(response_type="ephemeral", text=str(exc))
-            return
-        ack()
-        # The answer is worked out on the answer pool, so this listener thread is free for the next
-        # acknowledgement at once however busy the database is.
-        deps.submit(answer, command, body, respond, client, context)
+def work_out(
+    deps: BotDeps,
+    client: WebClient,
+    command: answers.Command,
+    *,
+    team_id: str,
+    channel_id: str,
+    channel_name: str | None,
+    user_id: str,
+) -> answers.Answer:
+    """The answer to a command wherever it was typed (`/news`, the app's DM); never raises.
 
-    def answer(
-        command: answers.Command,
-        body: dict[str, Any],
-        respond: Respond,
-        client: WebClient,
-        context: BoltContext,
-    ) -> None:
-        try:
-            team_id = workspace_of(context, body)
-            user_id = str(body.get("user_id", ""))
-            channel_id, is_dm = destination(
-                client, str(body.get("channel_id", "")), body.get("channel_name"), user_id
+    A bad argument is answered with its one-line explanation and anything unexpected with an apology,
+    both as plain text (no blocks).
+    """
+    try:
+        dest, is_dm = destination(client, channel_id, channel_name, user_id)
+        with deps.session() as session:
+            text, blocks = answers.run_command(
+                deps, session, command, team_id=team_id, channel_id=dest, user_id=user_id, is_dm=is_dm
             )
-            with deps.session() as session:
-                text, blocks = answers.run_command(
-                    deps,
-                    session,
-                    command,
-                    team_id=team_id,
-                    channel_id=channel_id,
-                    user_id=user_id,
-                    is_dm=is_dm,
-                )
-            if command.action == "subscribe" and not is_dm and not can_post(client, channel_id):
-                blocks = blocks + bk.notice(INVITE_HINT)
-        except answers.InputError as exc:
-            respond(response_type="ephemeral", text=str(exc))
-            return
-        except Exception:
-            log.exception("/news failed")
-            respond(response_type="ephemeral", text=answers.APOLOGY)
-            return
-        respond(response_type="ephemeral", text=text, blocks=blocks)
+        if command.action == "subscribe" and not is_dm and not can_post(client, dest):
+            blocks = blocks + bk.notice(INVITE_HINT)
+    except answers.InputError as exc:
+        return str(exc), []
+    except Exception:
+        log.exception("answer to %s failed", command.action)
+        return answers.APOLOGY, []
+    return text, blocks
+
+
+def news(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+    """`/news …`: bad input is answered in the acknowledgement; the rest right after it, ephemerally."""
+    try:
+        command = answers.parse_command(body.get("text"))
+    except answers.InputError as exc:
+        ack(response_type="ephemeral", text=str(exc))
+        return
+    ack()
+    text, blocks = work_out(
+        deps_of(context),
+        client,
+        command,
+        team_id=workspace_of(context, body),
+        channel_id=str(body.get("channel_id", "")),
+        channel_name=body.get("channel_name"),
+        user_id=str(body.get("user_id", "")),
+    )
+    respond_checked(respond, response_type="ephemeral", text=text, blocks=blocks)
+
+
+def register(app: App) -> None:
+    app.command("/news")(news)

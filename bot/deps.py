@@ -1,7 +1,11 @@
 """What every Slack surface needs: the database, the company index, the analyser, the clock, the settings.
 
-Built once by `build_app` and handed to each surface's `register`, so listeners take their
-collaborators from one place instead of globals, and tests pass their own clock or analyser.
+Built once by `build_app` and put into every request's Bolt context by `install`, so module-level
+listeners take their collaborators from `deps_of(context)` instead of globals, and tests pass their own
+clock or analyser.
+
+Listeners run on Bolt's own listener executor (`LISTENER_THREADS` threads): each acknowledges first and
+then works in the same thread, so there is one thread pool, and the database pool is sized to it.
 """
 
 from __future__ import annotations
@@ -10,13 +14,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from slack_bolt import App, BoltContext
 from sqlalchemy.orm import Session, sessionmaker
 
 from briefings.config import Settings
@@ -25,6 +29,11 @@ from briefings.lookup import CachedIndex, Tokenizer
 from briefings.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+
+# Bolt's listener threads: how many answers are worked out at once. Each holds at most one database
+# session at a time, so SQLAlchemy's default pool (5 + 10 overflow connections) serves them all without
+# a listener ever waiting for a connection.
+LISTENER_THREADS = 12
 
 # The theme taxonomy's Korean labels, used when the digester's own taxonomy cannot be read.
 DEFAULT_THEME_LABELS: dict[str, str] = {
@@ -86,12 +95,6 @@ class TTLCache:
             self._data.clear()
 
 
-def _log_failure(future: Future[Any]) -> None:
-    exc = future.exception()
-    if exc is not None:
-        log.error("background answer failed", exc_info=exc)
-
-
 @dataclass
 class BotDeps:
     settings: Settings
@@ -105,20 +108,9 @@ class BotDeps:
     search_days: int = 30
     answers: TTLCache = field(default_factory=TTLCache)
 
-    workers: int = 16
-
     def __post_init__(self) -> None:
         self._nlp: Tokenizer | None = None
         self._nlp_lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="briefings-answer")
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any) -> None:
-        """Run an answer after the acknowledgement; a failure is logged (the job itself apologises)."""
-        future = self._pool.submit(fn, *args)
-        future.add_done_callback(_log_failure)
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -153,3 +145,22 @@ class BotDeps:
             for part in label.replace("·", " ").split():
                 words.setdefault(part.casefold(), slug)
         return words
+
+
+_KEY = "briefings_deps"
+
+
+def install(app: App, deps: BotDeps) -> None:
+    """Every request's context carries `deps` (a global middleware, the way Bolt passes shared objects)."""
+
+    @app.middleware
+    def put_deps(context: BoltContext, next: Callable[[], None]) -> None:
+        context[_KEY] = deps
+        next()
+
+
+def deps_of(context: BoltContext) -> BotDeps:
+    deps = context.get(_KEY)
+    if not isinstance(deps, BotDeps):
+        raise RuntimeError("bot.deps.install(app, deps) was not called")
+    return deps

@@ -10,7 +10,8 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot import blocks as bk
-from bot.deps import BotDeps
+from bot.deps import BotDeps, deps_of
+from bot.replies import publish_checked
 from briefings.lookup import CompanyRef, StoryView, top_stories
 from briefings.subscriptions import SubscriptionView, list_team_subscriptions
 
@@ -60,15 +61,20 @@ def home_payload(deps: BotDeps, *, team_id: str, user_id: str, visible: set[str]
     return bk.home_view(personal, channel_subs, latest, now=now, tz=deps.tz, theme_labels=deps.theme_labels)
 
 
+HOME_FALLBACK = "Briefings: `/news 구독 회사이름`으로 구독하세요."
+
+
 def publish_home(deps: BotDeps, client: WebClient, *, team_id: str, user_id: str) -> None:
     view = home_payload(deps, team_id=team_id, user_id=user_id, visible=visible_channels(client, user_id))
-    client.views_publish(user_id=user_id, view=view)
+    publish_checked(client, user_id=user_id, view=view, fallback=HOME_FALLBACK)
 
 
-def register(app: App, deps: BotDeps) -> None:
-    @app.event("app_home_opened")
-    def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        team_id = str(context.team_id or context.enterprise_id or "")
-        publish_home(deps, client, team_id=team_id, user_id=str(event.get("user", "")))
+def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    team_id = str(context.team_id or context.enterprise_id or "")
+    publish_home(deps_of(context), client, team_id=team_id, user_id=str(event.get("user", "")))
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(on_home_opened)

@@ -2,6 +2,8 @@
 
 Everything that comes from a feed or a user goes through `escape_mrkdwn` before it reaches Slack, so a
 headline or a query containing `<!channel>` or `<@U123>` shows as text and can never ping anyone.
+Headlines, outlet names and queries also go through `inert`: their mrkdwn marks cannot restyle the
+message, and invisible direction controls cannot reverse or hide the text around them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,12 @@ from briefings.timeutil import as_utc
 
 # Slack treats only these three characters as control characters in mrkdwn.
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# Bidirectional embeddings, overrides and isolates (U+202A-202E, U+2066-2069) and the invisible direction
+# marks (U+200E/200F, U+061C): in a headline they can flip or hide what follows it on the line.
+_BIDI = str.maketrans(dict.fromkeys([0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+# mrkdwn has no escape character: the marks become their full-width twins, which look alike in Korean
+# text (3～4일) and style nothing.
+_MARKS = str.maketrans({"*": "＊", "_": "＿", "~": "～", "`": "｀"})
 
 
 class StoryLike(Protocol):
@@ -38,14 +46,50 @@ class StoryLike(Protocol):
 
 def escape_mrkdwn(text: str) -> str:
     """`&`, `<`, `>` as entities: Slack then shows them literally and never parses mentions or links."""
-    return text.translate(_ESCAPES)
+    return text.translate(_BIDI).translate(_ESCAPES)
+
+
+def inert(text: str) -> str:
+    """Text from outside (a headline, an outlet, a query) that shows exactly as written in mrkdwn."""
+    return escape_mrkdwn(text).translate(_MARKS)
 
 
 def truncate(text: str, limit: int) -> str:
-    """At most `limit` characters, with an ellipsis when cut (Block Kit rejects longer texts)."""
+    """At most `limit` characters, with an ellipsis when cut (Block Kit rejects longer texts).
+
+    Cut raw text, before escaping; for text that is already mrkdwn use `cut_mrkdwn`.
+    """
     if len(text) <= limit:
         return text
     return text[: max(limit - 1, 0)] + "…"
+
+
+def cut_mrkdwn(text: str, limit: int) -> str:
+    """At most `limit` characters of mrkdwn, never ending inside an entity (`&amp;`) or a `<link|label>`."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 0)]
+    if cut.rfind("<") > cut.rfind(">"):
+        cut = cut[: cut.rfind("<")]
+    if cut.rfind("&") > cut.rfind(";"):  # escaped text has no bare `&`: this one starts a cut entity
+        cut = cut[: cut.rfind("&")]
+    return cut + "…"
+
+
+def cut_lines(lines: Sequence[str], limit: int) -> str:
+    """Whole mrkdwn lines joined while they fit in `limit`; `…` marks dropped ones."""
+    whole = "\n".join(lines)
+    if len(whole) <= limit:
+        return whole
+    out: list[str] = []
+    used = 0
+    for line in lines:
+        cost = len(line) + (1 if out else 0)
+        if used + cost > limit - 2:  # room for the "\n…" that says lines were dropped
+            return "\n".join(out) + "\n…" if out else cut_mrkdwn(line, limit)
+        out.append(line)
+        used += cost
+    return "\n".join(out)
 
 
 def _safe_url(url: str) -> str | None:
@@ -56,11 +100,14 @@ def _safe_url(url: str) -> str | None:
     return quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
 
 
+MAX_LINK_URL = 2000  # longer URLs are not links: a story line must fit a section with its neighbours
+
+
 def link(url: str, text: str) -> str:
-    """A mrkdwn link `<url|text>` with the text escaped; plain escaped text when the URL is unusable."""
-    label = escape_mrkdwn(text.replace("\n", " ").strip()) or escape_mrkdwn(url)
+    """A mrkdwn link `<url|text>` with the text made inert; plain text when the URL is unusable."""
+    label = inert(" ".join(text.split())) or escape_mrkdwn(url[:200])
     safe = _safe_url(url)
-    if safe is None:
+    if safe is None or len(safe) > MAX_LINK_URL:
         return label
     return f"<{safe.replace('&', '&amp;')}|{label}>"
 
@@ -86,15 +133,18 @@ def time_ago(dt: datetime, now: datetime, tz: tzinfo) -> str:
 
 def outlets_text(first_outlet: str, outlets_count: int) -> str:
     """`연합뉴스 외 4개 매체`: the first publisher and how many others carried the story."""
-    outlet = escape_mrkdwn(first_outlet.strip()) or "출처 미상"
+    outlet = inert(truncate(" ".join(first_outlet.split()), 60)) or "출처 미상"
     others = max(outlets_count - 1, 0)
     return f"{outlet} 외 {others}개 매체" if others else outlet
 
 
+MAX_TAGS = 5
+
+
 def theme_tags(themes: Sequence[str], labels: Mapping[str, str] | None = None) -> str:
     """Theme slugs as short tags (`#반도체 #AI`), shown with their Korean label when one is known."""
-    names = [(labels or {}).get(slug, slug) for slug in themes if slug]
-    return " ".join(f"`#{escape_mrkdwn(name)}`" for name in names)
+    names = [(labels or {}).get(slug, slug) for slug in themes if slug][:MAX_TAGS]
+    return " ".join(f"`#{inert(truncate(name, 40))}`" for name in names)
 
 
 def story_line(

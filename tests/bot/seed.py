@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from briefings.models import Article, ArticleTerm, Company, CompanyAlias, Story, StoryCompany
 
 NOW = datetime.fromisoformat("2026-11-22T00:00:00+00:00")  # 09:00 KST
+HOSTILE_HEADLINE = "현대차 *대박* _속보_ ~급락~ `코드` \u202e역순\u202c 전기차 \u2067격리\u2069 \u200f끝"
+HOSTILE_OUTLET = "\u202e매체* _이름_"
 
 COMPANIES: list[tuple[str, str, str, str | None, str | None, list[str]]] = [
     # name, name_en, kind, ticker, group, aliases
@@ -26,7 +28,15 @@ COMPANIES: list[tuple[str, str, str, str | None, str | None, list[str]]] = [
     ("LG", "LG", "group", None, "LG", ["LG그룹", "엘지"]),
     ("LG전자", "LG Electronics", "company", "066570", "LG", ["엘지전자"]),
     ("LG유플러스", "LG Uplus", "company", "032640", "LG", ["LGU+", "엘지유플러스"]),
+    ("SK", "SK", "group", None, "SK", ["SK그룹"]),
     ("SK하이닉스", "SK hynix", "company", "000660", "SK", ["하이닉스"]),
+    ("SK텔레콤", "SK Telecom", "company", "017670", "SK", ["SKT"]),
+    ("현대", "Hyundai", "group", None, "현대", ["현대그룹"]),
+    ("현대자동차", "Hyundai Motor", "company", "005380", "현대", ["현대차"]),
+    ("현대모비스", "Hyundai Mobis", "company", "012330", "현대", []),
+    ("롯데", "Lotte", "group", None, "롯데", ["롯데그룹"]),
+    ("롯데쇼핑", "Lotte Shopping", "company", "023530", "롯데", []),
+    ("롯데케미칼", "Lotte Chemical", "company", "011170", "롯데", []),
     ("메타", "Meta Platforms", "company", "META", None, ["페이스북", "Facebook"]),
     ("애플", "Apple", "company", "AAPL", None, ["Apple Inc."]),
     ("메그비", "Megvii", "company", None, None, ["쾅스커지", "旷视科技"]),
@@ -177,6 +187,17 @@ def seed_world(session: Session, now: datetime = NOW) -> World:
         outlets=3,
         outlet="<!here> 매체",
         terms=["애플", "공지", "호출"],
+        now=now,
+    ).id
+    # A headline and an outlet that try to restyle the message or reverse the text around them.
+    world.stories["restyle"] = add_story(
+        session,
+        [ids["현대자동차"]],
+        HOSTILE_HEADLINE,
+        hours_ago=4,
+        outlets=2,
+        outlet=HOSTILE_OUTLET,
+        terms=["현대차"],
         now=now,
     ).id
     world.stories["meta_phone"] = add_story(

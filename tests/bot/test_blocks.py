@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,11 +16,14 @@ from briefings.lookup import ArticleHit, CompanyRef, StoryView
 from briefings.subscriptions import SubscriptionView
 from tests.bot.conftest import Harness, wait_for
 from tests.bot.seed import NOW
+from tests.fakes import block_kit
 
 KST = ZoneInfo("Asia/Seoul")
 
 
 def assert_valid(blocks: list[dict[str, Any]], max_blocks: int = 50) -> None:
+    """Slack's rules as the strict fake applies them, and slack_sdk's models on top."""
+    assert block_kit.blocks(blocks, surface="message" if max_blocks == 50 else "home") == []
     assert 0 < len(blocks) <= max_blocks
     for raw in blocks:
         model = Block.parse(raw)
@@ -121,3 +125,34 @@ def test_builders_stay_within_limits_whatever_the_data(headline: str) -> None:
 def test_a_payload_over_the_block_limit_is_refused() -> None:
     with pytest.raises(bk.BlockLimitError):
         bk.check_blocks([bk.section("x")] * 51)
+
+
+def _mrkdwn_texts(blocks: list[dict[str, Any]]) -> list[str]:
+    return [b["text"]["text"] for b in blocks if b.get("text", {}).get("type") == "mrkdwn"]
+
+
+def test_home_text_is_cut_before_escaping_never_inside_a_link_or_an_entity() -> None:
+    names = "R&D·M&A <연구> " * 30
+    subs = [SubscriptionView("T", f"C{i:04d}", i, names, i % 2 == 0, "U1") for i in range(300)]
+    stories = [_story(i, "헤드라인 & <b> " * 40) for i in range(3)]
+    company = CompanyRef(1, names, "", "company", None, None)
+    view = bk.home_view(subs, subs, [(company, stories)] * 10, now=NOW, tz=KST)
+    assert_valid(view["blocks"], max_blocks=100)
+    texts = _mrkdwn_texts(view["blocks"])
+    assert any(t.endswith("\n…") for t in texts)  # the channel list did not fit and says so
+    for text in texts:
+        assert len(text) <= 3000
+        assert text.count("<") == text.count(">"), text[-80:]
+        assert re.findall(r"&(?!amp;|lt;|gt;)", text) == [], text[-80:]
+
+
+def test_database_pool_serves_every_listener_thread(sqlite_url: str) -> None:
+    from bot.deps import LISTENER_THREADS
+    from briefings.db import make_engine
+
+    engine = make_engine(sqlite_url)
+    try:
+        capacity = engine.pool.size() + engine.pool._max_overflow  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
+    assert capacity >= LISTENER_THREADS

@@ -46,7 +46,7 @@ def test_home_shows_personal_and_visible_channel_subscriptions_and_latest_news(h
     unsub = [
         b["accessory"]
         for b in view["blocks"]
-        if b.get("accessory", {}).get("action_id") == bk.HOME_UNSUBSCRIBE
+        if b.get("accessory", {}).get("action_id", "").startswith(bk.HOME_UNSUBSCRIBE + ":")
     ]
     assert len(unsub) == 1
 

@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import HeaderBlock, SectionBlock
 
 from bot.briefing_blocks import briefing_messages, render_terminal
 from briefings.brief import Briefing, Coverage, SourceFailure, StoryItem, compose_briefing
+from tests.fakes.block_kit import check_message
 
 KST = ZoneInfo("Asia/Seoul")
 NOW = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
@@ -62,6 +63,7 @@ def test_huge_day_splits_into_thread_replies_within_limits() -> None:
     seen_text = ""
     for message in messages:
         blocks = message.block_dicts()  # to_dict() validates every block model
+        assert check_message(message.payload()) is None  # and Slack's own rules, as the fake applies them
         assert 1 <= len(blocks) <= 50
         for block in message.blocks:
             if isinstance(block, SectionBlock):

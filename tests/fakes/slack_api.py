@@ -6,6 +6,14 @@ the code under test runs unchanged: slack_sdk's WebClient, its retry handlers, B
 Faults are scripted per method: ``fake.script("chat.postMessage", Reply(429, retry_after=1))`` makes
 the next call answer 429 with Retry-After; a scripted reply is used once, in order. ``fake.channel_errors``
 makes every post to a channel fail with a Slack error such as ``channel_not_found``.
+
+It is at least as strict as Slack: every message (chat.postMessage, postEphemeral, update, a
+response_url post) and every view (views.publish, open, update, push) is checked against Slack's Block
+Kit rules (`tests.fakes.block_kit`). A refused payload is answered as Slack answers it (Web API:
+HTTP 200 with ``ok: false`` and ``invalid_blocks``; response_url: HTTP 400 naming the problem), is
+recorded in ``fake.rejections``, and fails the test when the fake closes, unless the test expects
+refusals (``fake.allow_rejections = True``): an app that falls back gracefully must still not send
+what Slack refuses.
 """
 
 from __future__ import annotations
@@ -19,6 +27,13 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.fakes import block_kit
+from tests.fakes.block_kit import Refusal
+from tests.fakes.block_kit import decoded as _decode
+
+MESSAGE_METHODS = {"chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage"}
+VIEW_METHODS = {"views.publish", "views.open", "views.update", "views.push"}
 
 
 class _Server(ThreadingHTTPServer):
@@ -49,6 +64,16 @@ class Reply:
 
 
 @dataclass
+class Rejection:
+    """A payload the fake refused the way Slack would."""
+
+    method: str
+    error: str
+    errors: tuple[str, ...]
+    args: dict[str, Any]
+
+
+@dataclass
 class FakeSlack:
     team_id: str = "T0001"
     bot_user_id: str = "UBOT"
@@ -64,6 +89,9 @@ class FakeSlack:
     # Over the limit, Slack answers 429 with Retry-After; None keeps the fake unlimited.
     post_rate_per_channel: float | None = None
     post_rate_per_team: float | None = None
+    rejections: list[Rejection] = field(default_factory=list)
+    # A test that sends refused payloads on purpose sets this; otherwise any refusal fails at close().
+    allow_rejections: bool = False
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -132,6 +160,21 @@ class FakeSlack:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+        if self.rejections and not self.allow_rejections:
+            lines = [f"{r.method}: {r.error} {list(r.errors)[:3]}" for r in self.rejections]
+            raise AssertionError("Slack would have refused these payloads:\n" + "\n".join(lines))
+
+    def _refused(self, method: str, args: dict[str, Any]) -> Refusal | None:
+        """Slack's own check of a payload, recorded when it refuses."""
+        refusal: Refusal | None = None
+        if method == "response_url" or method in MESSAGE_METHODS:
+            refusal = block_kit.check_message(args, response_url=method == "response_url")
+        elif method in VIEW_METHODS:
+            refusal = block_kit.check_view(args.get("view"))
+        if refusal is not None:
+            with self._lock:
+                self.rejections.append(Rejection(method, refusal.error, refusal.errors, dict(args)))
+        return refusal
 
     def __enter__(self) -> FakeSlack:
         return self
@@ -157,6 +200,18 @@ class FakeSlack:
         if parts.path.startswith("/response/"):
             with self._lock:
                 self.calls.append(Call("response_url", args, headers, time.time(), parts.path))
+                queue = self._scripts["response_url"]
+                scripted = queue.popleft() if queue else None
+            if scripted is not None:  # a scripted refusal: the status and the error as Slack's body
+                self._send(req, scripted.status, (scripted.error or "").encode(), "text/plain")
+                return
+            refusal = self._refused("response_url", args)
+            if refusal is not None:
+                # Slack answers a refused response_url post with HTTP 400 and a plain-text reason.
+                reason = "\n".join([refusal.error, *refusal.errors]).encode("utf-8")
+                self._send(req, 400, reason, "text/plain")
+                return
+            with self._lock:
                 self.responses.append(args)
             self._send(req, 200, b"ok", "text/plain")
             return
@@ -203,6 +258,14 @@ class FakeSlack:
         return False
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        refusal = self._refused(method, args)
+        if refusal is not None:
+            return {
+                "ok": False,
+                "error": refusal.error,
+                "errors": list(refusal.errors),
+                "response_metadata": {"messages": [f"[ERROR] {e}" for e in refusal.errors]},
+            }
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
             return {"ok": True}
@@ -336,13 +399,3 @@ class FakeSlack:
             "enterprise": None,
             "is_enterprise_install": False,
         }
-
-
-def _decode(value: Any) -> Any:
-    """Form-encoded calls carry JSON fields as strings (blocks, metadata, view): decode them."""
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
