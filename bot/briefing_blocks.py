@@ -29,7 +29,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.limits import HEADER_TEXT, MAX_BLOCKS, SECTION_TEXT
-from bot.render import StoryLike, escape_mrkdwn, story_line, time_ago, truncate
+from bot.render import StoryLike, cut_mrkdwn, escape_mrkdwn, story_line, time_ago, truncate
 from briefings.brief import Briefing, Coverage, StoryItem, ThemeLine
 from briefings.timeutil import as_utc
 
@@ -142,7 +142,7 @@ def _sections(title: str, lines: Sequence[str]) -> list[Block]:
     blocks: list[Block] = []
     current = title
     for raw in lines:
-        line = truncate(raw, SECTION_TEXT - len(title) - 1)
+        line = cut_mrkdwn(raw, SECTION_TEXT - len(title) - 1)  # lines are mrkdwn: never cut in a link
         if len(current) + 1 + len(line) > SECTION_TEXT:
             blocks.append(SectionBlock(text=MarkdownTextObject(text=current)))
             current = line
@@ -194,7 +194,7 @@ def briefing_messages(briefing: Briefing) -> list[SlackMessage]:
         body.extend(_sections("*🔗 오늘의 테마*", [_theme_line(t, briefing) for t in briefing.themes]))
 
     first: list[Block] = [header, _context(summary), DividerBlock()]
-    reserved = 1  # the footer
+    reserved = 2  # the footer, and the note that the rest follows in the thread
     used = sum(_size(b) for b in first) + _size(footer)
     i = 0
     while i < len(body) and len(first) + reserved < MAX_BLOCKS:

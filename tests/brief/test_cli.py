@@ -15,6 +15,7 @@ from bot.cli import brief as brief_cli
 from briefings.cli.common import UserError
 from briefings.db import make_engine, make_sessionmaker
 from tests.brief.conftest import attempt, feed, story, subscribe
+from tests.fakes.block_kit import check_message
 from tests.fakes.slack_api import FakeSlack
 
 NOW = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)  # 2026-11-21 08:00 KST
@@ -46,6 +47,7 @@ def test_brief_json_prints_block_kit_without_posting(sqlite_url: str) -> None:
     assert result.returncode == 0, result.stderr
     messages = json.loads(result.stdout)
     assert len(messages) == 1 and messages[0]["unfurl_links"] is False
+    assert check_message(messages[0]) is None  # what `deliver` would post, judged by Slack's rules
     text = json.dumps(messages[0]["blocks"], ensure_ascii=False)
     assert "2026년 11월 21일" in text and "화웨이 &lt;!channel&gt; 신제품" in text
 
