@@ -1,49 +1,57 @@
-"""Posting daily briefings exactly once.
+"""Posting daily briefings exactly once: the Slack side of `briefings.delivery`.
 
-The protocol, per (workspace, channel, local date):
+`SlackPoster` implements the delivery port with slack_sdk, with Slack's manners: Retry-After honoured,
+about one message a second per channel, backoff on server errors, and the lease renewed (and the
+claim checked) before every attempt and during long waits. `deliver_due` is the glue the scheduler
+and `briefings deliver --now` call.
 
-1. **Claim** a `deliveries` row before anything is posted. A new row is an INSERT guarded by the unique
-   constraint; taking over an existing row (a stale claim, a transient failure) is a compare-and-set
-   UPDATE, found with `SELECT … FOR UPDATE SKIP LOCKED` so workers on one PostgreSQL never wait for each
-   other and never take the same row.
-2. **Post** the message with metadata naming the briefing (`event_type` ``briefings_briefing``, payload
-   team/channel/date/part) and record its `ts` at once; thread replies follow, each with its part number.
-3. **Record** the delivery as posted.
-
-A process that dies between 2 and 3 leaves a claim that goes stale after a lease. Whoever takes it over
-first looks for our metadata in the channel history (and the thread) and only posts what is missing, so
-a crash at any step still leaves exactly one briefing in the channel.
+Reading our own posts back after a crash stays within Slack's limits for apps outside the
+Marketplace (`conversations.history` / `replies`: one call a minute, at most 15 messages). Only the
+one part that was in flight when a worker stopped is ever in doubt, so recovery needs one page of
+history starting at the briefing's first claim, or one page of its thread. To keep that history
+readable the app joins a public channel (`channels:join`) before its first post there. When it still
+cannot be read (the app was removed, a busy channel with more than a page since the claim, a missing
+scope) the part in doubt is counted as posted: a briefing may then lack a part, but it is never
+posted twice. A rate-limited read is not waited for: the briefing is retried on a later tick.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import random
 import socket
 import time
 import urllib.error
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import exists, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.briefing_blocks import SlackMessage, briefing_messages
-from briefings.brief import BriefingLoader, channel_tz, due_at, window_start
 from briefings.config import Settings
-from briefings.db import session_scope
-from briefings.models import Channel, Delivery, Subscription
-from briefings.timeutil import as_utc
+from briefings.delivery.claims import ClaimStore
+from briefings.delivery.decide import Seen
+from briefings.delivery.port import BriefingKey, PermanentError, TransientError
+from briefings.delivery.run import DeliveryRun, Outcome, RunOptions, summarize
+
+__all__ = [
+    "ClientFor",
+    "DeliverOptions",
+    "Outcome",
+    "SlackPoster",
+    "client_factory",
+    "deliver_due",
+    "summarize",
+]
 
 log = logging.getLogger(__name__)
 
 EVENT_TYPE = "briefings_briefing"
+HISTORY_PAGE = 15  # Slack's maximum page for conversations.history/replies outside the Marketplace
 PERMANENT_ERRORS = frozenset(
     {
         "channel_not_found",
@@ -64,23 +72,8 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 TRANSIENT_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
-FINAL = frozenset({"posted", "empty", "skipped", "failed"})
-CLAIMED, RETRY = "claimed", "retry"
-FAILPOINT_ENV = "BRIEFINGS_FAILPOINT"
-
-
-def failpoint(name: str) -> None:
-    """Fault injection for the crash tests: the process dies here, as a power cut would."""
-    if os.environ.get(FAILPOINT_ENV) == name:
-        os._exit(91)
-
-
-class PermanentError(Exception):
-    """Slack refused for good (the channel is gone, we were removed): recorded, not retried."""
-
-
-class TransientError(Exception):
-    """Slack or the network failed for now: retried on a later tick, within the grace window."""
+# conversations.join answers these for conversations the app cannot join but already belongs to.
+JOIN_IMPLIED = frozenset({"method_not_supported_for_channel_type", "already_in_channel"})
 
 
 @dataclass
@@ -94,382 +87,75 @@ class DeliverOptions:
     backoff: float = 0.5
     channel_interval: float = 1.0  # Slack: about one message per second per channel
     sleep: Callable[[float], None] = time.sleep
+    should_stop: Callable[[], bool] = field(default=lambda: False)
+
+    @property
+    def heartbeat_every(self) -> float:
+        """A wait longer than this is cut into slices with a lease renewal between them."""
+        return max(self.lease.total_seconds() / 3, 0.05)
 
 
-@dataclass(frozen=True)
-class Due:
-    channel_pk: int
-    team_id: str
-    channel_id: str
-    is_dm: bool
-    briefing_date: date
-    due_at: datetime
-
-
-@dataclass
-class Outcome:
-    team_id: str
-    channel_id: str
-    briefing_date: date
-    status: str  # posted | empty | skipped | failed | retry | recovered | busy
-    message_ts: str | None = None
-    error: str | None = None
-    messages: int = 0
-    compose_seconds: float = 0.0
-    compose_cpu_seconds: float = 0.0  # the same, in this thread's CPU time: robust on a busy machine
-
-
-ClientFor = Callable[[str], WebClient]
+ClientFor = Callable[[str, str | None], WebClient]  # (team_id, enterprise_id) -> client
 
 
 def make_client(settings: Settings, token: str | None) -> WebClient:
     """A client without slack_sdk's automatic retries: a post retried blindly after a lost answer
-    could appear twice, so `Poster` retries itself and first checks whether the post went through."""
+    could appear twice, so `SlackPoster` retries itself and first checks whether the post went through."""
     return WebClient(token=token, base_url=settings.slack_api_url, retry_handlers=[], timeout=30)
 
 
-def token_client_factory(settings: Settings) -> ClientFor:
-    """One workspace with SLACK_BOT_TOKEN: every team gets the same client (its base URL from settings)."""
-    client = make_client(settings, settings.slack_bot_token)
-
-    def client_for(_team_id: str) -> WebClient:
-        return client
-
-    return client_for
-
-
 def client_factory(settings: Settings, sessions: sessionmaker[Session]) -> ClientFor:
-    """SLACK_BOT_TOKEN for one workspace; otherwise each team's bot token from the OAuth installations."""
+    """SLACK_BOT_TOKEN for one workspace; otherwise each workspace's bot token from the installations."""
     if settings.slack_bot_token or not settings.slack_client_id:
-        return token_client_factory(settings)
+        client = make_client(settings, settings.slack_bot_token)
+        return lambda _team_id, _enterprise_id: client
     from bot.oauth import installation_store
 
     bind = sessions.kw.get("bind")
     store = installation_store(settings.slack_client_id, bind)  # type: ignore[arg-type]
-    clients: dict[str, WebClient] = {}
+    clients: dict[tuple[str, str | None], WebClient] = {}
 
-    def client_for(team_id: str) -> WebClient:
-        if team_id not in clients:
-            bot = store.find_bot(enterprise_id=None, team_id=team_id)
+    def client_for(team_id: str, enterprise_id: str | None) -> WebClient:
+        key = (team_id, enterprise_id)
+        if key not in clients:
+            bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
             token = bot.bot_token if bot is not None else None
-            clients[team_id] = make_client(settings, token)  # no token: Slack answers not_authed
-        return clients[team_id]
+            clients[key] = make_client(settings, token)  # no token: Slack answers not_authed
+        return clients[key]
 
     return client_for
 
 
-# --- what is due ---------------------------------------------------------------------------------
-
-
-def plan(session: Session, *, now: datetime, settings: Settings, lookback_days: int = 2) -> list[Due]:
-    """Briefings whose time has come and that are not settled yet, oldest first.
-
-    Only channels with at least one subscription get briefings; a date before the channel existed is
-    never due. Rows already final (posted, empty, skipped, failed) are left alone.
-    """
-    now = as_utc(now)
-    _ensure_channels(session, now=now, settings=settings)
-    has_sub = exists().where(
-        Subscription.team_id == Channel.team_id, Subscription.channel_id == Channel.channel_id
-    )
-    channels = session.scalars(select(Channel).where(has_sub).order_by(Channel.id)).all()
-    candidates: list[Due] = []
-    for ch in channels:
-        tz = channel_tz(ch, settings)
-        today = now.astimezone(tz).date()
-        for back in range(lookback_days, -1, -1):
-            day = today - timedelta(days=back)
-            at = due_at(day, ch.briefing_time, tz, settings.briefing_time)
-            if at > now or at < as_utc(ch.created_at):
-                continue
-            candidates.append(Due(ch.id, ch.team_id, ch.channel_id, ch.is_dm, day, at))
-    if not candidates:
-        return []
-    oldest = min(c.briefing_date for c in candidates)
-    settled = {
-        (t, c, d)
-        for t, c, d in session.execute(
-            select(Delivery.team_id, Delivery.channel_id, Delivery.briefing_date).where(
-                Delivery.briefing_date >= oldest, Delivery.status.in_(FINAL)
-            )
-        )
+def metadata_for(key: BriefingKey, part: int, parts: int) -> dict[str, Any]:
+    return {
+        "event_type": EVENT_TYPE,
+        "event_payload": {
+            "team": key.team_id,
+            "channel": key.channel_id,
+            "date": key.briefing_date.isoformat(),
+            "part": part,
+            "parts": parts,
+        },
     }
-    due = [c for c in candidates if (c.team_id, c.channel_id, c.briefing_date) not in settled]
-    due.sort(key=lambda c: (c.due_at, c.channel_pk))
-    return due
 
 
-def _ensure_channels(session: Session, *, now: datetime, settings: Settings) -> None:
-    """Subscriptions made before a channel row existed get one with the defaults (08:00, BRIEFINGS_TZ)."""
-    missing = session.execute(
-        select(Subscription.team_id, Subscription.channel_id, Subscription.is_dm, Subscription.created_at)
-        .where(
-            ~exists().where(
-                Channel.team_id == Subscription.team_id, Channel.channel_id == Subscription.channel_id
-            )
-        )
-        .order_by(Subscription.created_at)
+def _ours(message: dict[str, Any], key: BriefingKey) -> bool:
+    meta = message.get("metadata") or {}
+    if meta.get("event_type") != EVENT_TYPE:
+        return False
+    got = meta.get("event_payload") or {}
+    return (got.get("team"), got.get("channel"), got.get("date")) == (
+        key.team_id,
+        key.channel_id,
+        key.briefing_date.isoformat(),
     )
-    added: set[tuple[str, str]] = set()
-    for team_id, channel_id, is_dm, created_at in missing:
-        if (team_id, channel_id) in added:
-            continue
-        added.add((team_id, channel_id))
-        try:
-            with session.begin_nested():
-                session.add(
-                    Channel(
-                        team_id=team_id,
-                        channel_id=channel_id,
-                        is_dm=is_dm,
-                        briefing_time=settings.briefing_time,
-                        created_at=created_at or now,
-                    )
-                )
-        except IntegrityError:
-            pass  # another worker made it first
-    session.commit()
 
 
-# --- claims ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Claim:
-    delivery_id: int
-    takeover: bool  # a previous attempt may have posted: look in the history first
-    message_ts: str | None
-    attempts: int
-
-
-def claim(
-    session: Session, due: Due, *, now: datetime, options: DeliverOptions, status: str = CLAIMED
-) -> Claim | None:
-    """Claim the briefing for this worker, or None when it is settled or someone else holds it."""
-    key = (
-        Delivery.team_id == due.team_id,
-        Delivery.channel_id == due.channel_id,
-        Delivery.briefing_date == due.briefing_date,
-    )
-    row = session.scalar(select(Delivery).where(*key).with_for_update(skip_locked=True))
-    if row is None:
-        try:
-            with session.begin_nested():
-                fresh = Delivery(
-                    team_id=due.team_id,
-                    channel_id=due.channel_id,
-                    briefing_date=due.briefing_date,
-                    status=status,
-                    claimed_by=options.worker_id,
-                    claimed_at=now,
-                    attempts=1,
-                )
-                session.add(fresh)
-                session.flush()
-        except IntegrityError:
-            session.rollback()
-            return None  # another worker inserted it (or holds its lock) first
-        session.commit()
-        return Claim(fresh.id, False, None, 1)
-    if row.status in FINAL:
-        session.rollback()
-        return None
-    if row.status == CLAIMED and row.claimed_at is not None and as_utc(row.claimed_at) > now - options.lease:
-        session.rollback()
-        return None  # held by a live worker
-    # Compare-and-set: only one of several workers reading the same state wins the takeover.
-    result = session.execute(
-        update(Delivery)
-        .where(
-            Delivery.id == row.id,
-            Delivery.status == row.status,
-            Delivery.attempts == row.attempts,
-        )
-        .values(status=status, claimed_by=options.worker_id, claimed_at=now, attempts=row.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 0) != 1:
-        session.rollback()
-        return None
-    session.commit()
-    return Claim(row.id, True, row.message_ts, row.attempts + 1)
-
-
-def _finish(
-    sessions: sessionmaker[Session],
-    claim_: Claim,
-    *,
-    worker: str,
-    status: str,
-    now: datetime,
-    message_ts: str | None = None,
-    error: str | None = None,
-    covered_since: datetime | None = None,
-    channel_pk: int | None = None,
-) -> bool:
-    """Record the result, only while this worker still holds the claim; True when it was recorded."""
-    values: dict[str, Any] = {"status": status, "error": error}
-    if message_ts is not None:
-        values["message_ts"] = message_ts
-    if status in ("posted", "empty"):
-        values["posted_at"] = now
-        values["covered_since"] = covered_since
-    with session_scope(sessions) as session:
-        result = session.execute(
-            update(Delivery)
-            .where(Delivery.id == claim_.delivery_id, Delivery.claimed_by == worker)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(result, "rowcount", 0) != 1:
-            return False
-        if status in ("posted", "empty") and channel_pk is not None:
-            session.execute(
-                update(Channel)
-                .where(Channel.id == channel_pk)
-                .values(last_briefed_at=now)
-                .execution_options(synchronize_session=False)
-            )
-    return True
-
-
-def _note_ts(sessions: sessionmaker[Session], claim_: Claim, *, worker: str, ts: str, at: datetime) -> None:
-    """The top-level message exists: remember its ts (and renew the lease) before the thread goes out."""
-    with session_scope(sessions) as session:
-        session.execute(
-            update(Delivery)
-            .where(Delivery.id == claim_.delivery_id, Delivery.claimed_by == worker)
-            .values(message_ts=ts, claimed_at=at)
-            .execution_options(synchronize_session=False)
-        )
-
-
-# --- Slack calls ---------------------------------------------------------------------------------
-
-
-class Poster:
-    """Web API calls with Slack's manners: Retry-After honoured, ~1 message/s per channel, backoff."""
-
-    def __init__(self, client: WebClient, options: DeliverOptions) -> None:
-        self.client = client
-        self.options = options
-        self._last_post: dict[str, float] = {}
-
-    def call(self, fn: Callable[[], Any], recheck: Callable[[], Any] | None = None) -> Any:
-        """`fn` with Slack's manners. After an unclear failure (5xx, lost connection) of a call that
-        may have taken effect, `recheck` is asked first and its answer, if any, is taken instead."""
-        waited = 0.0
-        failures = 0
-        unclear = False
-        while True:
-            if unclear and recheck is not None:
-                found = recheck()
-                if found is not None:
-                    return found
-            unclear = False
-            try:
-                return fn()
-            except SlackApiError as exc:
-                status = getattr(exc.response, "status_code", 200)
-                error = str(exc.response.get("error") or f"http_{status}")
-                if status == 429 or error == "ratelimited":
-                    delay = _retry_after(exc.response.headers)
-                    if waited + delay > self.options.max_rate_wait:
-                        raise TransientError("ratelimited") from exc
-                    self.options.sleep(delay)
-                    waited += delay
-                    continue
-                if error in PERMANENT_ERRORS:
-                    raise PermanentError(error) from exc
-                if status >= 500 or error in TRANSIENT_ERRORS:
-                    failures += 1
-                    if failures > self.options.retries:
-                        raise TransientError(error) from exc
-                    self.options.sleep(self.options.backoff * 2 ** (failures - 1))
-                    unclear = status >= 500
-                    continue
-                raise PermanentError(error) from exc  # invalid_blocks and the like: retrying cannot help
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-                failures += 1
-                if failures > self.options.retries:
-                    raise TransientError(type(exc).__name__) from exc
-                self.options.sleep(self.options.backoff * 2 ** (failures - 1))
-                unclear = True
-
-    def _pace(self, channel: str) -> None:
-        last = self._last_post.get(channel)
-        if last is not None:
-            wait = self.options.channel_interval - (time.monotonic() - last)
-            if wait > 0:
-                self.options.sleep(wait)
-
-    def post(
-        self,
-        channel: str,
-        message: SlackMessage,
-        metadata: dict[str, Any],
-        thread_ts: str | None,
-        *,
-        since: datetime,
-    ) -> str:
-        """Post once: after a lost answer the channel (or thread) is searched for this part first."""
-        self._pace(channel)
-        payload = metadata["event_payload"]
-        blocks = message.block_dicts()
-
-        def already_posted() -> dict[str, str] | None:
-            if thread_ts is None:
-                ts = self.find_posted(channel, payload, oldest=since)
-            else:
-                ts = self.posted_parts(channel, thread_ts, payload).get(int(payload["part"]))
-            return {"ts": ts} if ts else None
-
-        resp = self.call(
-            lambda: self.client.chat_postMessage(
-                channel=channel,
-                text=message.text,
-                blocks=blocks,
-                thread_ts=thread_ts,
-                unfurl_links=False,
-                unfurl_media=False,
-                metadata=metadata,
-            ),
-            recheck=already_posted,
-        )
-        self._last_post[channel] = time.monotonic()
-        return str(resp["ts"])
-
-    def open_dm(self, user: str) -> str:
-        resp = self.call(lambda: self.client.conversations_open(users=user))
-        return str(resp["channel"]["id"])
-
-    def find_posted(self, channel: str, payload: dict[str, Any], oldest: datetime) -> str | None:
-        """The ts of our top-level message for this briefing, looked up by its metadata."""
-        cursor: str | None = None
-        for _page in range(20):
-            resp = self.call(
-                lambda c=cursor: self.client.conversations_history(  # type: ignore[misc]
-                    channel=channel,
-                    oldest=f"{oldest.timestamp():.6f}",
-                    include_all_metadata=True,
-                    limit=200,
-                    cursor=c,
-                )
-            )
-            for msg in resp.get("messages", []):
-                if _ours(msg, payload) and _part(msg) == 1:
-                    return str(msg["ts"])
-            cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                return None
-        return None
-
-    def posted_parts(self, channel: str, ts: str, payload: dict[str, Any]) -> dict[int, str]:
-        """Parts of this briefing already in the thread (the parent is part 1), with their ts."""
-        resp = self.call(
-            lambda: self.client.conversations_replies(channel=channel, ts=ts, include_all_metadata=True)
-        )
-        return {_part(m): str(m["ts"]) for m in resp.get("messages", []) if _ours(m, payload)}
+def _part(message: dict[str, Any]) -> int:
+    try:
+        return int((message.get("metadata") or {}).get("event_payload", {}).get("part", 1))
+    except (TypeError, ValueError):
+        return 1
 
 
 def _retry_after(headers: Any) -> float:
@@ -483,35 +169,206 @@ def _retry_after(headers: Any) -> float:
     return 1.0
 
 
-def _ours(message: dict[str, Any], payload: dict[str, Any]) -> bool:
-    meta = message.get("metadata") or {}
-    if meta.get("event_type") != EVENT_TYPE:
-        return False
-    got = meta.get("event_payload") or {}
-    return all(got.get(k) == payload[k] for k in ("team", "channel", "date"))
+class _Unclear(Exception):
+    """A call failed in a way that leaves open whether it took effect (5xx, lost connection)."""
 
 
-def _part(message: dict[str, Any]) -> int:
-    try:
-        return int((message.get("metadata") or {}).get("event_payload", {}).get("part", 1))
-    except (TypeError, ValueError):
-        return 1
+class SlackPoster:
+    """The delivery port over slack_sdk's WebClient."""
 
+    def __init__(self, client: WebClient, options: DeliverOptions) -> None:
+        self.client = client
+        self.options = options
+        self._last_post: dict[str, float] = {}
 
-def metadata_for(due: Due, part: int, parts: int) -> dict[str, Any]:
-    return {
-        "event_type": EVENT_TYPE,
-        "event_payload": {
-            "team": due.team_id,
-            "channel": due.channel_id,
-            "date": due.briefing_date.isoformat(),
-            "part": part,
-            "parts": parts,
-        },
-    }
+    # --- Slack's manners ---------------------------------------------------------------------------
 
+    def _wait(self, seconds: float, guard: Callable[[], None] | None) -> None:
+        """Sleep; a long wait is sliced so the lease is renewed (and checked) while waiting."""
+        step = self.options.heartbeat_every if guard is not None else seconds
+        left = seconds
+        while left > 0:
+            chunk = min(step, left)
+            self.options.sleep(chunk)
+            left -= chunk
+            if guard is not None and left > 0:
+                guard()
 
-# --- one run -----------------------------------------------------------------------------------
+    def call(
+        self,
+        fn: Callable[[], Any],
+        *,
+        recheck: Callable[[], Any] | None = None,
+        guard: Callable[[], None] | None = None,
+        max_rate_wait: float | None = None,
+    ) -> Any:
+        """`fn` with Slack's manners. `guard` runs before every attempt. After an unclear failure of a
+        call that may have taken effect, `recheck` is asked first and its answer, if any, is taken."""
+        budget = self.options.max_rate_wait if max_rate_wait is None else max_rate_wait
+        waited = 0.0
+        failures = 0
+        unclear = False
+        unclear_before = False  # an earlier try may have taken effect and no recheck cleared it
+        while True:
+            if unclear and recheck is not None:
+                found = recheck()
+                if found is not None:
+                    return found
+                unclear_before = False  # checked: absent
+            unclear = False
+            if guard is not None:
+                guard()
+            try:
+                return fn()
+            except SlackApiError as exc:
+                status = getattr(exc.response, "status_code", 200)
+                error = str(exc.response.get("error") or f"http_{status}")
+                if status == 429 or error == "ratelimited":
+                    delay = _retry_after(exc.response.headers)
+                    if waited + delay > budget:
+                        raise TransientError("ratelimited", in_doubt=unclear_before) from exc
+                    self._wait(delay, guard)
+                    waited += delay
+                    continue
+                if error in PERMANENT_ERRORS:
+                    raise PermanentError(error) from exc
+                if status >= 500 or error in TRANSIENT_ERRORS:
+                    failures += 1
+                    if failures > self.options.retries:
+                        raise TransientError(error, in_doubt=unclear_before or status >= 500) from exc
+                    self._wait(self.options.backoff * 2 ** (failures - 1), guard)
+                    unclear = unclear_before = status >= 500
+                    continue
+                raise PermanentError(error) from exc  # invalid_blocks and the like: retrying cannot help
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+                failures += 1
+                if failures > self.options.retries:
+                    raise TransientError(type(exc).__name__, in_doubt=True) from exc
+                self._wait(self.options.backoff * 2 ** (failures - 1), guard)
+                unclear = unclear_before = True
+
+    def _pace(self, channel: str, guard: Callable[[], None]) -> None:
+        last = self._last_post.get(channel)
+        if last is not None:
+            wait = self.options.channel_interval - (time.monotonic() - last)
+            if wait > 0:
+                self._wait(wait, guard)
+
+    # --- the port ----------------------------------------------------------------------------------
+
+    def destination(self, channel_id: str, *, is_dm: bool) -> str:
+        """A personal subscription stored under its user's id is posted to the DM opened with them."""
+        if is_dm and not channel_id.startswith("D"):
+            resp = self.call(lambda: self.client.conversations_open(users=channel_id))
+            return str(resp["channel"]["id"])
+        return channel_id
+
+    def join(self, channel: str) -> bool:
+        if channel.startswith("D"):
+            return True
+        try:
+            self.call(lambda: self.client.conversations_join(channel=channel), max_rate_wait=60.0)
+        except PermanentError as exc:
+            if str(exc) in JOIN_IMPLIED:
+                return True
+            log.info("conversations.join %s: %s (history may be unreadable)", channel, exc)
+            return False
+        except TransientError as exc:
+            log.info("conversations.join %s: %s", channel, exc)
+            return False
+        return True
+
+    def _read(self, fn: Callable[[], Any]) -> tuple[Seen, Any]:
+        """One read, never waited for: rate limited means ask again on a later tick."""
+        try:
+            return Seen.FOUND, self.call(fn, max_rate_wait=0.0)
+        except TransientError:
+            return Seen.LATER, None
+        except PermanentError as exc:
+            log.info("cannot read back a briefing: %s", exc)
+            return Seen.UNREADABLE, None
+
+    def find_top(self, channel: str, key: BriefingKey, *, oldest: datetime) -> tuple[Seen, str | None]:
+        seen, resp = self._read(
+            lambda: self.client.conversations_history(
+                channel=channel,
+                oldest=f"{oldest.timestamp():.6f}",
+                include_all_metadata=True,
+                limit=HISTORY_PAGE,
+            )
+        )
+        if resp is None:
+            return seen, None
+        for msg in resp.get("messages", []):
+            if _ours(msg, key) and _part(msg) == 1:
+                return Seen.FOUND, str(msg["ts"])
+        # Newest first: with more than one page since the claim, ours may be on a page not read.
+        return (Seen.UNREADABLE if resp.get("has_more") else Seen.ABSENT), None
+
+    def find_part(self, channel: str, thread_ts: str, key: BriefingKey, part: int) -> Seen:
+        seen, resp = self._read(
+            lambda: self.client.conversations_replies(
+                channel=channel, ts=thread_ts, include_all_metadata=True, limit=HISTORY_PAGE
+            )
+        )
+        if resp is None:
+            return seen
+        if any(_ours(m, key) and _part(m) == part for m in resp.get("messages", [])):
+            return Seen.FOUND
+        return Seen.UNREADABLE if resp.get("has_more") else Seen.ABSENT
+
+    def post(
+        self,
+        channel: str,
+        message: SlackMessage,
+        *,
+        key: BriefingKey,
+        part: int,
+        parts: int,
+        thread_ts: str | None,
+        guard: Callable[[], None],
+        oldest: datetime,
+    ) -> str:
+        """Post once: after a lost answer the channel (or thread) is read for this part first; if it
+        cannot be read, the part stays in doubt and the briefing is retried on a later tick."""
+        self._pace(channel, guard)
+
+        def already_posted() -> dict[str, str] | None:
+            if thread_ts is None:
+                seen, ts = self.find_top(channel, key, oldest=oldest)
+            else:
+                seen, ts = self.find_part(channel, thread_ts, key, part), None
+            if seen is Seen.FOUND:
+                return {"ts": ts or ""}
+            if seen is Seen.ABSENT:
+                return None
+            raise TransientError("posted? unreadable for now", in_doubt=True)
+
+        resp = self.call(
+            lambda: self.client.chat_postMessage(
+                channel=channel,
+                text=message.text,
+                blocks=message.block_dicts(),
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata=metadata_for(key, part, parts),
+            ),
+            recheck=already_posted,
+            guard=guard,
+        )
+        self._last_post[channel] = time.monotonic()
+        return str(resp["ts"])
+
+    def user_tz(self, user_id: str) -> str | None:
+        try:
+            resp = self.call(lambda: self.client.users_info(user=user_id), max_rate_wait=60.0)
+        except PermanentError as exc:
+            if str(exc) in ("user_not_found", "user_disabled"):
+                return None
+            raise
+        tz = (resp.get("user") or {}).get("tz")
+        return str(tz) if tz else None
 
 
 def deliver_due(
@@ -522,155 +379,24 @@ def deliver_due(
     client_for: ClientFor | None = None,
     options: DeliverOptions | None = None,
 ) -> list[Outcome]:
-    """Post every due briefing once; returns what happened to each (for `deliver` and the scheduler).
-
-    `now` is read once by the caller; later timestamps (lease renewals) advance from it by the time
-    this run has taken, so a replay at a given instant behaves like the real thing.
-    """
-    now = as_utc(now)
+    """Post every due briefing once; returns what happened to each (for `deliver` and the scheduler)."""
     options = options or DeliverOptions()
     grace = options.grace if options.grace is not None else timedelta(hours=settings.briefing_grace_hours)
     client_for = client_for or client_factory(settings, sessions)
-    started = time.monotonic()
-
-    def clock() -> datetime:
-        return now + timedelta(seconds=time.monotonic() - started)
-
-    with session_scope(sessions) as session:
-        due = plan(session, now=now, settings=settings)
-    # Workers start at different places in the list so several share the work rather than queue on it.
-    order = list(due)
-    random.Random(options.worker_id).shuffle(order)
-    order.sort(key=lambda d: d.briefing_date)
-    posters: dict[str, Poster] = {}
-    outcomes: list[Outcome] = []
-    loader_session = sessions()
-    try:
-        loader = BriefingLoader(loader_session, now=now, settings=settings)
-        if len(order) > 20:
-            loader.prefetch()
-        for item in order:
-            poster = posters.get(item.team_id)
-            if poster is None:
-                poster = posters[item.team_id] = Poster(client_for(item.team_id), options)
-            outcome = deliver_one(
-                sessions,
-                item,
-                now=clock(),
-                run_now=now,
-                grace=grace,
-                poster=poster,
-                loader=loader,
-                options=options,
-            )
-            if outcome is not None:
-                outcomes.append(outcome)
-    finally:
-        loader_session.close()
-    return outcomes
-
-
-def deliver_one(
-    sessions: sessionmaker[Session],
-    due: Due,
-    *,
-    now: datetime,
-    run_now: datetime,
-    grace: timedelta,
-    poster: Poster,
-    loader: BriefingLoader,
-    options: DeliverOptions,
-) -> Outcome | None:
-    late = run_now - due.due_at > grace
-    with session_scope(sessions) as session:
-        got = claim(session, due, now=now, options=options)
-    if got is None:
-        return None
-    failpoint("after_claim")
-    worker = options.worker_id
-    payload = metadata_for(due, 1, 1)["event_payload"]
-    result = Outcome(due.team_id, due.channel_id, due.briefing_date, "posted")
-    try:
-        target = poster.open_dm(due.channel_id) if due.is_dm and not due.channel_id.startswith("D") else None
-        target = target or due.channel_id
-        existing = got.message_ts
-        if got.takeover and existing is None:
-            existing = poster.find_posted(target, payload, oldest=due.due_at - timedelta(days=1))
-        if late and existing is None:
-            _finish(sessions, got, worker=worker, status="skipped", now=now, error="유예 시간 초과")
-            result.status, result.error = "skipped", f"유예 시간({grace}) 초과로 건너뜀"
-            return result
-        t0, c0 = time.perf_counter(), time.thread_time()
-        with session_scope(sessions) as session:
-            channel = session.get(Channel, due.channel_pk)
-            since = window_start(channel.last_briefed_at if channel else None, run_now)
-            post_when_empty = channel.post_when_empty if channel else True
-        briefing = loader.load(due.team_id, due.channel_id, since=since, briefing_date=due.briefing_date)
-        messages = briefing_messages(briefing)
-        result.compose_seconds = time.perf_counter() - t0
-        result.compose_cpu_seconds = time.thread_time() - c0
-        if not messages or (briefing.empty and not post_when_empty and existing is None):
-            _finish(
-                sessions,
-                got,
-                worker=worker,
-                status="empty",
-                now=now,
-                covered_since=since,
-                channel_pk=due.channel_pk,
-            )
-            result.status = "empty"
-            return result
-        parts = len(messages)
-        done: set[int] = set()
-        if existing is not None:
-            done = set(poster.posted_parts(target, existing, payload)) | {1}
-            result.status = "recovered"
-        ts = existing
-        for part, message in enumerate(messages, start=1):
-            if part in done:
-                continue
-            meta = metadata_for(due, part, parts)
-            posted = poster.post(target, message, meta, thread_ts=ts, since=due.due_at - timedelta(days=1))
-            result.messages += 1
-            if part == 1:
-                ts = posted
-                failpoint("after_post")
-                _note_ts(sessions, got, worker=worker, ts=posted, at=now)
-        failpoint("before_record")
-        result.message_ts = ts
-        _finish(
-            sessions,
-            got,
-            worker=worker,
-            status="posted",
-            now=now,
-            message_ts=ts,
-            covered_since=since,
-            channel_pk=due.channel_pk,
-        )
-        return result
-    except PermanentError as exc:
-        _finish(sessions, got, worker=worker, status="failed", now=now, error=str(exc))
-        result.status, result.error = "failed", str(exc)
-        return result
-    except TransientError as exc:
-        final = got.attempts >= options.max_attempts
-        _finish(sessions, got, worker=worker, status="failed" if final else RETRY, now=now, error=str(exc))
-        result.status, result.error = ("failed" if final else RETRY), str(exc)
-        return result
-
-
-def summarize(outcomes: Iterable[Outcome]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for o in outcomes:
-        counts[o.status] = counts.get(o.status, 0) + 1
-    return counts
-
-
-def deliveries_for(session: Session, dates: Sequence[date]) -> list[Delivery]:
-    return list(
-        session.scalars(
-            select(Delivery).where(Delivery.briefing_date.in_(list(dates))).order_by(Delivery.id)
-        ).all()
+    store = ClaimStore(sessions, worker_id=options.worker_id, lease=options.lease)
+    run = DeliveryRun[SlackMessage](
+        sessions,
+        store,
+        now=now,
+        settings=settings,
+        poster_for=lambda team, enterprise: SlackPoster(client_for(team, enterprise), options),
+        render=briefing_messages,
+        options=RunOptions(
+            worker_id=options.worker_id,
+            lease=options.lease,
+            grace=grace,
+            max_attempts=options.max_attempts,
+            should_stop=options.should_stop,
+        ),
     )
+    return run()

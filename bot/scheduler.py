@@ -7,7 +7,9 @@ one: a tick that finds nothing to do costs a query. Each job reads the clock onc
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -44,6 +46,8 @@ class Jobs:
         self.digest = digest or Digest()
         self.client_for = client_for
         self.options = options or DeliverOptions()
+        # Set on SIGTERM: the briefing run in hand finishes its current briefing and stops.
+        self.stop = threading.Event()
 
     def gather(self) -> GatherReport:
         now = utcnow()
@@ -61,8 +65,9 @@ class Jobs:
 
     def briefings(self) -> list[Outcome]:
         now = utcnow()
+        options = dataclasses.replace(self.options, should_stop=self.stop.is_set)
         outcomes = deliver_due(
-            self.sessions, now=now, settings=self.settings, client_for=self.client_for, options=self.options
+            self.sessions, now=now, settings=self.settings, client_for=self.client_for, options=options
         )
         if outcomes:
             log.info("briefings: %s", summarize(outcomes))

@@ -215,11 +215,14 @@ def _first_theme(story: StoryItem, followed: set[str]) -> str | None:
 
 
 def channel_tz(channel: Channel | None, settings: Settings) -> ZoneInfo:
-    if channel is not None and channel.timezone:
-        try:
-            return ZoneInfo(channel.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
+    """The channel's own zone, else (a DM) its user's zone from Slack, else BRIEFINGS_TZ."""
+    names = (channel.timezone, channel.user_tz if channel.is_dm else None) if channel is not None else ()
+    for name in names:
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
     return settings.tz
 
 
@@ -239,12 +242,12 @@ def due_at(briefing_date: date, hhmm: str | None, tz: tzinfo, default: str = "08
     return as_utc(local)
 
 
-def window_start(last_briefed_at: datetime | None, now: datetime) -> datetime:
-    """Since the previous briefing; the first briefing covers the last 24 hours."""
+def window_start(covered_until: datetime | None, now: datetime) -> datetime:
+    """Exactly where the previous briefing's window ended; the first briefing covers the last 24 hours."""
     start = as_utc(now) - FIRST_WINDOW
-    if last_briefed_at is None:
+    if covered_until is None:
         return start
-    last = as_utc(last_briefed_at)
+    last = as_utc(covered_until)
     # A channel silent for a week still gets a briefing of readable size, not a week's backlog.
     return max(last, as_utc(now) - timedelta(days=3))
 
@@ -331,7 +334,7 @@ class BriefingLoader:
                 select(Channel).where(Channel.team_id == team_id, Channel.channel_id == channel_id)
             )
         tz = channel_tz(channel, self.settings)
-        last = channel.last_briefed_at if channel else None
+        last = channel.covered_until if channel else None
         start = as_utc(since) if since else window_start(last, self.now)
         ids = list(company_ids) if company_ids is not None else self.subscriptions(team_id, channel_id)
         names = self._company_names()

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Dialect,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -270,12 +271,27 @@ class Channel(Base):
     post_when_empty: Mapped[bool] = mapped_column(Boolean, default=True)
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)
     last_briefed_at: Mapped[datetime | None]
+    # The end of the window the last briefing covered: the next one starts exactly there.
+    covered_until: Mapped[datetime | None]
+    # A DM's user's time zone from Slack's profile (users.info), and when it was read.
+    user_tz: Mapped[str | None] = mapped_column(String(64))
+    user_tz_checked_at: Mapped[datetime | None]
+    # When the app joined this public channel (so it can read its own posts back after a crash).
+    joined_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 
 class Subscription(Base):
     __tablename__ = "subscriptions"
-    __table_args__ = (UniqueConstraint("team_id", "channel_id", "company_id"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "channel_id", "company_id"),
+        # Every subscription has its channel row (briefing time, time zone, what was covered).
+        ForeignKeyConstraint(
+            ["team_id", "channel_id"],
+            ["channels.team_id", "channels.channel_id"],
+            ondelete="CASCADE",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32), index=True)
@@ -299,11 +315,18 @@ class Delivery(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str] = mapped_column(String(32))
     briefing_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16))  # claimed | posted | failed | skipped | empty
+    # claimed | retry | posted | empty | skipped | failed | unconfirmed
+    status: Mapped[str] = mapped_column(String(16))
     claimed_by: Mapped[str | None] = mapped_column(String(64))
-    claimed_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]  # the first claim: nothing of this briefing was posted before it
+    # Fencing: every claim or takeover bumps it; a worker writes (and posts) only under its own.
+    generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    heartbeat_at: Mapped[datetime | None]  # renewed before every part: the lease runs from here
+    parts_posted: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    posting_part: Mapped[int | None] = mapped_column(Integer)  # sent, answer not yet recorded
     posted_at: Mapped[datetime | None]
     message_ts: Mapped[str | None] = mapped_column(String(32))
     covered_since: Mapped[datetime | None]
+    covered_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)

@@ -19,6 +19,7 @@ def test_post_then_history_returns_metadata(fake: FakeSlack) -> None:
     client = WebClient(token="xoxb-test", base_url=fake.api_url)
     meta = {"event_type": "briefing", "event_payload": {"date": "2026-11-22"}}
     resp = client.chat_postMessage(channel="C1", text="안녕", metadata=meta)
+    client.conversations_join(channel="C1")  # history is readable only in channels the bot is in
     history = client.conversations_history(channel="C1", include_all_metadata=True)
     assert history["messages"][0]["ts"] == resp["ts"]
     assert history["messages"][0]["metadata"] == meta

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
 from datetime import date, datetime, timedelta
 
 import typer
@@ -23,6 +25,8 @@ STATUS_LABELS = {
     "skipped": "[yellow]건너뜀[/]",
     "failed": "[red]실패(재시도 안 함)[/]",
     "retry": "[yellow]일시 오류(다음에 재시도)[/]",
+    "unconfirmed": "[yellow]게시 여부 확인 불가(다시 게시하지 않음)[/]",
+    "fenced": "[dim]다른 작업자가 이어받음[/]",
 }
 
 
@@ -69,7 +73,7 @@ def brief_cmd(
             since = now - timedelta(hours=24)
         else:
             now = utcnow()
-            since = window_start(row.last_briefed_at if row else None, now)
+            since = window_start(row.covered_until if row else None, now)
         loader = BriefingLoader(session, now=now, settings=cfg)
         briefing = loader.load(team, channel, since=since, briefing_date=day, channel=row)
     messages = briefing_messages(briefing)
@@ -107,7 +111,10 @@ def deliver_cmd(
     if not cfg.slack_bot_token and not (cfg.slack_client_id and cfg.slack_client_secret):
         raise UserError("SLACK_BOT_TOKEN이 설정되지 않았습니다 (여러 워크스페이스: SLACK_CLIENT_ID/SECRET).")
     now = _parse_at(at)
-    outcomes = deliver_due(sessions(), now=now, settings=cfg, options=DeliverOptions())
+    stop = threading.Event()
+    # SIGTERM: the briefing in hand is finished and recorded, the rest wait for the next run.
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: stop.set())
+    outcomes = deliver_due(sessions(), now=now, settings=cfg, options=DeliverOptions(should_stop=stop.is_set))
     if outcomes:
         console.print(_table(outcomes))
     counts = summarize(outcomes)

@@ -34,6 +34,13 @@ def worker() -> None:
     console.print("형태소 분석기를 불러오는 중…")
     _warm_up(jobs)
     scheduler = build_scheduler(jobs, blocking=True)
+
+    def _stop(_sig: int, _frame: FrameType | None) -> None:
+        # The briefing being posted is finished, then the run stops; start() returns once jobs are done.
+        jobs.stop.set()
+        threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, _stop)
     console.print(f"Briefings worker 시작 (시간대 {cfg.briefings_tz}). 종료: Ctrl+C")
     scheduler.start()
 
@@ -72,6 +79,7 @@ def run(
     stop = threading.Event()
 
     def _stop(_sig: int, _frame: FrameType | None) -> None:
+        jobs.stop.set()  # a briefing run in hand finishes its current briefing, then stops
         stop.set()
 
     signal.signal(signal.SIGTERM, _stop)
@@ -98,7 +106,8 @@ def run(
     except KeyboardInterrupt:
         pass
     finally:
-        scheduler.shutdown(wait=False)
+        jobs.stop.set()
+        scheduler.shutdown(wait=True)
 
 
 def register(app: typer.Typer) -> None:

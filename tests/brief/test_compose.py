@@ -138,7 +138,7 @@ def test_loader_reads_stories_and_honest_coverage(sessions: sessionmaker[Session
 def test_loader_window_starts_at_previous_briefing(sessions: sessionmaker[Session]) -> None:
     with sessions() as session:
         ch = subscribe(session, "T1", "C1", ["카카오"])
-        ch.last_briefed_at = NOW - timedelta(hours=5)
+        ch.covered_until = NOW - timedelta(hours=5)
         story(session, "카카오 어제 소식", ["카카오"], published=NOW - timedelta(hours=8))
         story(session, "카카오 오늘 소식", ["카카오"], published=NOW - timedelta(hours=1))
         session.commit()

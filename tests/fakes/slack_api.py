@@ -32,6 +32,9 @@ from tests.fakes import block_kit
 from tests.fakes.block_kit import Refusal
 from tests.fakes.block_kit import decoded as _decode
 
+# Reads Slack limits to one call a minute for apps outside the Marketplace.
+READ_LIMITED = frozenset({"conversations.history", "conversations.replies"})
+
 MESSAGE_METHODS = {"chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage"}
 VIEW_METHODS = {"views.publish", "views.open", "views.update", "views.push"}
 
@@ -92,6 +95,14 @@ class FakeSlack:
     rejections: list[Rejection] = field(default_factory=list)
     # A test that sends refused payloads on purpose sets this; otherwise any refusal fails at close().
     allow_rejections: bool = False
+    # Channels the bot is a member of (DMs always are). History is readable only there, as in Slack.
+    bot_channels: set[str] = field(default_factory=set)
+    # Private channels: conversations.join refuses them (method_not_supported_for_channel_type).
+    private_channels: set[str] = field(default_factory=set)
+    # Slack's limits for apps outside the Marketplace: history and replies answer at most 15 messages
+    # a call, one call a minute per method (429 with Retry-After beyond). None: unlimited calls.
+    history_calls_per_minute: int | None = 1
+    history_page_max: int = 15
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -99,6 +110,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._last_post_at: dict[str, float] = {}
         self._team_posts: deque[float] = deque()
+        self._read_calls: dict[str, deque[float]] = defaultdict(deque)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -155,6 +167,7 @@ class FakeSlack:
             self.responses.clear()
             self.views.clear()
             self._scripts.clear()
+            self._read_calls.clear()
 
     def close(self) -> None:
         self._server.shutdown()
@@ -224,6 +237,11 @@ class FakeSlack:
         if scripted is None and method == "chat.postMessage" and self._over_rate(channel_arg):
             self._send_json(req, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
             return
+        if scripted is None and method in READ_LIMITED:
+            wait = self._read_limited(method)
+            if wait is not None:
+                self._send_json(req, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)})
+                return
         if scripted is not None:
             if scripted.delay:
                 time.sleep(scripted.delay)
@@ -256,6 +274,29 @@ class FakeSlack:
                 self._team_posts.append(now)
             self._last_post_at[channel] = now
         return False
+
+    def _read_limited(self, method: str) -> int | None:
+        """Seconds to wait when this read is over its per-minute allowance, else None (and counted)."""
+        if self.history_calls_per_minute is None:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            calls = self._read_calls[method]
+            while calls and now - calls[0] >= 60.0:
+                calls.popleft()
+            if len(calls) >= self.history_calls_per_minute:
+                return max(1, int(60.0 - (now - calls[0])) + 1)
+            calls.append(now)
+        return None
+
+    def next_minute(self) -> None:
+        """Forget the reads of the current minute, as if a minute had passed for the read limits."""
+        with self._lock:
+            self._read_calls.clear()
+
+    def is_member(self, channel: str) -> bool:
+        with self._lock:
+            return channel.startswith("D") or channel in self.bot_channels
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         refusal = self._refused(method, args)
@@ -337,14 +378,20 @@ class FakeSlack:
     def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
 
+    def _page(self, args: dict[str, Any]) -> int:
+        """Slack clamps `limit` to its maximum rather than refusing a larger one."""
+        return min(int(args.get("limit") or self.history_page_max), self.history_page_max)
+
     def _api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))
         if channel in self.channel_errors:
             return {"ok": False, "error": self.channel_errors[channel]}
+        if not self.is_member(channel):
+            return {"ok": False, "error": "not_in_channel"}
         oldest = float(args.get("oldest") or 0)
-        limit = int(args.get("limit") or 100)
+        limit = self._page(args)
         with self._lock:
-            msgs = [m for m in self.messages.get(channel, []) if float(m["ts"]) >= oldest]
+            msgs = [m for m in self.messages.get(channel, []) if float(m["ts"]) > oldest]
         top = [m for m in msgs if "thread_ts" not in m]
         top.reverse()  # Slack returns newest first
         return {"ok": True, "messages": top[:limit], "has_more": len(top) > limit}
@@ -353,22 +400,57 @@ class FakeSlack:
         channel = str(args.get("channel", ""))
         if channel in self.channel_errors:
             return {"ok": False, "error": self.channel_errors[channel]}
+        if not self.is_member(channel):
+            return {"ok": False, "error": "not_in_channel"}
         ts = str(args.get("ts", ""))
+        limit = self._page(args)
         with self._lock:
             msgs = [m for m in self.messages.get(channel, []) if m["ts"] == ts or m.get("thread_ts") == ts]
         if not msgs:
             return {"ok": False, "error": "thread_not_found"}
-        return {"ok": True, "messages": msgs, "has_more": False}
+        return {"ok": True, "messages": msgs[:limit], "has_more": len(msgs) > limit}
+
+    def _api_conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if channel in self.channel_errors:
+            return {"ok": False, "error": self.channel_errors[channel]}
+        if channel.startswith("D") or channel in self.private_channels:
+            return {"ok": False, "error": "method_not_supported_for_channel_type"}
+        with self._lock:
+            already = channel in self.bot_channels
+            self.bot_channels.add(channel)
+        answer: dict[str, Any] = {"ok": True, "channel": {"id": channel, "is_member": True}}
+        if already:
+            answer["warning"] = "already_in_channel"
+        return answer
+
+    def _api_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if channel in self.channel_errors:
+            return {"ok": False, "error": self.channel_errors[channel]}
+        members = [self.bot_user_id] if self.is_member(channel) else []
+        return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
 
     def _api_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))
         if channel in self.channel_errors:
             return {"ok": False, "error": self.channel_errors[channel]}
-        return {"ok": True, "channel": {"id": channel, "name": channel.lower(), "is_member": True}}
+        info = {
+            "id": channel,
+            "name": channel.lower(),
+            "is_member": self.is_member(channel),
+            "is_private": channel in self.private_channels,
+            "is_im": channel.startswith("D"),
+        }
+        return {"ok": True, "channel": info}
 
     def _api_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = str(args.get("user", ""))
-        info = self.users.get(user, {"id": user, "name": user.lower(), "tz": "Asia/Seoul"})
+        if user in self.users:
+            return {"ok": True, "user": self.users[user]}
+        if not user.startswith(("U", "W")):
+            return {"ok": False, "error": "user_not_found"}
+        info = {"id": user, "name": user.lower(), "tz": "Asia/Seoul", "tz_offset": 32400}
         return {"ok": True, "user": info}
 
     def _api_users_conversations(self, args: dict[str, Any]) -> dict[str, Any]:
