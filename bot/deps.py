@@ -31,9 +31,9 @@ from briefings.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 # Bolt's listener threads: how many answers are worked out at once. Each holds at most one database
-# session at a time, so SQLAlchemy's default pool (5 + 10 overflow connections) serves them all without
-# a listener ever waiting for a connection.
-LISTENER_THREADS = 12
+# session at a time, so SQLAlchemy's default pool (5 + 10 overflow connections) serves them, and the
+# few scheduler jobs `briefings run` adds, without a listener ever waiting for a connection.
+LISTENER_THREADS = 10
 
 # The theme taxonomy's Korean labels, used when the digester's own taxonomy cannot be read.
 DEFAULT_THEME_LABELS: dict[str, str] = {

@@ -61,8 +61,8 @@ def respond_checked(
 ) -> bool:
     """Answer through the response URL; True when Slack took the answer as built.
 
-    A refused answer is logged and sent again as plain text (the same options, no blocks), so the user
-    sees the answer's content rather than nothing.
+    A refused answer (HTTP 400: Slack names the problem) is logged and sent again as plain text (the
+    same options, no blocks), so the user sees the answer's content rather than nothing.
     """
     try:
         sent = respond(text=text, blocks=_list(blocks), **options)
@@ -72,6 +72,8 @@ def respond_checked(
     if sent.status_code == 200:
         return True
     log.warning("Slack refused a response_url answer (HTTP %s): %s", sent.status_code, sent.body[:500])
+    if sent.status_code != 400 or not blocks:  # an expired URL or an outage: a second try fails the same
+        return False
     try:
         again = respond(text=plain_text(text, blocks), **options)
     except Exception:

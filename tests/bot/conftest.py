@@ -24,6 +24,7 @@ from bot.server import RunningServer, start_server
 from briefings.config import Settings
 from briefings.db import make_engine, make_sessionmaker
 from tests.bot.seed import NOW, World, seed_world
+from tests.fakes.block_kit import check_message
 from tests.fakes.slack_api import FakeSlack
 
 SECRET = "test-signing-secret"
@@ -99,7 +100,12 @@ class SlackUser:
         return urlencode(form).encode()
 
     def command(self, text: str, **kw: Any) -> httpx.Response:
-        return self.post(self.command_body(text, **kw), "application/x-www-form-urlencoded")
+        resp = self.post(self.command_body(text, **kw), "application/x-www-form-urlencoded")
+        if resp.status_code == 200 and resp.content:
+            # An acknowledgement that carries an answer is a message too: Slack checks it the same way.
+            refusal = check_message(resp.json(), response_url=True)
+            assert refusal is None, f"Slack would refuse the acknowledgement: {refusal}"
+        return resp
 
     def action(
         self,

@@ -98,3 +98,22 @@ def test_only_a_persons_new_dm_is_answered(event: dict[str, Any], answered: bool
 def test_a_pasted_slash_command_works_in_the_dm() -> None:
     assert dm_text("  /news 화웨이 ") == " 화웨이"
     assert dm_text("화웨이") == "화웨이"
+
+
+def test_buttons_on_a_dm_answer_act_for_the_dm(harness: Harness) -> None:
+    h = harness
+    h.user.event(_dm("메타"))
+    posted = _answer_in(h, "D7")
+    buttons = {
+        el["action_id"]: el["value"]
+        for b in posted["blocks"]
+        if b["type"] == "actions"
+        for el in b["elements"]
+    }
+    h.user.action(
+        "news_subscribe", buttons["news_subscribe"], channel="D7", channel_name="directmessage", user="U7"
+    )
+    page = h.user.responses(1)[0]
+    assert "DM으로 매일 브리핑을 받습니다" in _texts(page["blocks"])
+    with h.sessions() as session:
+        assert session.execute(select(Subscription.channel_id, Subscription.is_dm)).all() == [("D7", True)]
