@@ -44,10 +44,12 @@ def on_message(event: dict[str, Any], body: dict[str, Any], client: WebClient, c
     if not is_person_writing(event, context.bot_user_id):
         return
     channel = str(event.get("channel", ""))
+    # A message typed in a thread of the DM is answered in that thread.
+    where: dict[str, Any] = {"thread_ts": event["thread_ts"]} if event.get("thread_ts") else {}
     try:
         command = answers.parse_command(dm_text(str(event["text"])))
     except answers.InputError as exc:
-        post_checked(client, channel=channel, text=str(exc))
+        post_checked(client, channel=channel, text=str(exc), **where)
         return
     text, blocks = work_out(
         deps_of(context),
@@ -58,7 +60,9 @@ def on_message(event: dict[str, Any], body: dict[str, Any], client: WebClient, c
         channel_name="directmessage",
         user_id=str(event["user"]),
     )
-    post_checked(client, channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False)
+    post_checked(
+        client, channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False, **where
+    )
 
 
 def register(app: App) -> None:

@@ -58,7 +58,13 @@ def test_bad_input_in_the_dm_gets_its_one_line_explanation(harness: Harness) -> 
     h = harness
     h.user.event(_dm("시간 25:00"))
     posted = _answer_in(h, "D7")
-    assert "HH:MM" in posted["text"] and "blocks" not in posted
+    assert "HH:MM" in posted["text"] and "blocks" not in posted and "thread_ts" not in posted
+
+
+def test_a_message_in_a_dm_thread_is_answered_in_the_thread(harness: Harness) -> None:
+    h = harness
+    h.user.event(_dm("애플", thread_ts="1764547100.000001"))
+    assert _answer_in(h, "D7")["thread_ts"] == "1764547100.000001"
 
 
 def test_own_messages_bots_and_edits_are_not_answered(harness: Harness) -> None:
