@@ -119,3 +119,12 @@ def test_socket_mode_handler_uses_the_configured_api_url(sqlite_url: str) -> Non
             assert handler.client.app_token == "xapp-1-test"
         finally:
             handler.client.close()
+
+
+def test_no_scope_is_asked_for_without_a_call_or_event_that_needs_it() -> None:
+    manifest = _manifest()
+    called = _called_in_code()
+    events = {f"event:{e}" for e in manifest["settings"]["event_subscriptions"]["bot_events"]}
+    commands = {f"command:{c['command']}" for c in manifest["features"]["slash_commands"]}
+    used = called | events | commands
+    assert {scope for scope, info in SCOPES.items() if not set(info.needed_by) & used} == set()
