@@ -211,3 +211,11 @@ def test_subscribing_a_private_channel_without_the_app_asks_for_an_invite(harnes
     assert "구독을 시작했습니다" in _texts(blocks) and "/invite @Briefings" in _texts(blocks)
     h.fake.reset()
     assert "/invite" not in _texts(_answer(h, "구독 메타", channel="CPUBLIC")["blocks"])
+
+
+def test_the_subcommand_may_follow_the_company_name() -> None:
+    from bot.answers import Command, parse_command
+
+    assert parse_command("삼성전자 구독") == Command("subscribe", "삼성전자")
+    assert parse_command("LG 전자 해지") == Command("unsubscribe", "LG 전자")
+    assert parse_command("화웨이 목록") == Command("lookup", "화웨이 목록")  # only 구독/해지 may trail

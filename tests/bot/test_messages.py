@@ -123,3 +123,9 @@ def test_buttons_on_a_dm_answer_act_for_the_dm(harness: Harness) -> None:
     assert "DM으로 매일 브리핑을 받습니다" in _texts(page["blocks"])
     with h.sessions() as session:
         assert session.execute(select(Subscription.channel_id, Subscription.is_dm)).all() == [("D7", True)]
+
+
+def test_help_in_the_dm_says_the_messages_tab_works(harness: Harness) -> None:
+    harness.user.event(_dm("도움말"))
+    text = _texts(_answer_in(harness, "D7")["blocks"])
+    assert "`/news 화웨이 구독`" in text and "메시지 탭" in text
