@@ -314,8 +314,8 @@ class DeliveryRun(Generic[M]):
         """Decided before composing: out of attempts, come back later, or a post that cannot be checked."""
         if decision.action is Action.FAIL:
             self._finish(claim, outcome, "failed", decision.note)
-        elif decision.action is Action.RETRY:
-            self._finish(claim, outcome, RETRY, decision.note)
+        elif decision.action is Action.RETRY:  # the part stays in doubt until it can be read
+            self._finish(claim, outcome, RETRY, decision.note, in_doubt=True)
         else:  # unconfirmed: counted as posted, so the next briefing starts after this one's window
             self._finish(
                 claim, outcome, "unconfirmed", decision.note, covered=covered, channel_pk=due.channel_pk

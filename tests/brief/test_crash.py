@@ -20,7 +20,7 @@ from briefings.db import make_engine, make_sessionmaker
 from briefings.models import Delivery
 from tests.brief.conftest import story, subscribe
 from tests.conftest import PG_URL
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import FakeSlack, Reply
 
 NOW = datetime(2026, 11, 19, 23, 1, tzinfo=UTC)  # 2026-11-20 08:01 KST
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,3 +129,69 @@ def test_two_worker_processes_on_postgresql_post_each_briefing_once(
     finally:
         engine.dispose()
         drop_pg_database(name)
+
+
+def crash_after_first_post(sqlite_url: str, fake: FakeSlack, tmp_path: Path) -> sessionmaker[Session]:
+    """A worker posts CSMALL's briefing (or CBIG's first part) and dies before recording it."""
+    sessions = make_sessionmaker(make_engine(sqlite_url))
+    with sessions.begin() as session:
+        subscribe(session, "T1", "CSMALL", ["화웨이"])
+        story(session, "화웨이 신제품 발표", ["화웨이"], published=NOW - timedelta(hours=2))
+    code, out = finish(run_deliver(sqlite_url, fake, NOW, tmp_path, "after_post"))
+    assert code == 91, out
+    assert len(fake.posted("CSMALL")) == 1
+    # The app joined the public channel before its first post, so it can read the channel back.
+    assert [c.method for c in fake.calls][:2] == ["conversations.join", "chat.postMessage"]
+    return sessions
+
+
+def recover(sqlite_url: str, fake: FakeSlack, tmp_path: Path) -> str:
+    code, out = finish(run_deliver(sqlite_url, fake, NOW + timedelta(minutes=7), tmp_path))
+    assert code == 0, out
+    return out
+
+
+def test_recovery_reads_one_page_of_15_from_the_claim_and_never_posts_twice_in_a_busy_channel(
+    sqlite_url: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    sessions = crash_after_first_post(sqlite_url, fake_slack, tmp_path)
+    for i in range(20):  # the channel talks on: our message is no longer on the newest page
+        fake_slack.messages["CSMALL"].append({"ts": f"{2_000_000_000 + i}.000001", "text": f"잡담 {i}"})
+    recover(sqlite_url, fake_slack, tmp_path)
+    (history,) = fake_slack.calls_to("conversations.history")
+    assert int(history.args["limit"]) == 15
+    with sessions() as session:
+        row = session.scalar(select(Delivery))
+        assert row is not None and row.claimed_at is not None
+        assert float(history.args["oldest"]) == pytest.approx(row.claimed_at.timestamp())
+        assert (row.status, row.error) == ("unconfirmed", "게시 여부 확인 불가(재게시 안 함)")
+    ours = [m for m in fake_slack.posted("CSMALL") if m.get("metadata")]
+    assert len(ours) == 1
+
+
+def test_recovery_when_the_app_was_removed_from_the_channel_never_posts_twice(
+    sqlite_url: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    sessions = crash_after_first_post(sqlite_url, fake_slack, tmp_path)
+    fake_slack.bot_channels.discard("CSMALL")  # someone removed the app: history is not_in_channel
+    recover(sqlite_url, fake_slack, tmp_path)
+    assert len(fake_slack.posted("CSMALL")) == 1
+    with sessions() as session:
+        assert session.scalars(select(Delivery.status)).all() == ["unconfirmed"]
+
+
+def test_recovery_rate_limited_waits_for_the_next_minute_then_finds_the_post(
+    sqlite_url: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    sessions = crash_after_first_post(sqlite_url, fake_slack, tmp_path)
+    fake_slack.script("conversations.history", Reply(429, retry_after=60))
+    recover(sqlite_url, fake_slack, tmp_path)
+    with sessions() as session:
+        assert session.scalars(select(Delivery.status)).all() == ["retry"]
+    code, out = finish(run_deliver(sqlite_url, fake_slack, NOW + timedelta(minutes=8), tmp_path))
+    assert code == 0 and "복구" in out, out
+    assert len(fake_slack.posted("CSMALL")) == 1
+    with sessions() as session:
+        row = session.scalar(select(Delivery))
+        assert row is not None and row.status == "posted"
+        assert row.message_ts == fake_slack.posted("CSMALL")[0]["ts"]
