@@ -87,6 +87,7 @@ class DeliverOptions:
     backoff: float = 0.5
     channel_interval: float = 1.0  # Slack: about one message per second per channel
     sleep: Callable[[float], None] = time.sleep
+    monotonic: Callable[[], float] = time.monotonic  # the run's clock (how long it has taken)
     should_stop: Callable[[], bool] = field(default=lambda: False)
 
     @property
@@ -397,6 +398,7 @@ def deliver_due(
             grace=grace,
             max_attempts=options.max_attempts,
             should_stop=options.should_stop,
+            monotonic=options.monotonic,
         ),
     )
     return run()

@@ -183,19 +183,27 @@ class ClaimStore:
             if _count(result) != 1:
                 raise Fenced(f"delivery {claim.delivery_id}: generation {claim.generation} superseded")
 
-    def heartbeat(self, claim: Claim, *, now: datetime, posting_part: int | None = None) -> None:
-        """Renew the lease, and check it is still ours (`Fenced` if not); note the part about to go out."""
-        values: dict[str, Any] = {"heartbeat_at": as_utc(now)}
-        if posting_part is not None:
-            values["posting_part"] = posting_part
+    def heartbeat(self, claim: Claim, *, now: datetime) -> None:
+        """Renew the lease, and check it is still ours (`Fenced` if not)."""
+        self._guarded(claim, {"heartbeat_at": as_utc(now)})
+
+    def start_posting(
+        self, claim: Claim, *, part: int, now: datetime, window: tuple[datetime, datetime] | None = None
+    ) -> None:
+        """Before a part goes out: it is in doubt from now on. The window is fixed before the first
+        part, so a successor composes the same briefing."""
+        values: dict[str, Any] = {"posting_part": part, "heartbeat_at": as_utc(now)}
+        if window is not None:
+            values["covered_since"], values["covered_until"] = window
         self._guarded(claim, values)
 
-    def fix_window(self, claim: Claim, *, since: datetime, until: datetime, now: datetime) -> None:
-        """The window is fixed before the first part goes out, so a successor composes the same briefing."""
-        self._guarded(claim, {"covered_since": since, "covered_until": until, "heartbeat_at": as_utc(now)})
-
-    def part_posted(self, claim: Claim, *, part: int, ts: str, now: datetime) -> None:
-        values: dict[str, Any] = {"parts_posted": part, "posting_part": None, "heartbeat_at": as_utc(now)}
+    def part_posted(self, claim: Claim, *, part: int, ts: str, now: datetime, next_part: int | None) -> None:
+        """Slack answered for `part`; `next_part` (if any) is in doubt from now on. Renews the lease."""
+        values: dict[str, Any] = {
+            "parts_posted": part,
+            "posting_part": next_part,
+            "heartbeat_at": as_utc(now),
+        }
         if part == 1:
             values["message_ts"] = ts
         self._guarded(claim, values)
@@ -211,6 +219,7 @@ class ClaimStore:
         covered: tuple[datetime, datetime] | None = None,
         channel_pk: int | None = None,
         in_doubt: bool = False,
+        parts_posted: int | None = None,
     ) -> bool:
         """Record the result while the claim is still ours; True when recorded. `covered` moves the
         channel's `covered_until` to the end of the window this briefing covered. `in_doubt` keeps
@@ -218,6 +227,8 @@ class ClaimStore:
         values: dict[str, Any] = {"status": status, "error": error, "heartbeat_at": as_utc(now)}
         if message_ts is not None:
             values["message_ts"] = message_ts
+        if parts_posted is not None:
+            values["parts_posted"] = parts_posted
         if not (status == RETRY and in_doubt):
             values["posting_part"] = None
         if covered is not None:

@@ -193,6 +193,7 @@ class DeliveryRun(Generic[M]):
         channel_pk: int | None = None,
         label: str | None = None,
         in_doubt: bool = False,
+        parts_posted: int | None = None,
     ) -> None:
         recorded = self.store.finish(
             claim,
@@ -203,6 +204,7 @@ class DeliveryRun(Generic[M]):
             covered=covered,
             channel_pk=channel_pk,
             in_doubt=in_doubt,
+            parts_posted=parts_posted,
         )
         outcome.status, outcome.error = (label or status), error
         if not recorded:
@@ -248,7 +250,7 @@ class DeliveryRun(Generic[M]):
             return
         message_ts = claim.held.message_ts or found_ts
         if found_ts is not None and claim.held.message_ts is None:
-            self.store.part_posted(claim, part=1, ts=found_ts, now=self.clock())
+            self.store.part_posted(claim, part=1, ts=found_ts, now=self.clock(), next_part=None)
         outcome.message_ts = message_ts
 
         t0, c0 = time.perf_counter(), time.thread_time()
@@ -275,19 +277,25 @@ class DeliveryRun(Generic[M]):
                 claim, outcome, "posted", covered=covered, channel_pk=due.channel_pk, label="recovered"
             )
             return
-        if decision.first == 1:
-            if not due.is_dm and not state.joined and poster.join(target):
-                self.store.mark_joined(due.channel_pk, now=self.clock())
-            if claim.since is None:
-                self.store.fix_window(claim, since=since, until=until, now=self.clock())
+        if decision.first == 1 and not due.is_dm and not state.joined and poster.join(target):
+            self.store.mark_joined(due.channel_pk, now=self.clock())
+        window = covered if claim.since is None else None
+        self.store.start_posting(claim, part=decision.first, now=self.clock(), window=window)
+        beat = self.options.monotonic()
+
+        def guard() -> None:
+            # Fencing rides on the lease: nobody can take the briefing over before our last renewal is a
+            # lease old, so a renewal a fraction of a lease ago needs no new write.
+            nonlocal beat
+            if self.options.monotonic() - beat >= self.options.lease.total_seconds() / 6:
+                self.store.heartbeat(claim, now=self.clock())
+                beat = self.options.monotonic()
+
         ts = message_ts
-        for part in range(decision.first, len(messages) + 1):
+        last = len(messages)
+        for part in range(decision.first, last + 1):
             if part > 1 and ts is None:
                 raise RuntimeError("thread part without its parent message")
-
-            def guard(part: int = part) -> None:
-                self.store.heartbeat(claim, now=self.clock(), posting_part=part)
-
             posted = poster.post(
                 target,
                 messages[part - 1],
@@ -303,10 +311,20 @@ class DeliveryRun(Generic[M]):
                 ts = posted
                 outcome.message_ts = ts
                 failpoint("after_post")
-            self.store.part_posted(claim, part=part, ts=posted, now=self.clock())
+            if part < last:
+                self.store.part_posted(claim, part=part, ts=posted, now=self.clock(), next_part=part + 1)
+                beat = self.options.monotonic()
         failpoint("before_record")
         label = "recovered" if decision.recovered else "posted"
-        self._finish(claim, outcome, "posted", covered=covered, channel_pk=due.channel_pk, label=label)
+        self._finish(
+            claim,
+            outcome,
+            "posted",
+            covered=covered,
+            channel_pk=due.channel_pk,
+            label=label,
+            parts_posted=last,
+        )
 
     def _settle_early(
         self, due: Due, claim: Claim, outcome: Outcome, decision: Decision, covered: tuple[datetime, datetime]

@@ -7,8 +7,10 @@ Each run is a real `python -m bot deliver --now` process; `BRIEFINGS_FAILPOINT` 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -195,3 +197,32 @@ def test_recovery_rate_limited_waits_for_the_next_minute_then_finds_the_post(
         row = session.scalar(select(Delivery))
         assert row is not None and row.status == "posted"
         assert row.message_ts == fake_slack.posted("CSMALL")[0]["ts"]
+
+
+def test_sigterm_finishes_the_briefing_in_hand_and_leaves_the_rest_for_the_next_run(
+    sqlite_url: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    sessions = make_sessionmaker(make_engine(sqlite_url))
+    channels = [f"C{i:02d}" for i in range(30)]
+    with sessions.begin() as session:
+        for ch in channels:
+            subscribe(session, "T1", ch, ["삼성전자"])
+        story(session, "삼성전자 HBM 공급", ["삼성전자"], published=NOW - timedelta(hours=1))
+    fake_slack.post_rate_per_team = 4  # Slack pushes back: the run takes several seconds
+    proc = run_deliver(sqlite_url, fake_slack, NOW, tmp_path)
+    deadline = time.monotonic() + 60
+    while len(fake_slack.posted()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    code, out = finish(proc)
+    assert code == 0, out
+    posted = {ch for ch in channels if fake_slack.posted(ch)}
+    assert 3 <= len(posted) < len(channels)
+    assert all(len(fake_slack.posted(ch)) == 1 for ch in posted)
+    with sessions() as session:
+        rows = session.scalars(select(Delivery)).all()
+        # Nothing left half-done: every claimed briefing was finished and recorded.
+        assert {d.channel_id for d in rows} == posted and {d.status for d in rows} == {"posted"}
+    code, out = finish(run_deliver(sqlite_url, fake_slack, NOW + timedelta(minutes=1), tmp_path))
+    assert code == 0, out
+    assert all(len(fake_slack.posted(ch)) == 1 for ch in channels)

@@ -100,14 +100,21 @@ def test_stalled_worker_that_wakes_up_posts_nothing(
     # Part 1 goes out; part 2 is answered 429, and worker a stalls in that wait for longer than its lease.
     fake_slack.script("chat.postMessage", Reply(), Reply(429, retry_after=1))
     stalled, resume = threading.Event(), threading.Event()
+    lost = [0.0]  # the time a's process spent frozen, as its own clock sees it
 
     def stall(_seconds: float) -> None:
         stalled.set()
         resume.wait(60)
+        lost[0] += 600.0
+
+    def a_clock() -> float:
+        return time.monotonic() + lost[0]
 
     out: dict[str, list[Outcome]] = {}
     a = threading.Thread(
-        target=lambda: out.setdefault("a", deliver(sessions, fake_slack, NOW, "a", sleep=stall))
+        target=lambda: out.setdefault(
+            "a", deliver(sessions, fake_slack, NOW, "a", sleep=stall, monotonic=a_clock)
+        )
     )
     a.start()
     assert stalled.wait(60)
