@@ -168,8 +168,22 @@ class ClaimStore:
             row.id, generation, held, as_utc(row.claimed_at or now), row.covered_since, row.covered_until
         )
 
-    def _guarded(self, claim: Claim, values: dict[str, Any]) -> None:
+    def _guarded(
+        self,
+        claim: Claim,
+        values: dict[str, Any],
+        *,
+        joined_channel: int | None = None,
+        now: datetime | None = None,
+    ) -> None:
         with session_scope(self.sessions) as session:
+            if joined_channel is not None:
+                session.execute(
+                    update(Channel)
+                    .where(Channel.id == joined_channel)
+                    .values(joined_at=now)
+                    .execution_options(synchronize_session=False)
+                )
             result = session.execute(
                 update(Delivery)
                 .where(
@@ -188,14 +202,20 @@ class ClaimStore:
         self._guarded(claim, {"heartbeat_at": as_utc(now)})
 
     def start_posting(
-        self, claim: Claim, *, part: int, now: datetime, window: tuple[datetime, datetime] | None = None
+        self,
+        claim: Claim,
+        *,
+        part: int,
+        now: datetime,
+        window: tuple[datetime, datetime] | None = None,
+        joined_channel: int | None = None,
     ) -> None:
         """Before a part goes out: it is in doubt from now on. The window is fixed before the first
-        part, so a successor composes the same briefing."""
+        part, so a successor composes the same briefing. `joined_channel`: the app just joined it."""
         values: dict[str, Any] = {"posting_part": part, "heartbeat_at": as_utc(now)}
         if window is not None:
             values["covered_since"], values["covered_until"] = window
-        self._guarded(claim, values)
+        self._guarded(claim, values, joined_channel=joined_channel, now=as_utc(now))
 
     def part_posted(self, claim: Claim, *, part: int, ts: str, now: datetime, next_part: int | None) -> None:
         """Slack answered for `part`; `next_part` (if any) is in doubt from now on. Renews the lease."""
@@ -253,15 +273,6 @@ class ClaimStore:
         return True
 
     # --- channel facts learnt from Slack ----------------------------------------------------------
-
-    def mark_joined(self, channel_pk: int, *, now: datetime) -> None:
-        with session_scope(self.sessions) as session:
-            session.execute(
-                update(Channel)
-                .where(Channel.id == channel_pk)
-                .values(joined_at=as_utc(now))
-                .execution_options(synchronize_session=False)
-            )
 
     def dm_users_to_refresh(self, *, now: datetime) -> list[DmUser]:
         """DM destinations whose user's time zone was never read, or not for a week."""

@@ -277,10 +277,14 @@ class DeliveryRun(Generic[M]):
                 claim, outcome, "posted", covered=covered, channel_pk=due.channel_pk, label="recovered"
             )
             return
-        if decision.first == 1 and not due.is_dm and not state.joined and poster.join(target):
-            self.store.mark_joined(due.channel_pk, now=self.clock())
-        window = covered if claim.since is None else None
-        self.store.start_posting(claim, part=decision.first, now=self.clock(), window=window)
+        joined = decision.first == 1 and not due.is_dm and not state.joined and poster.join(target)
+        self.store.start_posting(
+            claim,
+            part=decision.first,
+            now=self.clock(),
+            window=covered if claim.since is None else None,
+            joined_channel=due.channel_pk if joined else None,
+        )
         beat = self.options.monotonic()
 
         def guard() -> None:
