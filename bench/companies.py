@@ -13,7 +13,7 @@ import csv
 import time
 from pathlib import Path
 
-from briefings.digest.companies import CompanyMatcher, default_registry
+from briefings.companies import CompanyMatcher, default_registry
 from briefings.digest.nlp import get_nlp
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

@@ -192,7 +192,7 @@ class Digest:
 
     def __init__(self) -> None:
         try:
-            from briefings.digest.companies import default_registry
+            from briefings.companies import default_registry
             from briefings.digest.nlp import get_nlp
             from briefings.digest.pipeline import Digester
         except ImportError as exc:  # pragma: no cover - depends on the tree's state
@@ -235,7 +235,7 @@ class Digest:
 def baseline_companies(registry: Any, texts: Sequence[Text]) -> list[Prediction]:
     """Plain substring search over the same registry; primary = in the title or the first 150 chars."""
     try:
-        from briefings.digest.companies import substring_baseline
+        from briefings.companies import substring_baseline
     except ImportError:  # pragma: no cover
         substring_baseline = _substring_baseline
     out: list[Prediction] = []

@@ -277,13 +277,14 @@ def measure_answers(engine: Engine, queries: int, seed: int = 11) -> dict[str, d
     from zoneinfo import ZoneInfo
 
     from bot import blocks as bk
-    from briefings.lookup import CachedIndex, resolve_company, top_stories
+    from briefings.companies import CachedRegistry, resolve_company
+    from briefings.lookup import top_stories
 
     sessions = make_sessionmaker(engine)
     names = company_names()
     rng = random.Random(seed)
     weights = popularity()
-    index = CachedIndex(ttl=3600)
+    index = CachedRegistry()
     tz = ZoneInfo("Asia/Seoul")
 
     cpu: dict[str, list[float]] = {"mixed": [], "busiest": []}

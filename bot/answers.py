@@ -15,16 +15,9 @@ from sqlalchemy.orm import Session
 from bot import blocks as bk
 from bot.deps import BotDeps
 from bot.render import escape_mrkdwn, inert
+from briefings.companies import CompanyRef, Resolution, resolve_company
 from briefings.korean import euro, has_final_consonant, josa
-from briefings.lookup import (
-    CompanyRef,
-    QueryError,
-    Resolution,
-    clean_query,
-    resolve_company,
-    search_articles,
-    top_stories,
-)
+from briefings.lookup import QueryError, clean_query, search_articles, top_stories
 from briefings.models import Subscription
 from briefings.subscriptions import (
     InvalidSetting,
@@ -156,7 +149,8 @@ def company_page(
     cached: Answer | None = deps.answers.get(key)
     if cached is not None:
         return cached
-    stories = top_stories(session, company.id, now=now, days=days, limit=deps.page_size + 1, offset=offset)
+    ids = deps.index.get(session).rollup_ids(company.id)  # a group answers with its affiliates' stories
+    stories = top_stories(session, ids, now=now, days=days, limit=deps.page_size + 1, offset=offset)
     has_more = len(stories) > deps.page_size
     stories = stories[: deps.page_size]
     blocks = bk.company_answer(

@@ -30,8 +30,9 @@ from bot import actions, commands, home, messages
 from bot.deps import LISTENER_THREADS, BotDeps, install
 from bot.oauth import installation_store, state_store
 from bot.scopes import BOT_SCOPES
+from briefings.companies import CachedRegistry, Registry
 from briefings.config import Settings
-from briefings.lookup import CachedIndex, CompanyIndex, Tokenizer
+from briefings.lookup import Tokenizer
 from briefings.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -63,16 +64,16 @@ def _engine_of(sessions: sessionmaker[Session]) -> Engine:
     return bind
 
 
-def _index_cache(registry: object) -> CachedIndex:
+def _index_cache(registry: object) -> CachedRegistry:
     """The company index cache: the caller's, a fixed index the caller built, or a fresh one."""
-    if isinstance(registry, CachedIndex):
+    if isinstance(registry, CachedRegistry):
         return registry
-    cache = CachedIndex()
-    if isinstance(registry, CompanyIndex):
+    cache = CachedRegistry()
+    if isinstance(registry, Registry):
         cache.prime(registry)
     elif registry is not None:
         log.warning(
-            "build_app: ignoring registry of type %s (expected CachedIndex or CompanyIndex)", type(registry)
+            "build_app: ignoring registry of type %s (expected CachedRegistry or Registry)", type(registry)
         )
     return cache
 
@@ -83,7 +84,7 @@ def build_app(
     sessions: sessionmaker[Session],
     client: WebClient | None = None,
     nlp: Tokenizer | None = None,
-    registry: CachedIndex | CompanyIndex | None = None,
+    registry: CachedRegistry | Registry | None = None,
     clock: Callable[[], datetime] = utcnow,
     token_verification_enabled: bool = True,
 ) -> App:

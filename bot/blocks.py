@@ -45,8 +45,9 @@ from bot.render import (
     time_ago,
     truncate,
 )
+from briefings.companies import CompanyRef
 from briefings.korean import josa
-from briefings.lookup import ArticleHit, CompanyRef, StoryView
+from briefings.lookup import ArticleHit, StoryView
 from briefings.subscriptions import SubscriptionView
 
 # Action ids: the contract between the blocks built here and the listeners in bot/actions.py. Slack
@@ -169,7 +170,8 @@ def company_answer(
             text = "더 보여 드릴 기사가 없습니다."
         blocks.append(section(text))
     for i, story in enumerate(stories, start=offset + 1):
-        blocks.append(section(f"{i}. " + story_line(story, now, tz, theme_labels=theme_labels)))
+        about = f"[{escape_mrkdwn(story.company)}] " if story.company else ""  # a group's affiliate
+        blocks.append(section(f"{i}. {about}" + story_line(story, now, tz, theme_labels=theme_labels)))
     if shared_by:
         blocks.append(context(f"<@{escape_mrkdwn(shared_by)}>님이 `/news`로 공유했습니다."))
     if interactive:

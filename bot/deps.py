@@ -23,9 +23,10 @@ from zoneinfo import ZoneInfo
 from slack_bolt import App, BoltContext
 from sqlalchemy.orm import Session, sessionmaker
 
+from briefings.companies import CachedRegistry
 from briefings.config import Settings
 from briefings.db import session_scope
-from briefings.lookup import CachedIndex, Tokenizer
+from briefings.lookup import Tokenizer
 from briefings.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ class TTLCache:
 class BotDeps:
     settings: Settings
     sessions: sessionmaker[Session]
-    index: CachedIndex = field(default_factory=CachedIndex)
+    index: CachedRegistry = field(default_factory=CachedRegistry)
     nlp_factory: Callable[[], Tokenizer] | None = None
     clock: Callable[[], datetime] = utcnow
     theme_labels: dict[str, str] = field(default_factory=load_theme_labels)

@@ -12,7 +12,8 @@ from slack_sdk import WebClient
 from bot import blocks as bk
 from bot.deps import BotDeps, deps_of
 from bot.replies import publish_checked
-from briefings.lookup import CompanyRef, StoryView, top_stories
+from briefings.companies import CompanyRef
+from briefings.lookup import StoryView, top_stories
 from briefings.subscriptions import SubscriptionView, list_team_subscriptions
 
 log = logging.getLogger(__name__)

@@ -145,7 +145,7 @@ class DemoFeedServer:
 class DemoResult:
     briefing: Briefing
     query: str
-    resolution: Any  # briefings.lookup.Resolution
+    resolution: Any  # briefings.companies.Resolution
     stories: list[Any]  # briefings.lookup.StoryView
     feeds: int = 0
     feeds_ok: int = 0
@@ -195,7 +195,7 @@ def run_demo(home: Path, *, now: datetime, live: bool = False, step: Step | None
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
     try:
-        companies = importlib.import_module("briefings.digest.companies")
+        companies = importlib.import_module("briefings.companies")
         registry = importlib.import_module("briefings.gather.registry")
         cycle = importlib.import_module("briefings.gather.cycle")
         with session_scope(sessions) as session:
@@ -217,7 +217,7 @@ def run_demo(home: Path, *, now: datetime, live: bool = False, step: Step | None
         lookup = importlib.import_module("briefings.lookup")
         with session_scope(sessions) as session:
             briefing = load_briefing(session, DEMO_TEAM, DEMO_CHANNEL, now=now, settings=settings)
-            resolution = lookup.resolve_company(session, DEMO_QUERY)
+            resolution = companies.resolve_company(session, DEMO_QUERY)
             stories = (
                 lookup.top_stories(session, resolution.company.id, now=now)
                 if resolution.status == "found"
@@ -244,12 +244,12 @@ def run_demo(home: Path, *, now: datetime, live: bool = False, step: Step | None
 
 
 def _subscribe_demo_channel(sessions: Any, *, now: datetime) -> list[str]:
-    lookup = importlib.import_module("briefings.lookup")
+    companies = importlib.import_module("briefings.companies")
     subs = importlib.import_module("briefings.subscriptions")
     names: list[str] = []
     with session_scope(sessions) as session:
         for query in DEMO_COMPANIES:
-            found = lookup.resolve_company(session, query)
+            found = companies.resolve_company(session, query)
             if found.status != "found" or found.company is None:
                 continue
             since = now - timedelta(days=1)

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from briefings.config import Settings
 from briefings.db import session_scope
-from briefings.models import Article, Company, CompanyAlias
+from briefings.models import Article
 from briefings.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -36,14 +36,14 @@ class GatherReport:
 class Digest:
     """The digester, built on first use and kept: Kiwi is loaded once per process.
 
-    It is rebuilt (Kiwi still shared) when operators have added companies or aliases, so a new name
-    is recognised from the next gather on without a restart.
+    It is rebuilt (Kiwi still shared) when the registry version moved (every change of a company or
+    an alias bumps it), so a new name is recognised from the next gather on without a restart.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._digester: Any = None
-        self._registry_key: tuple[int, int] | None = None
+        self._registry_key: int | None = None
 
     def warm_up(self, sessions: sessionmaker[Session] | None = None, *, now: datetime | None = None) -> None:
         """Load Kiwi (and, given a database, the company dictionary) now rather than on the first article."""
@@ -55,10 +55,7 @@ class Digest:
 
     def _get(self, session: Session, now: datetime) -> Any:
         pipeline = importlib.import_module("briefings.digest.pipeline")
-        key = (
-            int(session.scalar(select(func.count()).select_from(Company)) or 0),
-            int(session.scalar(select(func.count()).select_from(CompanyAlias)) or 0),
-        )
+        key = importlib.import_module("briefings.companies").registry_version(session)
         with self._lock:
             if self._digester is None or key != self._registry_key:
                 self._digester = pipeline.build_digester(session, now=now)

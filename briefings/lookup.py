@@ -1,9 +1,8 @@
-"""Answering "what happened to X lately": resolve a typed name to a company, rank its stories, search text.
+"""Answering "what happened to X lately": rank a company's stories, search text.
 
-Resolution is tolerant the way people type in chat: any alias, English or Chinese name, a ticker such
-as 005930, spacing and case variants, and small typos (화훼이 → 화웨이, compared on Hangul jamo so one
-wrong vowel is one small edit). A group name (삼성, LG) is ambiguous on purpose: it offers the group and
-its main companies instead of guessing one subsidiary.
+What a typed name means is the company directory's one resolver (`briefings.companies`); this module
+cleans the query and answers for the company found. A group's answer rolls up its affiliates' primary
+stories, each labelled with the company it is about.
 
 Top stories come from one index range (`story_companies (company_id, is_primary, story_id)`), bounded
 below by the first story id of the window, and are ranked by the database, so only one page of rows
@@ -17,27 +16,22 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import ColumnElement, Float, Select, case, cast, func, literal, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from briefings.companies.records import nfc
 from briefings.digest.nlp import Morph
 from briefings.digest.terms import index_terms
-from briefings.models import Article, ArticleTerm, Company, CompanyAlias, Story, StoryCompany, UTCDateTime
+from briefings.models import Article, ArticleTerm, Company, Story, StoryCompany, UTCDateTime
 from briefings.timeutil import as_utc
 
 MAX_QUERY_CHARS = 200
-# A typo is accepted only when it is this close (0-100, on jamo) and clearly better than the runner-up.
-FUZZY_ACCEPT = 80.0
-FUZZY_SUGGEST = 60.0
-FUZZY_MARGIN = 6.0
-GROUP_CANDIDATES = 6
 
 
 class QueryError(ValueError):
@@ -49,7 +43,7 @@ _SPACES = re.compile(r"\s+")
 
 def clean_query(text: str | None) -> str:
     """The query with whitespace collapsed, or `QueryError` for empty, too long or control characters."""
-    raw = text or ""
+    raw = nfc(text or "")
     if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in raw) or any(
         ch in "\n\r" for ch in raw.strip()
     ):
@@ -62,195 +56,6 @@ def clean_query(text: str | None) -> str:
             f"입력이 너무 깁니다 ({len(cleaned)}자). {MAX_QUERY_CHARS}자 미만으로 입력해 주세요."
         )
     return cleaned
-
-
-# --- companies ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CompanyRef:
-    id: int
-    name: str
-    name_en: str
-    kind: str
-    ticker: str | None
-    group_name: str | None
-
-    @property
-    def label(self) -> str:
-        """`삼성전자 (Samsung Electronics)`: what a button or a heading shows."""
-        return f"{self.name} ({self.name_en})" if self.name_en and self.name_en != self.name else self.name
-
-
-@dataclass(frozen=True, slots=True)
-class Resolution:
-    """`found` (one company), `ambiguous` (pick one of `candidates`) or `none` (see `suggestions`)."""
-
-    status: Literal["found", "ambiguous", "none"]
-    query: str
-    company: CompanyRef | None = None
-    candidates: tuple[CompanyRef, ...] = ()
-    suggestions: tuple[CompanyRef, ...] = ()
-    matched_by: str = ""  # name | alias | ticker | fuzzy | group | prefix
-
-
-_SPACE_PUNCT = re.compile(r"[\s.,·ㆍ\-_'\"’`(){}\[\]]+")
-_CORP_MARKERS = ("(주)", "㈜", "주식회사")
-
-
-def normalize(text: str) -> str:
-    """The key names are compared on: NFKC, case-folded, without spaces, dots, hyphens or 주식회사."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    for marker in _CORP_MARKERS:
-        text = text.replace(unicodedata.normalize("NFKC", marker), "")
-    return _SPACE_PUNCT.sub("", text)
-
-
-def _jamo(text: str) -> str:
-    """Hangul syllables split into jamo, so 화훼이 and 화웨이 differ by one letter, not one syllable."""
-    return unicodedata.normalize("NFD", text)
-
-
-@dataclass
-class CompanyIndex:
-    """Every company name, alias and ticker keyed by its normalised form. Cheap to build (one query)."""
-
-    companies: dict[int, CompanyRef] = field(default_factory=dict)
-    keys: dict[str, set[int]] = field(default_factory=dict)
-    tickers: dict[str, set[int]] = field(default_factory=dict)
-    members: dict[str, list[int]] = field(default_factory=dict)  # group name -> company ids, in order
-    fuzzy_keys: list[str] = field(default_factory=list)
-    fuzzy_ids: list[int] = field(default_factory=list)
-
-    def add_key(self, key_text: str, company_id: int) -> None:
-        key = normalize(key_text)
-        if not key:
-            return
-        if key not in self.keys:
-            self.fuzzy_keys.append(_jamo(key))
-            self.fuzzy_ids.append(company_id)
-        self.keys.setdefault(key, set()).add(company_id)
-
-
-def load_index(session: Session) -> CompanyIndex:
-    index = CompanyIndex()
-    rows = session.execute(
-        select(
-            Company.id, Company.name, Company.name_en, Company.kind, Company.ticker, Company.group_name
-        ).order_by(Company.id)
-    ).all()
-    for cid, name, name_en, kind, ticker, group_name in rows:
-        ref = CompanyRef(cid, name, name_en or "", kind or "company", ticker, group_name)
-        index.companies[cid] = ref
-        index.add_key(name, cid)
-        if name_en:
-            index.add_key(name_en, cid)
-        if ticker:
-            index.tickers.setdefault(normalize(ticker), set()).add(cid)
-        if group_name and kind != "group":
-            index.members.setdefault(normalize(group_name), []).append(cid)
-    for cid, alias in session.execute(select(CompanyAlias.company_id, CompanyAlias.alias)):
-        index.add_key(alias, cid)
-    return index
-
-
-class CachedIndex:
-    """The company index of a long-running process, rebuilt at most every `ttl` seconds.
-
-    Operators add companies and aliases while the bot runs; a minute's delay before a new alias
-    answers is fine, a query over all aliases per slash command is not.
-    """
-
-    def __init__(self, ttl: float = 60.0) -> None:
-        self.ttl = ttl
-        self._index: CompanyIndex | None = None
-        self._at = 0.0
-        self._lock = threading.Lock()
-
-    def get(self, session: Session) -> CompanyIndex:
-        with self._lock:
-            if self._index is None or time.monotonic() - self._at > self.ttl:
-                self._index = load_index(session)
-                self._at = time.monotonic()
-            return self._index
-
-    def invalidate(self) -> None:
-        with self._lock:
-            self._index = None
-
-    def prime(self, index: CompanyIndex) -> None:
-        """Start from an index built elsewhere (it is still refreshed after `ttl`)."""
-        with self._lock:
-            self._index = index
-            self._at = time.monotonic()
-
-
-def _members(index: CompanyIndex, group: CompanyRef) -> list[int]:
-    """The group's companies, in registry order (the main ones first), by the group's own group name."""
-    for key in (group.group_name, group.name, group.name_en):
-        if key and index.members.get(normalize(key)):
-            return index.members[normalize(key)]
-    return []
-
-
-def _group_candidates(index: CompanyIndex, group: CompanyRef) -> tuple[CompanyRef, ...]:
-    refs = [group] + [index.companies[i] for i in _members(index, group)[:GROUP_CANDIDATES]]
-    return tuple(refs)
-
-
-def _fuzzy(index: CompanyIndex, key: str, limit: int) -> list[tuple[CompanyRef, float]]:
-    if not index.fuzzy_keys:
-        return []
-    hits = process.extract(
-        _jamo(key), index.fuzzy_keys, scorer=fuzz.ratio, limit=limit * 4, score_cutoff=FUZZY_SUGGEST
-    )
-    best: dict[int, float] = {}
-    for _choice, score, pos in hits:
-        cid = index.fuzzy_ids[pos]
-        best[cid] = max(best.get(cid, 0.0), float(score))
-    ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-    return [(index.companies[cid], score) for cid, score in ranked]
-
-
-def _from_ids(index: CompanyIndex, query: str, ids: Iterable[int], how: str) -> Resolution:
-    refs = sorted((index.companies[i] for i in set(ids)), key=lambda r: (r.kind != "group", r.id))
-    if len(refs) == 1:
-        ref = refs[0]
-        if ref.kind == "group" and _members(index, ref):
-            return Resolution(
-                "ambiguous", query, candidates=_group_candidates(index, ref), matched_by="group"
-            )
-        return Resolution("found", query, company=ref, matched_by=how)
-    groups = [r for r in refs if r.kind == "group"]
-    cands = list(_group_candidates(index, groups[0])) if groups else []
-    cands += [r for r in refs if r not in cands]
-    return Resolution("ambiguous", query, candidates=tuple(cands[: GROUP_CANDIDATES + 1]), matched_by=how)
-
-
-def resolve_company(session: Session, query: str, *, registry: CompanyIndex | None = None) -> Resolution:
-    """Resolve what a user typed to one company, a short list of candidates, or nothing (with hints)."""
-    index = registry if registry is not None else load_index(session)
-    key = normalize(query)
-    if not key:
-        return Resolution("none", query)
-    if key in index.tickers:
-        return _from_ids(index, query, index.tickers[key], "ticker")
-    if key in index.keys:
-        return _from_ids(index, query, index.keys[key], "alias")
-    fuzzy = _fuzzy(index, key, 5)
-    if fuzzy and len(key) >= 2:
-        top, score = fuzzy[0]
-        runner_up = fuzzy[1][1] if len(fuzzy) > 1 else 0.0
-        if score >= FUZZY_ACCEPT and score - runner_up >= FUZZY_MARGIN:
-            return _from_ids(index, query, [top.id], "fuzzy")
-    # A prefix of several names ("삼성" when no group entry exists): offer them rather than guess.
-    prefixed = sorted({cid for k, ids in index.keys.items() if k.startswith(key) for cid in ids})
-    if len(key) >= 2 and 1 < len(prefixed) <= 12:
-        refs = tuple(index.companies[i] for i in prefixed[: GROUP_CANDIDATES + 1])
-        return Resolution("ambiguous", query, candidates=refs, matched_by="prefix")
-    if len(prefixed) == 1 and len(key) >= 2:
-        return Resolution("found", query, company=index.companies[prefixed[0]], matched_by="prefix")
-    return Resolution("none", query, suggestions=tuple(ref for ref, _ in fuzzy[:3]))
 
 
 # --- stories ------------------------------------------------------------------------------------
@@ -267,6 +72,8 @@ class StoryView:
     last_published_at: datetime
     themes: tuple[str, ...]
     exclusive: bool
+    # In a group's answer, the company the story is about (LG전자 under LG그룹); "" otherwise.
+    company: str = ""
 
 
 # Ranking weights, shared by the SQL ranking and its Python twin.
@@ -354,18 +161,31 @@ def ranked_statement(
 
 
 def top_stories(
-    session: Session, company_id: int, *, now: datetime, days: int = 7, limit: int = 5, offset: int = 0
+    session: Session,
+    company_id: int | Sequence[int],
+    *,
+    now: datetime,
+    days: int = 7,
+    limit: int = 5,
+    offset: int = 0,
 ) -> list[StoryView]:
-    """The company's primary stories of the last `days`, best first, one page of them."""
+    """The company's primary stories of the last `days`, best first, one page of them.
+
+    Given several ids (a group and its affiliates, `Registry.rollup_ids`), the stories of any of
+    them, each once, labelled with the company it is about (an affiliate before the group itself).
+    """
+    ids = [company_id] if isinstance(company_id, int) else list(dict.fromkeys(company_id))
     now = as_utc(now)
     since = now - timedelta(days=days)
     first_id = _first_story_id(session, since)
-    if first_id is None:
+    if first_id is None or not ids:
         return []
+    if len(ids) > 1:
+        return _rolled_up(session, ids, now=now, since=since, first_id=first_id, limit=limit, offset=offset)
     dialect = session.get_bind().dialect.name
     try:
         stmt = ranked_statement(
-            dialect, company_id, now=now, since=since, first_id=first_id, limit=limit, offset=offset
+            dialect, ids[0], now=now, since=since, first_id=first_id, limit=limit, offset=offset
         )
         return [_view(row) for row in session.execute(stmt)]
     except OperationalError as exc:  # an SQLite built without math functions: rank in Python instead
@@ -374,15 +194,82 @@ def top_stories(
     candidates = session.execute(
         select(Story.id, Story.outlets_count, Story.last_published_at, Story.exclusive)
         .join(StoryCompany, StoryCompany.story_id == Story.id)
-        .where(*_where(dialect, company_id, since, first_id))
+        .where(*_where(dialect, ids[0], since, first_id))
     ).all()
+    return _rank_in_python(session, candidates, {}, now=now, limit=limit, offset=offset)
+
+
+def _rank_in_python(
+    session: Session,
+    candidates: Sequence[Any],
+    labels: dict[int, str],
+    *,
+    now: datetime,
+    limit: int,
+    offset: int,
+) -> list[StoryView]:
     ranked = sorted(
         candidates,
         key=lambda r: (-story_score(r.outlets_count, r.last_published_at, r.exclusive, now), -r.id),
     )
     page = [r.id for r in ranked[offset : offset + limit]]
     rows = {s.id: s for s in session.scalars(select(Story).where(Story.id.in_(page)))} if page else {}
-    return [_view(rows[i]) for i in page if i in rows]
+    return [_view(rows[i], labels.get(i, "")) for i in page if i in rows]
+
+
+def _rolled_up(
+    session: Session,
+    ids: list[int],
+    *,
+    now: datetime,
+    since: datetime,
+    first_id: int,
+    limit: int,
+    offset: int,
+) -> list[StoryView]:
+    """A group's answer: its own and its affiliates' primary stories, each once, ranked together."""
+    names = {
+        cid: name
+        for cid, name in session.execute(select(Company.id, Company.name).where(Company.id.in_(ids)))
+    }
+    # Which company labels a story several of them share: an affiliate (in registry order) before the group.
+    order = [*ids[1:], ids[0]]
+    rank = case({cid: i for i, cid in enumerate(order)}, value=StoryCompany.company_id)
+    links = (
+        select(StoryCompany.story_id.label("story_id"), func.min(rank).label("rank"))
+        .where(
+            StoryCompany.company_id.in_(ids),
+            StoryCompany.is_primary.is_(True),
+            StoryCompany.story_id >= first_id,
+            StoryCompany.last_published_at >= since,
+        )
+        .group_by(StoryCompany.story_id)
+        .subquery()
+    )
+    dialect = session.get_bind().dialect.name
+
+    def label(position: int) -> str:
+        return names.get(order[int(position)], "")
+
+    try:
+        stmt = (
+            select(*_VIEW_COLUMNS, links.c.rank)
+            .join(links, links.c.story_id == Story.id)
+            .order_by(_score_sql(dialect, now).desc(), Story.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [_view(row, label(row.rank)) for row in session.execute(stmt)]
+    except OperationalError as exc:
+        if "no such function" not in str(exc):
+            raise
+    candidates = session.execute(
+        select(Story.id, Story.outlets_count, Story.last_published_at, Story.exclusive, links.c.rank).join(
+            links, links.c.story_id == Story.id
+        )
+    ).all()
+    labels = {r.id: label(r.rank) for r in candidates}
+    return _rank_in_python(session, candidates, labels, now=now, limit=limit, offset=offset)
 
 
 # Plain columns, not ORM objects: a lookup needs values only, and skipping the identity map is cheaper.
@@ -399,7 +286,7 @@ _VIEW_COLUMNS = (
 )
 
 
-def _view(row: Any) -> StoryView:
+def _view(row: Any, company: str = "") -> StoryView:
     """A StoryView from a Story, or from a result row carrying the same columns."""
     return StoryView(
         id=row.id,
@@ -411,6 +298,7 @@ def _view(row: Any) -> StoryView:
         last_published_at=row.last_published_at,
         themes=tuple(row.themes or ()),
         exclusive=bool(row.exclusive),
+        company=company,
     )
 
 

@@ -153,6 +153,8 @@ Index("ix_articles_digested_at", Article.digested_at)
 
 class Company(Base):
     __tablename__ = "companies"
+    # A ticker names one company in its market (NULL markets and tickers are never equal).
+    __table_args__ = (UniqueConstraint("market", "ticker"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
@@ -168,6 +170,20 @@ class Company(Base):
     aliases: Mapped[list[CompanyAlias]] = relationship(
         back_populates="company", cascade="all, delete-orphan", order_by="CompanyAlias.id"
     )
+
+
+class RegistryState(Base):
+    """One row: the registry's version, bumped by every write, and the hash of the last seeded file.
+
+    Long-running processes key their company caches on the version, so an operator's change is seen
+    at the next request; seeding compares the hash, so a release's new aliases reach old databases.
+    """
+
+    __tablename__ = "registry_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class CompanyAlias(Base):

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from briefings.cli import app
 from briefings.cli import common as cli_common
+from briefings.companies import resolve_company
 from briefings.db import make_engine, make_sessionmaker
-from briefings.lookup import resolve_company
 from briefings.models import Company
 
 runner = CliRunner()

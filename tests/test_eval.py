@@ -26,7 +26,7 @@ from bench.eval import (
     title_prefix_stories,
     tune_tfidf_threshold,
 )
-from briefings.digest.companies import load_registry_file
+from briefings.companies import load_registry_file
 from tests.conftest import corpus_path
 
 # --- metrics --------------------------------------------------------------------------------------

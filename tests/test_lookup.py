@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
-from briefings.lookup import load_index, normalize, query_terms, resolve_company, search_articles, top_stories
+from briefings.companies import normalize, registry_from_session, resolve_company
+from briefings.lookup import query_terms, search_articles, top_stories
 from briefings.models import Article, ArticleTerm
 from tests.bot.seed import NOW, World, add_company, add_story, seed_world
 
@@ -65,14 +66,10 @@ def test_unknown_name_resolves_to_none_with_suggestions(
     sessions: sessionmaker[Session], world: World
 ) -> None:
     with sessions() as session:
-        res = resolve_company(session, "화웨")
-        assert res.status in ("none", "found")
         nothing = resolve_company(session, "전혀없는회사이름")
-        suggest = resolve_company(session, "메가비")
+        suggest = resolve_company(session, "메가비이")
     assert nothing.status == "none" and nothing.company is None
-    assert suggest.status in ("none", "found")
-    names = {c.name for c in suggest.suggestions} | ({suggest.company.name} if suggest.company else set())
-    assert "메그비" in names
+    assert suggest.status == "none" and "메그비" in {c.name for c in suggest.suggestions}
 
 
 def test_normalize_ignores_spacing_case_and_corporate_markers() -> None:
@@ -84,7 +81,7 @@ def test_index_reads_operator_added_aliases(sessions: sessionmaker[Session], wor
     with sessions() as session:
         add_company(session, "딥시크", "DeepSeek", "company", None, None, ["深度求索"])
         session.commit()
-        index = load_index(session)
+        index = registry_from_session(session)
         res = resolve_company(session, "深度求索", registry=index)
     assert res.company is not None and res.company.name == "딥시크"
 
@@ -194,8 +191,8 @@ def test_sql_ranking_matches_the_python_score(sessions: sessionmaker[Session], w
     ],
 )
 def test_packaged_registry_resolves_what_people_type(sqlite_url: str, query: str, expected: str) -> None:
+    from briefings.companies import load_registry_file, seed_companies
     from briefings.db import make_engine, make_sessionmaker
-    from briefings.digest.companies import load_registry_file, seed_companies
 
     engine = make_engine(sqlite_url)
     try:

@@ -1,4 +1,4 @@
-"""`briefings companies add|alias|list|seed`: the company registry, changed without a code release.
+"""`briefings companies add|alias|unalias|remove|list|seed`: the registry, changed without a release.
 
 Operators' companies and aliases live in the database (source='operator'); `seed` loads the project's
 curated registry next to them and never removes what an operator added.
@@ -15,17 +15,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from briefings.cli.common import UserError, console, db_session
-from briefings.digest.companies import (
+from briefings.companies import (
     MARKETS,
-    Registry,
     RegistryError,
     add_alias,
     add_company,
     load_registry_file,
-    normalize,
     registry_from_session,
+    registry_hash,
+    remove_alias,
+    remove_company,
     seed_companies,
 )
+from briefings.companies.store import mark_seeded
+from briefings.korean import euro, josa
 from briefings.models import Company
 from briefings.timeutil import utcnow
 
@@ -83,6 +86,34 @@ def alias_cmd(
     console.print(f"별칭 추가: {alias.strip()} → {company}{note}", highlight=False)
 
 
+@companies_app.command("unalias")
+def unalias_cmd(
+    name: str = typer.Argument(..., help="회사 이름 또는 별칭"),
+    alias: str = typer.Argument(..., help="뺄 별칭"),
+) -> None:
+    """회사의 별칭을 뺍니다 (대표 이름은 뺄 수 없습니다)."""
+    try:
+        with db_session() as session:
+            company = remove_alias(session, name, alias).name
+    except RegistryError as exc:
+        raise UserError(str(exc)) from None
+    console.print(f"별칭 삭제: {alias.strip()} ✕ {company}", highlight=False)
+
+
+@companies_app.command("remove")
+def remove_cmd(
+    name: str = typer.Argument(..., help="지울 회사의 이름 또는 별칭"),
+    force: bool = typer.Option(False, "--force", help="구독 중인 채널이 있어도 구독과 함께 지웁니다"),
+) -> None:
+    """회사를 지웁니다 (별칭, 기사 연결, --force면 구독까지)."""
+    try:
+        with db_session() as session:
+            label = remove_company(session, name, force=force)
+    except RegistryError as exc:
+        raise UserError(str(exc)) from None
+    console.print(f"회사 삭제: {label}", highlight=False)
+
+
 def _as_dict(company: Company) -> dict[str, Any]:
     return {
         "id": company.id,
@@ -102,22 +133,27 @@ def _as_dict(company: Company) -> dict[str, Any]:
     }
 
 
-def _matching(session: Session, query: str | None) -> list[Company]:
+def _matching(session: Session, query: str | None) -> tuple[list[Company], str]:
+    """The companies a query names, by the same resolver as `/news` and `lookup`; and a hint line."""
     companies = list(
         session.scalars(select(Company).options(selectinload(Company.aliases)).order_by(Company.id))
     )
     if not query or not query.strip():
-        return companies
-    registry: Registry = registry_from_session(session)
-    ids = {r.id for r in registry.lookup(query)}
-    key = normalize(query)
-    for c in companies:
-        texts = [c.name, c.name_en, c.ticker or "", *(a.alias for a in c.aliases)]
-        if any(key in normalize(t) for t in texts if t):
-            ids.add(c.id)
-    if not ids:
-        ids = {r.id for r in registry.suggest(query)}
-    return [c for c in companies if c.id in ids]
+        return companies, ""
+    res = registry_from_session(session).resolve(query)
+    hint = ""
+    if res.company is not None:
+        ids = [res.company.id]
+        if res.matched_by == "fuzzy":
+            hint = f"{josa(repr(query.strip()), '을/를')} {euro(res.company.name)} 찾았습니다."
+    elif res.candidates:
+        ids = [c.id for c in res.candidates]
+    else:
+        ids = []
+        if res.suggestions:
+            hint = "혹시: " + ", ".join(c.name for c in res.suggestions)
+    by_id = {c.id: c for c in companies}
+    return [by_id[i] for i in ids if i in by_id], hint
 
 
 @companies_app.command("list")
@@ -127,13 +163,14 @@ def list_cmd(
 ) -> None:
     """등록된 회사와 별칭을 보여 줍니다."""
     with db_session() as session:
-        rows = [_as_dict(c) for c in _matching(session, query)]
+        found, hint = _matching(session, query)
+        rows = [_as_dict(c) for c in found]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
     if not rows:
         if query:
-            raise UserError(f"찾는 회사가 없습니다: {query!r}")
+            raise UserError(f"찾는 회사가 없습니다: {query!r}" + (f" ({hint})" if hint else ""))
         console.print("등록된 회사가 없습니다. `briefings companies seed`로 기본 목록을 넣을 수 있습니다.")
         return
     table = Table(show_lines=False)
@@ -147,6 +184,8 @@ def list_cmd(
             str(r["id"]), name, r["name_en"], ticker, r["country"], r["group"] or "", aliases, r["source"]
         )
     console.print(table)
+    if hint:
+        console.print(hint, highlight=False)
     console.print(f"{len(rows)}개 (* 는 기업 문맥이 있어야 인정되는 별칭)", highlight=False)
 
 
@@ -156,6 +195,7 @@ def seed_cmd() -> None:
     records = load_registry_file()
     with db_session() as session:
         written = seed_companies(session, records, now=utcnow())
+        mark_seeded(session, registry_hash())
         total = session.query(Company).count()
     console.print(f"기본 회사 목록 {len(records)}개 반영: {written}건 변경, 전체 {total}개", highlight=False)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from briefings.cli.common import console, db_session, settings
+from briefings.companies import seed_if_needed
 from briefings.db import upgrade
-from briefings.digest.companies import seed_if_needed
 from briefings.timeutil import utcnow
 
 db_app = typer.Typer(help="데이터베이스 스키마", no_args_is_help=True)

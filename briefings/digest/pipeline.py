@@ -20,11 +20,12 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from briefings.digest.companies import (
+from briefings.companies import (
     CompanyHit,
     CompanyMatcher,
     Registry,
     default_registry,
+    nfc,
     registry_from_session,
     seed_if_needed,
 )
@@ -119,8 +120,8 @@ class Digester:
         """Analyse a batch; one Kiwi pass over every headline and body."""
         if not items:
             return []
-        titles = [it.title.strip() for it in items]
-        bodies = [strip_boilerplate(it.body or "") for it in items]
+        titles = [nfc(it.title).strip() for it in items]
+        bodies = [strip_boilerplate(nfc(it.body or "")) for it in items]
         texts = [text for pair in zip(titles, bodies, strict=True) for text in pair]
         stream = self.nlp.tokenize_iter(texts)
         partial: list[

@@ -12,7 +12,8 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot import blocks as bk
-from briefings.lookup import ArticleHit, CompanyRef, StoryView
+from briefings.companies import CompanyRef
+from briefings.lookup import ArticleHit, StoryView
 from briefings.subscriptions import SubscriptionView
 from tests.bot.conftest import Harness, wait_for
 from tests.bot.seed import NOW

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from briefings.digest.companies import (
+from briefings.companies import (
     CompanyHit,
     CompanyMatcher,
     default_registry,
@@ -122,6 +122,8 @@ def test_metaverse_is_not_meta(matcher: CompanyMatcher) -> None:
 def test_kia_as_hunger_is_not_kia(matcher: CompanyMatcher) -> None:
     assert names(matcher, "아프리카 기아 퇴치 위한 국제 회의") == []
     assert names(matcher, "", "유엔은 전 세계 기아 인구가 늘었다며 식량 지원을 호소했다.") == []
+    # A headline alone, with no body to give the sense away: 인구 next to 기아 is hunger.
+    assert names(matcher, "유엔 '아프리카 기아 인구 3억명'") == []
     assert names(matcher, "기아, 신형 EV3 출시") == ["기아"]
     assert names(matcher, "기아차 노조 파업 예고") == ["기아"]
 
@@ -260,3 +262,15 @@ def test_a_multi_word_name_read_as_one_morpheme_still_yields_the_company(matcher
 
 def test_a_broker_that_is_the_subject_of_the_note_stays(matcher: CompanyMatcher) -> None:
     assert names(matcher, "NH투자증권 삼성증권 목표가 상향…실적 개선") == ["삼성증권"]
+
+
+def test_decomposed_hangul_is_read_like_composed(nlp: KoreanNLP) -> None:
+    """macOS writes Hangul decomposed (NFD); the digester reads it as the same text."""
+    import unicodedata
+
+    from briefings.digest.pipeline import ArticleInput, Digester
+
+    title, body = "삼성전자, 갤럭시 신제품 출시", "삼성전자는 1일 새 스마트폰을 공개했다. LG전자도 참석했다."
+    decomposed = ArticleInput(1, unicodedata.normalize("NFD", title), unicodedata.normalize("NFD", body))
+    [analysis] = Digester(default_registry(), nlp).analyze([decomposed])
+    assert "삼성전자" in analysis.primaries and analysis.company_names == {"삼성전자", "LG전자"}

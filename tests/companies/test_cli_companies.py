@@ -6,41 +6,10 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
-from typer.testing import CliRunner
 
-from briefings.cli import app
-from briefings.cli import common as cli_common
-from briefings.cli.common import UserError
-
-runner = CliRunner()
-
-
-@pytest.fixture
-def cli_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    cli_common.reset()
-    yield db_url
-    cli_common.reset()
-
-
-@pytest.fixture
-def cli_sqlite(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """SQLite only: for tests whose subject is the command line, not the database."""
-    monkeypatch.setenv("DATABASE_URL", sqlite_url)
-    cli_common.reset()
-    yield sqlite_url
-    cli_common.reset()
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    error = str(result.exception) if isinstance(result.exception, UserError) else ""
-    if result.exception and not isinstance(result.exception, (SystemExit, UserError)):
-        raise result.exception
-    return result.exit_code, result.stdout, error
+from tests.companies.conftest import run
 
 
 def listed(*args: str) -> list[dict[str, object]]:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from briefings.digest.companies import (
+from briefings.companies import (
     AliasRecord,
     CompanyMatcher,
     CompanyRecord,
@@ -75,7 +75,7 @@ def test_registry_read_back_from_the_database_matches(sessions: sessionmaker[Ses
     assert apple is not None and apple.id is not None
     assert apple.cues and "아이폰" in apple.cues  # context words come from the packaged file
     assert AliasRecord("애플", True) in apple.aliases
-    [new] = registry.lookup("심층탐구")
+    [new] = registry.by_alias("심층탐구")
     assert new.name == "딥시크AI" and new.id is not None
     matcher = CompanyMatcher(registry, None)
     assert matcher.registry.by_ticker("005930")[0].name == "삼성전자"

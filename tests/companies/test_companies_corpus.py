@@ -13,7 +13,7 @@ from functools import cache
 
 import pytest
 
-from briefings.digest.companies import (
+from briefings.companies import (
     CompanyMatcher,
     default_registry,
     normalize,
