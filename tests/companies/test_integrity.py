@@ -21,6 +21,7 @@ from briefings.companies import (
     seed_if_needed,
 )
 from briefings.models import Company, CompanyAlias, RegistryState, Subscription
+from briefings.subscriptions import subscribe
 from tests.companies.conftest import run
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -71,7 +72,7 @@ def test_companies_unalias_and_remove(cli_db: str) -> None:
 def test_removing_a_subscribed_company_needs_force(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
         company = add_company(session, "화웨이", now=NOW, country="CN")
-        session.add(Subscription(team_id="T1", channel_id="C1", company_id=company.id, created_at=NOW))
+        subscribe(session, "T1", "C1", company.id, now=NOW, user_id="U1")
     with sessions.begin() as session, pytest.raises(RegistryError, match="구독 중인 채널이 1곳"):
         remove_company(session, "화웨이")
     with sessions.begin() as session:
