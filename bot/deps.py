@@ -129,7 +129,9 @@ class BotDeps:
                 else:
                     from briefings.digest.nlp import get_nlp
 
-                    self._nlp = get_nlp()
+                    nlp = get_nlp()
+                    self.index.teach(nlp)  # the registry's names, as the digester reads them
+                    self._nlp = nlp
             return self._nlp
 
     @contextmanager

@@ -12,6 +12,7 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -189,23 +190,44 @@ def registry_from_session(session: Session) -> Registry:
     return Registry((_record_from_row(c, packaged) for c in companies), version=version)
 
 
+class UserDictionary(Protocol):
+    """An analyser that learns words (`KoreanNLP` is one)."""
+
+    def add_user_words(self, words: Iterable[tuple[str, str, float]]) -> int: ...
+
+
 class CachedRegistry:
     """The registry of a long-running process, rebuilt when a write has moved the registry version.
 
     Each `get` costs one primary-key read; the rebuild (one query over companies and aliases) only
-    happens after operators changed something, whichever process made the change.
+    happens after operators changed something, whichever process made the change. Analysers given
+    to `teach` learn the registry's names at every rebuild, as the digester's does, so a query is
+    split into the same morphemes as the articles it searches.
     """
 
     def __init__(self) -> None:
         self._registry: Registry | None = None
+        self._analysers: list[UserDictionary] = []
         self._lock = threading.Lock()
 
     def get(self, session: Session) -> Registry:
         version = registry_version(session)
         with self._lock:
-            if self._registry is None or self._registry.version != version:
-                self._registry = registry_from_session(session)
-            return self._registry
+            if self._registry is not None and self._registry.version == version:
+                return self._registry
+            registry = self._registry = registry_from_session(session)
+            analysers = list(self._analysers)
+        for analyser in analysers:
+            analyser.add_user_words(registry.user_words())
+        return registry
+
+    def teach(self, analyser: UserDictionary) -> None:
+        """Keep an analyser's user dictionary in step with the registry from now on."""
+        with self._lock:
+            self._analysers.append(analyser)
+            registry = self._registry
+        if registry is not None:
+            analyser.add_user_words(registry.user_words())
 
     def invalidate(self) -> None:
         with self._lock:
