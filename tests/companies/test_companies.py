@@ -274,3 +274,24 @@ def test_decomposed_hangul_is_read_like_composed(nlp: KoreanNLP) -> None:
     decomposed = ArticleInput(1, unicodedata.normalize("NFD", title), unicodedata.normalize("NFD", body))
     [analysis] = Digester(default_registry(), nlp).analyze([decomposed])
     assert "삼성전자" in analysis.primaries and analysis.company_names == {"삼성전자", "LG전자"}
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("맥도날드, 빅맥 가격 또 올린다", ["맥도날드"]),
+        ('무디스 "재정 우려"…신용등급 전망 하향', ["무디스"]),
+        ("페라리, 첫 순수 전기차 실내 공개", ["페라리"]),
+        ("코인베이스 4분기 적자 전환", ["코인베이스"]),
+        ("에어부산·진에어 통합 속도", ["에어부산", "진에어"]),
+        ("신한은행, 외화 송금 수수료 면제", ["신한은행"]),
+    ],
+)
+def test_big_companies_of_short_headlines_are_found(
+    matcher: CompanyMatcher, title: str, expected: list[str]
+) -> None:
+    assert names(matcher, title) == expected
+
+
+def test_bank_basketball_clubs_are_teams(matcher: CompanyMatcher) -> None:
+    assert "신한은행" not in names(matcher, "김선수 29점…신한은행, 삼성생명 꺾고 시즌 첫 승리")
