@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     fetch_max_redirects: int = 5
     feed_interval_seconds: int = 900
     user_agent: str = USER_AGENT
+    # Loopback, private and link-local addresses are refused unless this is set (tests, intranets).
+    feeds_allow_private: bool = False
+    # Feeds are parsed in this many worker processes, each parse stopped after `parse_timeout` s.
+    parse_processes: int = Field(default=2, ge=1, le=32)
+    parse_timeout: float = Field(default=20.0, gt=0)
+    # How long a fetcher's claim on a feed lasts when the fetcher dies without releasing it.
+    feed_lease_seconds: int = Field(default=600, ge=30)
 
     briefing_time: str = "08:00"
     briefing_grace_hours: float = 3.0

@@ -94,7 +94,16 @@ class Feed(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The kind of the latest failure (briefings.gather.failures): what people are told, in Korean.
+    last_kind: Mapped[str | None] = mapped_column(String(32))
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # Dates without an offset are read in this zone (None: BRIEFINGS_TZ); `utc_is_local` reads a
+    # "Z"/GMT as this zone too, for feeds that stamp local wall-clock time with a wrong "Z".
+    tz: Mapped[str | None] = mapped_column(String(64))
+    utc_is_local: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # A fetcher's claim on the feed until `lease_until`: one fetch per feed across workers.
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
 
 
 class FetchAttempt(Base):
@@ -110,6 +119,7 @@ class FetchAttempt(Base):
     status: Mapped[int | None] = mapped_column(Integer)
     new_articles: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(String(32))
 
 
 class Article(Base):
@@ -122,7 +132,10 @@ class Article(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # The publisher's link as given (tracking parameters removed): what briefings link to.
     url: Mapped[str] = mapped_column(String(2048))
+    # Its canonical form (sorted parameters, normalised escapes), the dedupe key's source.
+    canonical_url: Mapped[str | None] = mapped_column(String(2048))
     # sha1 of the canonical URL: a fixed-width unique key whatever the URL's length.
     url_key: Mapped[str] = mapped_column(String(40), unique=True)
     guid: Mapped[str | None] = mapped_column(String(2048))

@@ -1,40 +1,63 @@
-"""One gather cycle: every due feed fetched concurrently, each fault kept to its own feed.
+"""One gather cycle: every due feed fetched once, by one fetcher, each fault kept to its own feed.
 
-Fetching runs on the event loop (many feeds in flight, bounded by the Fetcher). Parsing and the
-database run on one worker thread, one transaction per feed: a single writer never contends with
-itself for an SQLite lock, the event loop keeps feeding sockets while a feed is parsed, and a feed
-that fails (or crashes the parser) costs only its own row of health, never the others' articles.
+Fetching runs on the event loop (many feeds in flight, bounded by the Fetcher). Parsing runs in
+worker processes with a deadline (`pool`), so a hostile document can neither stall the process nor
+hold the GIL. The database runs on one worker thread: a feed with articles is stored in its own
+transaction, so a feed that fails costs only its own row of health; unchanged (304) and failed
+feeds are written in batches, many feeds per transaction.
+
+Several fetchers (worker processes) may share one database: each claims feeds in small batches
+with a lease (`claim_due`, UPDATE … RETURNING over SKIP LOCKED rows, in id order), so a due feed is
+fetched by exactly one of them; a fetcher that dies leaves its lease to run out, and the feeds then
+pass to the others.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
+import os
+import socket
+import time
+import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from datetime import datetime, timedelta
 from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
-from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from briefings.config import Settings
 from briefings.db import session_scope
-from briefings.gather.extract import fill_full_text, needs_full_text
+from briefings.gather.extract import extract_body, fill_full_text, needs_full_text
 from briefings.gather.fetch import Fetcher, FetchError, FetchResult
 from briefings.gather.health import Outcome, next_health
 from briefings.gather.parse import FeedParseError, ParsedEntry, ParsedFeed, outlet_from_title, parse_feed
+from briefings.gather.pool import ParsePool, ParseTimeout, WorkerLost, shared_pool
 from briefings.gather.store import find_new, store_entries
-from briefings.gather.urls import InvalidURLError, canonical_url
+from briefings.gather.urls import InvalidURLError, publisher_url
 from briefings.models import Feed, FetchAttempt
 from briefings.timeutil import utcnow
 
 T = TypeVar("T")
 Progress = Callable[[int, int, str], None]
+# SQLSTATEs worth a retry: deadlock detected, serialization failure.
+RETRY_STATES = frozenset({"40P01", "40001"})
+DB_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFailure:
+    name: str
+    kind: str | None
+    status: int | None
+    message: str
 
 
 @dataclass(slots=True)
@@ -45,8 +68,8 @@ class CycleSummary:
     failed: int = 0
     new_articles: int = 0
     new_article_ids: list[int] = field(default_factory=list)
-    # (feed name, error) of every feed that failed this cycle, for the operator.
-    failures: list[tuple[str, str]] = field(default_factory=list)
+    # Every feed that failed this cycle, for the operator.
+    failures: list[FeedFailure] = field(default_factory=list)
 
     def as_json(self) -> dict[str, int]:
         """The summary object of the command-line contract, exactly these keys."""
@@ -61,7 +84,7 @@ class CycleSummary:
 
 @dataclass(frozen=True, slots=True)
 class FeedJob:
-    """A snapshot of the feed row taken when the cycle starts."""
+    """A snapshot of the feed row taken when it was claimed."""
 
     id: int
     url: str
@@ -69,25 +92,91 @@ class FeedJob:
     full_text: bool
     etag: str | None
     last_modified: str | None
+    tz: str | None = None
+    utc_is_local: bool = False
 
 
-def due_feeds(session: Session, now: datetime, feed_ids: Sequence[int] | None = None) -> list[FeedJob]:
-    """Enabled feeds whose next attempt has come (the SQL form of health.is_due)."""
-    query = (
-        select(Feed)
-        .where(Feed.enabled.is_(True), or_(Feed.next_attempt_at.is_(None), Feed.next_attempt_at <= now))
-        .order_by(Feed.id)
-    )
+def _due(now: datetime, force: bool, cycle_start: datetime) -> object:
+    if force:  # backoff ignored, but never twice in one cycle
+        return or_(Feed.last_attempt_at.is_(None), Feed.last_attempt_at < cycle_start)
+    return or_(Feed.next_attempt_at.is_(None), Feed.next_attempt_at <= now)
+
+
+def count_due(
+    session: Session, now: datetime, feed_ids: Sequence[int] | None = None, *, force: bool = False
+) -> int:
+    query = select(func.count()).select_from(Feed).where(Feed.enabled.is_(True), _due(now, force, now))  # type: ignore[arg-type]
     if feed_ids is not None:
         query = query.where(Feed.id.in_(list(feed_ids)))
-    return [
-        FeedJob(f.id, f.url, f.name, f.full_text, f.etag, f.last_modified) for f in session.scalars(query)
+    return int(session.scalar(query) or 0)
+
+
+def claim_due(
+    session: Session,
+    *,
+    now: datetime,
+    owner: str,
+    limit: int,
+    lease: timedelta,
+    feed_ids: Sequence[int] | None = None,
+    force: bool = False,
+    cycle_start: datetime | None = None,
+) -> list[FeedJob]:
+    """Lease up to `limit` due, unleased feeds to `owner` (lowest ids first) and return them.
+
+    One statement: the subquery locks the rows it picks with FOR UPDATE SKIP LOCKED on PostgreSQL
+    (rows another fetcher is claiming are passed over, not waited for), the UPDATE leases them and
+    RETURNING hands them back. SQLite has one writer at a time, so the statement alone suffices.
+    """
+    due = _due(now, force, cycle_start or now)
+    pick = (
+        select(Feed.id)
+        .where(
+            Feed.enabled.is_(True),
+            due,  # type: ignore[arg-type]
+            or_(Feed.lease_until.is_(None), Feed.lease_until <= now),
+        )
+        .order_by(Feed.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if feed_ids is not None:
+        pick = pick.where(Feed.id.in_(list(feed_ids)))
+    claimed = session.execute(
+        update(Feed)
+        .where(Feed.id.in_(pick.scalar_subquery()))
+        .values(lease_owner=owner, lease_until=now + lease)
+        .returning(
+            Feed.id,
+            Feed.url,
+            Feed.name,
+            Feed.full_text,
+            Feed.etag,
+            Feed.last_modified,
+            Feed.tz,
+            Feed.utc_is_local,
+        )
+        .execution_options(synchronize_session=False)
+    ).all()
+    jobs = [
+        FeedJob(
+            id=row.id,
+            url=row.url,
+            name=row.name,
+            full_text=row.full_text,
+            etag=row.etag,
+            last_modified=row.last_modified,
+            tz=row.tz,
+            utc_is_local=row.utc_is_local,
+        )
+        for row in claimed
     ]
+    return sorted(jobs, key=lambda job: job.id)
 
 
 def apply_outcome(session: Session, feed: Feed, outcome: Outcome, now: datetime) -> None:
-    """Write one attempt's outcome onto the feed row and the attempt log."""
-    update = next_health(
+    """Write one attempt's outcome onto the feed row and the attempt log, and release the lease."""
+    update_ = next_health(
         outcome=outcome,
         consecutive_failures=feed.consecutive_failures,
         last_success_at=feed.last_success_at,
@@ -95,14 +184,17 @@ def apply_outcome(session: Session, feed: Feed, outcome: Outcome, now: datetime)
         now=now,
     )
     feed.last_attempt_at = now
-    feed.last_status = update.last_status
-    feed.last_error = update.last_error
-    feed.consecutive_failures = update.consecutive_failures
-    feed.next_attempt_at = update.next_attempt_at
-    feed.last_success_at = update.last_success_at
-    if not update.enabled:
+    feed.last_status = update_.last_status
+    feed.last_error = update_.last_error
+    feed.last_kind = outcome.kind
+    feed.consecutive_failures = update_.consecutive_failures
+    feed.next_attempt_at = update_.next_attempt_at
+    feed.last_success_at = update_.last_success_at
+    feed.lease_owner = None
+    feed.lease_until = None
+    if not update_.enabled:
         feed.enabled = False
-        feed.disabled_reason = update.disabled_reason
+        feed.disabled_reason = update_.disabled_reason
     if outcome.ok and not outcome.not_modified:
         # The validators of the latest full answer; none sent means none to send next time.
         feed.etag = outcome.etag[:500] if outcome.etag else None
@@ -118,6 +210,7 @@ def apply_outcome(session: Session, feed: Feed, outcome: Outcome, now: datetime)
             status=outcome.status,
             new_articles=outcome.new_articles,
             error=outcome.message,
+            kind=outcome.kind,
         )
     )
 
@@ -125,9 +218,9 @@ def apply_outcome(session: Session, feed: Feed, outcome: Outcome, now: datetime)
 def _move(session: Session, feed: Feed, target: str) -> None:
     """A permanent redirect: the feed lives at `target` now, unless another feed already does."""
     try:
-        target = canonical_url(target)
+        target = publisher_url(target)
     except InvalidURLError:
-        return
+        return  # an unusable address (too long, say): keep fetching through the redirect
     other = session.scalar(select(Feed.id).where(Feed.url == target, Feed.id != feed.id))
     if other is None:
         feed.url = target
@@ -136,45 +229,151 @@ def _move(session: Session, feed: Feed, target: str) -> None:
         feed.disabled_reason = f"영구 이동한 주소가 피드 #{other}와 같아 중지했습니다: {target}"
 
 
+def feed_zone(name: str | None, default: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or default)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(default)
+
+
 def parse_outcome(
-    content: bytes, content_type: str | None, base_url: str, now: datetime
+    content: bytes,
+    content_type: str | None,
+    base_url: str,
+    now: datetime,
+    zone: str = "UTC",
+    utc_is_local: bool = False,
 ) -> ParsedFeed | tuple[str, str]:
     """parse_feed with its failure as plain data, so it can come back from a worker process."""
     try:
-        return parse_feed(content, content_type=content_type, base_url=base_url, now=now)
+        return parse_feed(
+            content,
+            content_type=content_type,
+            base_url=base_url,
+            now=now,
+            zone=ZoneInfo(zone),
+            utc_is_local=utc_is_local,
+        )
     except FeedParseError as exc:
         return exc.kind, str(exc)
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return state in RETRY_STATES or "database is locked" in str(exc.orig)
+
+
+def with_retries(func: Callable[[], T]) -> T:
+    """Run a transaction again when the database chose it as a deadlock or serialization victim."""
+    for attempt in range(DB_ATTEMPTS):
+        try:
+            return func()
+        except IntegrityError:
+            raise
+        except DBAPIError as exc:
+            if attempt == DB_ATTEMPTS - 1 or not _retryable(exc):
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 class _Cycle:
     def __init__(
         self,
         sessions: sessionmaker[Session],
+        settings: Settings,
         fetcher: Fetcher,
+        pool: ParsePool,
         executor: ThreadPoolExecutor,
         *,
         now: datetime,
-        parse_pool: Executor | None = None,
+        force: bool,
+        feed_ids: Sequence[int] | None,
     ) -> None:
         self.sessions = sessions
+        self.settings = settings
         self.fetcher = fetcher
-        self.executor = executor
-        self.parse_pool = parse_pool
+        self.pool = pool
         self.now = now
+        self.force = force
+        self.feed_ids = feed_ids
+        self.owner = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.started = time.monotonic()
+        self.lease = timedelta(seconds=settings.feed_lease_seconds)
+        self.executor = executor
+        self._pending: list[tuple[FeedJob, Outcome, asyncio.Future[None]]] = []
+        self._flushing = False
+        self._queue: list[FeedJob] = []
+        self._claim_lock = asyncio.Lock()
+        self._exhausted = False
+        self.claimed = 0
+
+    def clock(self) -> datetime:
+        """The cycle's `now` moved on by the time it has run: what leases are measured in."""
+        return self.now + timedelta(seconds=time.monotonic() - self.started)
 
     async def blocking(self, func: Callable[[], T]) -> T:
+        """On the database thread: one writer, never contending with itself for a lock."""
         return await asyncio.get_running_loop().run_in_executor(self.executor, func)
 
-    async def parse_elsewhere(self, result: FetchResult) -> ParsedFeed | tuple[str, str] | None:
-        """Parse in the process pool when there is one (None: parse on the database thread)."""
-        if self.parse_pool is None:
-            return None
-        loop = asyncio.get_running_loop()
+    # --- claiming ---
+    async def next_job(self) -> FeedJob | None:
+        async with self._claim_lock:
+            if not self._queue and not self._exhausted:
+                batch = max(1, self.settings.fetch_concurrency)
+                jobs = await self.blocking(lambda: self._claim(batch))
+                self.claimed += len(jobs)
+                self._queue.extend(reversed(jobs))
+                self._exhausted = not jobs
+            return self._queue.pop() if self._queue else None
+
+    def _claim(self, limit: int) -> list[FeedJob]:
+        def run() -> list[FeedJob]:
+            with session_scope(self.sessions) as session:
+                return claim_due(
+                    session,
+                    now=self.clock(),
+                    owner=self.owner,
+                    limit=limit,
+                    lease=self.lease,
+                    feed_ids=self.feed_ids,
+                    force=self.force,
+                    cycle_start=self.now,
+                )
+
+        return with_retries(run)
+
+    # --- one feed ---
+    async def parse(self, job: FeedJob, result: FetchResult) -> ParsedFeed | tuple[str, str]:
+        zone = feed_zone(job.tz, self.settings.briefings_tz).key
         try:
-            return await loop.run_in_executor(
-                self.parse_pool, parse_outcome, result.content, result.content_type, result.url, self.now
+            return await asyncio.to_thread(
+                self.pool.run,
+                parse_outcome,
+                result.content,
+                result.content_type,
+                result.url,
+                self.now,
+                zone,
+                job.utc_is_local,
+                timeout=self.settings.parse_timeout,
             )
-        except Exception:  # a broken pool must not cost the feed: parse it here instead
+        except ParseTimeout:
+            return "parse_timeout", f"피드 처리가 {self.settings.parse_timeout:g}초를 넘어 중단했습니다"
+        except WorkerLost as exc:
+            return "internal", f"피드를 처리하지 못했습니다: {exc}"[:300]
+
+    async def extract(self, page: FetchResult) -> str | None:
+        try:
+            return await asyncio.to_thread(
+                self.pool.run,
+                extract_body,
+                page.content,
+                page.content_type,
+                page.url,
+                timeout=self.settings.parse_timeout,
+            )
+        except (ParseTimeout, WorkerLost):
             return None
 
     async def run_feed(self, job: FeedJob) -> tuple[Outcome, list[int]]:
@@ -183,7 +382,7 @@ class _Cycle:
         except FetchError as exc:
             wait = timedelta(seconds=exc.retry_after) if exc.retry_after is not None else None
             outcome = Outcome(ok=False, status=exc.status, kind=exc.kind, error=str(exc), retry_after=wait)
-            return await self.blocking(lambda: self.record(job, outcome, None, []))
+            return await self.record_light(job, outcome), []
         base = Outcome(
             ok=True,
             status=result.status,
@@ -192,43 +391,31 @@ class _Cycle:
             moved_to=result.permanent_url,
         )
         if result.not_modified:
-            return await self.blocking(lambda: self.record(job, replace(base, not_modified=True), None, []))
-        done = await self.parse_elsewhere(result)
-        if not job.full_text:
-            return await self.blocking(lambda: self.parse_and_store(job, base, result, done))
-        parsed, outcome = await self.blocking(lambda: self.parse(result, base, done))
-        if parsed is None:
-            return await self.blocking(lambda: self.record(job, outcome, None, []))
-        fresh = await self.blocking(lambda: self.fresh_entries(job, parsed))
-        if any(needs_full_text(e) for e in fresh):
-            fresh = await fill_full_text(self.fetcher, fresh, run_blocking=self.blocking)
-        return await self.blocking(lambda: self.record(job, outcome, parsed, fresh))
+            return await self.record_light(job, replace(base, not_modified=True)), []
+        parsed, outcome = self.judge(base, await self.parse(job, result))
+        if parsed is None or not parsed.entries:
+            return await self.record_light(job, outcome), []
+        entries: Sequence[ParsedEntry] = parsed.entries
+        if job.full_text:
+            fresh = await self.blocking(lambda: self.fresh_entries(job, parsed))
+            if any(needs_full_text(e) for e in fresh):
+                fresh = await fill_full_text(self.fetcher, fresh, extract=self.extract)
+            entries = fresh
+        return await self.blocking(lambda: self.record(job, outcome, parsed, entries))
 
-    def parse(
-        self, result: FetchResult, base: Outcome, done: ParsedFeed | tuple[str, str] | None = None
-    ) -> tuple[ParsedFeed | None, Outcome]:
-        parsed = done
-        if parsed is None:
-            parsed = parse_outcome(result.content, result.content_type, result.url, self.now)
+    @staticmethod
+    def judge(base: Outcome, parsed: ParsedFeed | tuple[str, str]) -> tuple[ParsedFeed | None, Outcome]:
         if isinstance(parsed, tuple):
             kind, error = parsed
             return None, replace(base, ok=False, kind=kind, error=error, etag=None, last_modified=None)
+        notes = [note for note in (parsed.problem, parsed.dropped_note) if note]
+        if parsed.truncated:  # the feed's fault; a salvaged malformed document or dropped items: a warning
+            return parsed, replace(base, ok=False, kind="truncated", error=" · ".join(notes))
         if parsed.problem:
-            # Truncation is the feed's fault; a merely malformed document that was salvaged is a warning.
-            kind = "truncated" if parsed.truncated else "malformed"
-            return parsed, replace(base, ok=not parsed.truncated, kind=kind, error=parsed.problem)
+            return parsed, replace(base, kind="malformed", error=" · ".join(notes))
+        if parsed.dropped:
+            return parsed, replace(base, kind="bad_items", error=" · ".join(notes))
         return parsed, base
-
-    def parse_and_store(
-        self,
-        job: FeedJob,
-        base: Outcome,
-        result: FetchResult,
-        done: ParsedFeed | tuple[str, str] | None = None,
-    ) -> tuple[Outcome, list[int]]:
-        parsed, outcome = self.parse(result, base, done)
-        entries = parsed.entries if parsed is not None else []
-        return self.record(job, outcome, parsed, entries)
 
     def _outlet(self, feed: Feed, parsed: ParsedFeed | None) -> str:
         if feed.outlet:
@@ -251,10 +438,10 @@ class _Cycle:
     ) -> tuple[Outcome, list[int]]:
         """Store the feed's new articles and its health in one transaction."""
         try:
-            return self._record(job, outcome, parsed, entries, careful=False)
+            return with_retries(lambda: self._record(job, outcome, parsed, entries, careful=False))
         except IntegrityError:
             # Another writer stored one of these articles meanwhile: redo it row by row.
-            return self._record(job, outcome, parsed, entries, careful=True)
+            return with_retries(lambda: self._record(job, outcome, parsed, entries, careful=True))
 
     def _record(
         self,
@@ -279,6 +466,41 @@ class _Cycle:
             apply_outcome(session, feed, outcome, self.now)
         return outcome, ids
 
+    # --- feeds without articles to store, in batches ---
+    async def record_light(self, job: FeedJob, outcome: Outcome) -> Outcome:
+        """Health of a feed with nothing to store (304, failure): written with others in one transaction."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((job, outcome, done))
+        if not self._flushing:
+            self._flushing = True
+            asyncio.get_running_loop().create_task(self._flush())
+        await done
+        return outcome
+
+    async def _flush(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    await self.blocking(partial(with_retries, partial(self._record_many, batch)))
+                except Exception as exc:
+                    for _job, _outcome, done in batch:
+                        if not done.done():
+                            done.set_exception(exc)
+                    continue
+                for _job, _outcome, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+        finally:
+            self._flushing = False
+
+    def _record_many(self, batch: Sequence[tuple[FeedJob, Outcome, object]]) -> None:
+        outcomes = {job.id: outcome for job, outcome, _ in batch}
+        with session_scope(self.sessions) as session:
+            feeds = session.scalars(select(Feed).where(Feed.id.in_(sorted(outcomes))).order_by(Feed.id))
+            for feed in feeds:
+                apply_outcome(session, feed, outcomes[feed.id], self.now)
+
     def record_crash(self, job: FeedJob, exc: BaseException) -> Outcome:
         outcome = Outcome(ok=False, kind="internal", error=f"{type(exc).__name__}: {exc}"[:500])
         with contextlib.suppress(Exception):  # the database itself is failing: the summary still tells
@@ -294,60 +516,71 @@ async def gather_cycle(
     transport: httpx.AsyncBaseTransport | None = None,
     progress: Progress | None = None,
     feed_ids: Sequence[int] | None = None,
-    parse_processes: int = 0,
+    force: bool = False,
+    pool: ParsePool | None = None,
 ) -> CycleSummary:
     """Fetch every due feed once; returns the counts of the command-line contract and the new ids.
 
-    `parse_processes` > 0 parses in that many worker processes beside the fetching and storing one.
-    Off by default: on the 2-core machine measured (bench.gather) the inter-process traffic cost
-    more than it saved, and parsing on the database thread kept the cycle near bare-parse speed.
+    `force` fetches every enabled feed, backoff or not. `pool` parses (default: the process's
+    shared pool of `settings.parse_processes` workers).
     """
     with session_scope(sessions) as session:
-        jobs = due_feeds(session, now, feed_ids)
-    summary = CycleSummary(feeds=len(jobs))
-    if not jobs:
+        expected = count_due(session, now, feed_ids, force=force)
+    summary = CycleSummary()
+    if not expected:
         return summary
-    done = 0
+    pool = pool or shared_pool(settings.parse_processes)
+    warming = asyncio.create_task(asyncio.to_thread(pool.warm))
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gather-db")
-    pool = (
-        ProcessPoolExecutor(max_workers=parse_processes, mp_context=multiprocessing.get_context("spawn"))
-        if parse_processes > 0
-        else None
-    )
     try:
         async with Fetcher(settings, transport=transport) as fetcher:
-            cycle = _Cycle(sessions, fetcher, executor, now=now, parse_pool=pool)
-
-            async def one(job: FeedJob) -> None:
-                nonlocal done
-                ids: list[int] = []
-                try:
-                    outcome, ids = await cycle.run_feed(job)
-                except Exception as exc:
-                    crash = exc
-                    outcome = await cycle.blocking(lambda: cycle.record_crash(job, crash))
-                if outcome.not_modified:
-                    summary.not_modified += 1
-                elif outcome.ok:
-                    summary.ok += 1
-                else:
-                    summary.failed += 1
-                    summary.failures.append((job.name, outcome.message or ""))
-                summary.new_articles += len(ids)
-                summary.new_article_ids.extend(ids)
-                done += 1
-                if progress is not None:
-                    progress(done, len(jobs), job.name)
-
-            if progress is not None:
-                progress(0, len(jobs), "")
-            await asyncio.gather(*(one(job) for job in jobs))
+            cycle = _Cycle(
+                sessions, settings, fetcher, pool, executor, now=now, force=force, feed_ids=feed_ids
+            )
+            await _run_all(cycle, summary, expected, settings.fetch_concurrency, progress)
     finally:
         executor.shutdown(wait=True)
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+    await warming
     summary.new_article_ids.sort()
     return summary
+
+
+async def _run_all(
+    cycle: _Cycle, summary: CycleSummary, expected: int, runners: int, progress: Progress | None
+) -> None:
+    """`runners` loops, each claiming and running feeds until none is left to claim."""
+    done = 0
+
+    async def one(job: FeedJob) -> None:
+        nonlocal done
+        ids: list[int] = []
+        try:
+            outcome, ids = await cycle.run_feed(job)
+        except Exception as exc:
+            crash = exc
+            outcome = await cycle.blocking(lambda: cycle.record_crash(job, crash))
+        if outcome.not_modified:
+            summary.not_modified += 1
+        elif outcome.ok:
+            summary.ok += 1
+        else:
+            summary.failed += 1
+            failure = FeedFailure(job.name, outcome.kind, outcome.status, outcome.message or "")
+            summary.failures.append(failure)
+        summary.new_articles += len(ids)
+        summary.new_article_ids.extend(ids)
+        done += 1
+        if progress is not None:
+            progress(done, max(expected, cycle.claimed), job.name)
+
+    async def runner() -> None:
+        while (job := await cycle.next_job()) is not None:
+            await one(job)
+
+    if progress is not None:
+        progress(0, expected, "")
+    await asyncio.gather(*(runner() for _ in range(max(1, runners))))
+    summary.feeds = cycle.claimed
 
 
 def run_gather_cycle(
@@ -358,7 +591,8 @@ def run_gather_cycle(
     transport: httpx.AsyncBaseTransport | None = None,
     progress: Progress | None = None,
     feed_ids: Sequence[int] | None = None,
-    parse_processes: int = 0,
+    force: bool = False,
+    pool: ParsePool | None = None,
 ) -> CycleSummary:
     """`gather_cycle` for synchronous callers (the CLI, the scheduler's jobs)."""
     return asyncio.run(
@@ -369,6 +603,17 @@ def run_gather_cycle(
             transport=transport,
             progress=progress,
             feed_ids=feed_ids,
-            parse_processes=parse_processes,
+            force=force,
+            pool=pool,
         )
     )
+
+
+def backing_off(session: Session, now: datetime) -> list[tuple[str, datetime, str | None]]:
+    """(name, next attempt, kind of the last failure) of enabled feeds waiting out a failure."""
+    rows = session.execute(
+        select(Feed.name, Feed.next_attempt_at, Feed.last_kind)
+        .where(and_(Feed.enabled.is_(True), Feed.consecutive_failures > 0, Feed.next_attempt_at > now))
+        .order_by(Feed.next_attempt_at, Feed.id)
+    ).all()
+    return [(name, when, kind) for name, when, kind in rows if when is not None]

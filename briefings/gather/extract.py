@@ -9,16 +9,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any
 
-from briefings.gather.fetch import PAGE_ACCEPT, Fetcher, FetchError
+from briefings.gather.fetch import PAGE_ACCEPT, Fetcher, FetchError, FetchResult
 from briefings.gather.parse import ParsedEntry, decode_body
 
 TEASER_CHARS = 400
 EXTRACT_CONCURRENCY = 4
 
-T = TypeVar("T")
-Blocking = Callable[[Callable[[], T]], Awaitable[T]]
+# Runs extract_body somewhere it cannot stall the caller (a worker process, with a deadline).
+Extract = Callable[[FetchResult], Awaitable[str | None]]
 
 
 def needs_full_text(entry: ParsedEntry) -> bool:
@@ -34,7 +34,7 @@ def _tidy(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def extract_body(page: bytes, *, content_type: str | None, url: str) -> str | None:
+def extract_body(page: bytes, content_type: str | None, url: str) -> str | None:
     """The article text of an HTML page, or None when trafilatura finds none."""
     import trafilatura  # heavy import, only for full-text feeds
 
@@ -48,8 +48,8 @@ def extract_body(page: bytes, *, content_type: str | None, url: str) -> str | No
     return body or None
 
 
-async def _to_thread(func: Callable[[], T]) -> T:
-    return await asyncio.to_thread(func)
+async def _in_thread(page: FetchResult) -> str | None:
+    return await asyncio.to_thread(extract_body, page.content, page.content_type, page.url)
 
 
 async def fill_full_text(
@@ -57,11 +57,11 @@ async def fill_full_text(
     entries: Sequence[ParsedEntry],
     *,
     concurrency: int = EXTRACT_CONCURRENCY,
-    run_blocking: Blocking[Any] | None = None,
+    extract: Extract | None = None,
 ) -> list[ParsedEntry]:
     """Entries with teasers replaced by extracted bodies where that worked; order kept."""
     gate = asyncio.Semaphore(concurrency)
-    blocking = run_blocking or _to_thread
+    run_extract = extract or _in_thread
 
     async def one(entry: ParsedEntry) -> ParsedEntry:
         if not needs_full_text(entry):
@@ -74,9 +74,7 @@ async def fill_full_text(
         if not page.content:
             return entry
         try:
-            body = await blocking(
-                lambda: extract_body(page.content, content_type=page.content_type, url=page.url)
-            )
+            body = await run_extract(page)
         except Exception:  # a parser crash on one hostile page must not cost the feed its articles
             return entry
         if not body or len(body) <= len(entry.summary):

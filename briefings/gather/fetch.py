@@ -10,6 +10,7 @@ can move the stored feed URL, as RFC 9110 intends.
 from __future__ import annotations
 
 import asyncio
+import socket
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -123,6 +124,21 @@ def _content_encodings(headers: httpx.Headers) -> list[str]:
     return [e.strip().lower() for e in raw.split(",") if e.strip() and e.strip().lower() != "identity"]
 
 
+def transport_kind(exc: httpx.TransportError) -> str:
+    """ "dns" when the name did not resolve, "connect" for other connection failures, else "protocol"."""
+    if not isinstance(exc, httpx.ConnectError):
+        return "protocol"
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return "dns"
+        cause = cause.__cause__ or cause.__context__
+    text = str(exc).lower()
+    if "name or service not known" in text or "name resolution" in text or "nodename nor servname" in text:
+        return "dns"
+    return "connect"
+
+
 class Fetcher:
     """One shared client with the gatherer's limits. Use as `async with Fetcher(settings) as f:`.
 
@@ -199,7 +215,7 @@ class Fetcher:
             except httpx.TimeoutException as exc:
                 raise FetchError("timeout", f"응답 시간 초과 ({type(exc).__name__})") from None
             except httpx.TransportError as exc:
-                kind = "connect" if isinstance(exc, httpx.ConnectError) else "protocol"
+                kind = transport_kind(exc)
                 raise FetchError(kind, f"연결 오류: {type(exc).__name__}: {exc}"[:300]) from None
 
     async def _fetch_following(

@@ -14,20 +14,29 @@ a title and a link are still kept: losing them would not make the feed healthier
 from __future__ import annotations
 
 import codecs
-import html
 import io
 import re
 import xml.sax
-from calendar import timegm
+from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
 from charset_normalizer import from_bytes
+from w3lib.url import canonicalize_url
 
-from briefings.gather.urls import InvalidURLError, canonical_url, sha1_key, title_key, url_key
+from briefings.gather.dates import entry_date
+from briefings.gather.text import clean_text
+from briefings.gather.urls import (
+    URL_MAX,
+    InvalidURLError,
+    publisher_url,
+    sha1_key,
+    title_key,
+    url_key,
+)
 
 # Legacy Korean labels that all mean "read as CP949" (a superset of EUC-KR used by real sites).
 KOREAN_LEGACY = frozenset(
@@ -42,6 +51,10 @@ FUTURE_TOLERANCE = timedelta(minutes=10)
 OLDEST_PLAUSIBLE = datetime(1995, 1, 1, tzinfo=UTC)
 SUMMARY_CHARS = 500
 GUID_MAX = 2048
+DROP_REASONS = {"bad_char": "쓸 수 없는 문자", "long_url": "너무 긴 주소", "bad_url": "잘못된 주소"}
+# Marks, in the decoded document, a character no database can store (a NUL, a lone surrogate written
+# as a reference): a noncharacter, legal in XML, never in news text. Items carrying it are dropped.
+BAD_CHAR = "\ufdd0"
 
 
 class FeedParseError(Exception):
@@ -54,7 +67,8 @@ class FeedParseError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ParsedEntry:
-    url: str
+    url: str  # the publisher's link (tracking removed): what is stored and posted
+    canonical: str  # the dedupe form of `url`
     url_key: str
     guid: str | None
     guid_key: str | None
@@ -75,6 +89,17 @@ class ParsedFeed:
     # The document ends before its root element closes (cut off in transit): a fault of the feed.
     truncated: bool = False
     skipped: int = 0
+    # Items left out because they could not be stored (a lone surrogate, a NUL, a URL too long),
+    # counted by reason: the feed's health says so, the rest of the feed is stored.
+    dropped: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def dropped_note(self) -> str | None:
+        if not self.dropped:
+            return None
+        total = sum(n for _, n in self.dropped)
+        reasons = ", ".join(f"{DROP_REASONS.get(reason, reason)} {n}개" for reason, n in self.dropped)
+        return f"저장할 수 없는 항목 {total}개를 건너뛰었습니다 ({reasons})"
 
 
 # --- charset --------------------------------------------------------------------------------------
@@ -165,48 +190,14 @@ def decode_body(body: bytes, content_type: str | None = None) -> tuple[str, str]
     return body.decode("utf-8", errors="replace"), "utf-8"
 
 
-# --- clean text -----------------------------------------------------------------------------------
-
-_INVISIBLE = re.compile(r"<(script|style|noscript|iframe|template)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
-_BLOCK_TAG = re.compile(
-    r"</?(?:p|br|div|li|ul|ol|tr|td|th|table|tbody|thead|h[1-6]|blockquote|section|article|header|"
-    r"footer|figure|figcaption|img|hr|dl|dd|dt|pre|center)\b[^<>]*>",
-    re.I,
-)
-_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
-_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,7});")
-_SPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
-
-
-def _strip_tags(value: str) -> str:
-    value = _CDATA.sub(r"\1", value)
-    value = _INVISIBLE.sub(" ", value)
-    value = _BLOCK_TAG.sub(" ", value)
-    # Inline tags vanish without a space: <b>삼성</b>전자 is one word.
-    return _TAG.sub("", value)
-
-
-def clean_text(value: str | None) -> str:
-    """HTML → plain text: tags stripped, entities unescaped (twice if double-escaped), spaces collapsed."""
-    if not value:
-        return ""
-    for _ in range(2):
-        if "<" in value:
-            value = _strip_tags(value)
-        if "&" not in value or not _ENTITY.search(value):
-            break
-        value = html.unescape(value)
-    if "<" in value:
-        value = _strip_tags(value)
-    return _SPACE.sub(" ", value).strip()
+# --- clean text ---------------------------------------------------------------------------------
 
 
 def outlet_from_title(title: str | None) -> str | None:
     """ "한겨레신문 - 경제" → "한겨레신문": the outlet is what precedes a section separator."""
     if not title:
         return None
-    head = re.split(r"\s+[-|:>·]\s+|\s*::\s*", title, maxsplit=1)[0].strip()
+    head = re.split(r"\s+[-|:>·]\s+|\s*::\s*", title[:1000], maxsplit=1)[0].strip()
     return head[:200] or None
 
 
@@ -247,8 +238,31 @@ def is_truncated(text: str, root: str) -> bool:
 _PROLOG_ENCODING = re.compile(r"""\A(\s*<\?xml[^>]*?encoding\s*=\s*)["'][^"']*["']""")
 
 
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+_RAW_CONTROLS = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _char_ref(match: re.Match[str]) -> str:
+    code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+    storable = code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
+    return match.group(0) if storable or 0x10000 <= code <= 0x10FFFF else BAD_CHAR
+
+
+def mark_bad_characters(text: str) -> str:
+    """References to characters XML and the databases refuse become BAD_CHAR; stray controls go.
+
+    Done once over the document, linearly, before any parser: feedparser itself crashes on &#xD800;.
+    """
+    if "&#" in text:
+        text = _CHAR_REF.sub(_char_ref, text)
+    if "\x00" in text:
+        text = text.replace("\x00", BAD_CHAR)
+    return _RAW_CONTROLS.sub(" ", text)
+
+
 def as_utf8_document(text: str) -> bytes:
     """UTF-8 bytes whose prolog agrees with them, so feedparser has nothing left to guess."""
+    text = mark_bad_characters(text)
     return _PROLOG_ENCODING.sub(r'\1"utf-8"', text.lstrip("\ufeff"), count=1).encode("utf-8")
 
 
@@ -267,16 +281,10 @@ def feedparser_parse(document: bytes) -> Any:
     )
 
 
-def entry_time(parsed: Any, now: datetime) -> datetime:
-    """Publication time in UTC; missing or implausible → `now` (the time it was seen); future → `now`."""
-    stamp = parsed.get("published_parsed") or parsed.get("updated_parsed") or parsed.get("created_parsed")
-    if not stamp:
-        return now
-    try:
-        when = datetime.fromtimestamp(timegm(stamp), tz=UTC)
-    except (OverflowError, ValueError, OSError):
-        return now
-    if when > now + FUTURE_TOLERANCE or when < OLDEST_PLAUSIBLE:
+def entry_time(parsed: Any, now: datetime, zone: tzinfo = UTC, utc_is_local: bool = False) -> datetime:
+    """Publication time in UTC (zone-less dates read in `zone`); missing, implausible or future → `now`."""
+    when = entry_date(parsed, zone=zone, utc_is_local=utc_is_local)
+    if when is None or when > now + FUTURE_TOLERANCE or when < OLDEST_PLAUSIBLE:
         return now
     return when
 
@@ -288,8 +296,16 @@ def _teaser(text: str) -> str:
     return text[: cut if cut > SUMMARY_CHARS // 2 else SUMMARY_CHARS] + "…"
 
 
-def normalise_entry(parsed: Any, *, base_url: str | None, now: datetime) -> ParsedEntry | None:
-    """One feedparser entry → ParsedEntry, or None when it has no usable link or title."""
+def normalise_entry(
+    parsed: Any,
+    *,
+    base_url: str | None,
+    now: datetime,
+    zone: tzinfo = UTC,
+    utc_is_local: bool = False,
+) -> ParsedEntry | str | None:
+    """One feedparser entry → ParsedEntry; None when it has no usable link or title (a quiet skip);
+    a reason word (DROP_REASONS) when it cannot be stored at all."""
     guid_raw = parsed.get("id") or parsed.get("guid")
     guid = guid_raw.strip()[:GUID_MAX] if isinstance(guid_raw, str) and guid_raw.strip() else None
     link = parsed.get("link") or ""
@@ -299,10 +315,15 @@ def normalise_entry(parsed: Any, *, base_url: str | None, now: datetime) -> Pars
         return None
     if base_url:
         link = urljoin(base_url, link.strip())
+    if len(link) > URL_MAX:
+        return "long_url"
     try:
-        url = canonical_url(link)
-    except InvalidURLError:
-        return None
+        url = publisher_url(link)
+        canonical = canonicalize_url(url, keep_fragments=False)
+    except (InvalidURLError, ValueError):
+        return "bad_url"
+    if len(canonical) > URL_MAX:
+        return "long_url"
     title = clean_text(parsed.get("title"))
     if not title:
         return None
@@ -317,23 +338,36 @@ def normalise_entry(parsed: Any, *, base_url: str | None, now: datetime) -> Pars
         summary = _teaser(body)
     if body == summary:
         body = None
+    if any(BAD_CHAR in value for value in (title, summary, body or "", guid or "", url)):
+        return "bad_char"
     return ParsedEntry(
-        url=url[:2048],
-        url_key=url_key(url),
+        url=url,
+        canonical=canonical,
+        url_key=url_key(canonical),
         guid=guid,
         guid_key=sha1_key(guid) if guid else None,
         title=title,
         title_key=title_key(title),
         summary=summary,
         body=body,
-        published_at=entry_time(parsed, now),
+        published_at=entry_time(parsed, now, zone, utc_is_local),
     )
 
 
 def parse_feed(
-    body: bytes, *, content_type: str | None = None, base_url: str | None = None, now: datetime
+    body: bytes,
+    *,
+    content_type: str | None = None,
+    base_url: str | None = None,
+    now: datetime,
+    zone: tzinfo = UTC,
+    utc_is_local: bool = False,
 ) -> ParsedFeed:
-    """Decode, guard, parse and normalise one feed document. Raises FeedParseError if nothing is usable."""
+    """Decode, guard, parse and normalise one feed document. Raises FeedParseError if nothing is usable.
+
+    `zone` is the feed's time zone, for dates written without an offset; `utc_is_local` reads a
+    "Z" or GMT as that zone too, for feeds that stamp local time with a wrong "Z".
+    """
     text, encoding = decode_body(body, content_type)
     root = check_document(text)
     result = feedparser_parse(as_utf8_document(text))
@@ -343,11 +377,15 @@ def parse_feed(
         problem = f"XML 형식 오류: {exc}"[:300]
     entries: list[ParsedEntry] = []
     skipped = 0
+    dropped: Counter[str] = Counter()
     seen: set[str] = set()
     last_kept = False
     for raw in result.entries:
-        entry = normalise_entry(raw, base_url=base_url, now=now)
-        last_kept = entry is not None
+        entry = normalise_entry(raw, base_url=base_url, now=now, zone=zone, utc_is_local=utc_is_local)
+        last_kept = isinstance(entry, ParsedEntry)
+        if isinstance(entry, str):
+            dropped[entry] += 1
+            continue
         if entry is None:
             skipped += 1
             continue
@@ -361,7 +399,7 @@ def parse_feed(
         # The document's last entry may have been cut mid-text: keep only those it finished.
         if last_kept and entries:
             entries = entries[:-1]
-    if problem and not entries:
+    if problem and not entries and not dropped:
         raise FeedParseError("truncated" if truncated else "malformed", problem)
     version = result.get("version") or ""
     if not version and not entries and not result.feed:
@@ -374,4 +412,5 @@ def parse_feed(
         problem=problem,
         truncated=truncated,
         skipped=skipped,
+        dropped=tuple(sorted(dropped.items())),
     )

@@ -15,7 +15,7 @@ from briefings.cli import app
 from briefings.cli import common as cli_common
 from briefings.cli.common import UserError
 from briefings.gather.registry import load_default_feeds
-from briefings.gather.urls import canonical_url
+from briefings.gather.urls import publisher_url
 from tests.fakes.feed_server import FeedServer
 from tests.gather.builders import items, rss
 
@@ -68,7 +68,7 @@ def test_feeds_add_list_remove(cli_db: str) -> None:
 def test_import_defaults_is_idempotent_and_the_list_is_real_korean_outlets(cli_db: str) -> None:
     defaults = load_default_feeds()
     assert 40 <= len(defaults) <= 80
-    assert len({canonical_url(d.url) for d in defaults}) == len(defaults)
+    assert len({publisher_url(d.url) for d in defaults}) == len(defaults)
     outlets = {d.outlet for d in defaults}
     assert {"연합뉴스", "한국경제", "매일경제", "전자신문", "뉴시스", "ZDNet Korea"} <= outlets
     assert {"economy", "it", "international"} <= {d.category for d in defaults}

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from briefings.config import Settings
 from briefings.db import make_engine, make_sessionmaker
 from briefings.gather.cycle import run_gather_cycle
-from briefings.gather.parse import clean_text, decode_body
-from briefings.gather.urls import canonical_url, title_key
+from briefings.gather.parse import decode_body
+from briefings.gather.text import clean_text
+from briefings.gather.urls import publisher_url, title_key
 from tests.conftest import corpus_path
 from tests.fakes.feed_server import FeedServer
 from tests.gather.builders import Item, rss
@@ -52,9 +53,12 @@ def _reference_items(raw: bytes, codec: str) -> list[tuple[str, str]]:
     for chunk in ITEM.findall(raw):
         text = chunk.decode(codec)
         link = html.unescape(_first("link", text))
-        title = clean_text(re.sub(r"<!\[CDATA\[(.*?)\]\]>", r"\1", _first("title", text), flags=re.S))
+        raw_title = _first("title", text)
+        # The XML layer: a CDATA section as it is, else entities undone once (as any XML parser).
+        cdata = re.fullmatch(r"<!\[CDATA\[(.*?)\]\]>", raw_title, flags=re.S)
+        title = clean_text(cdata.group(1) if cdata else html.unescape(raw_title))
         if link and title:
-            found.append((canonical_url(link), title))
+            found.append((publisher_url(link), title))
     return found
 
 
@@ -121,7 +125,7 @@ def test_knews_rss_items_and_feeds_parse_and_decode(
     for path in sorted(root.glob("jsons/*.json")):
         body, items, outlet = _knews_feed(path)
         add_feed(sessions_sqlite, server.feed(f"/knews/{path.stem}.xml", body), name=path.stem)
-        expected += [(outlet, canonical_url(i["url"]), clean_text(i["title"])) for i in items]
+        expected += [(outlet, publisher_url(i["url"]), clean_text(i["title"])) for i in items]
     for path in sorted(root.glob("publishers/*.xml")):
         url = server.feed(f"/publishers/{path.name}", path.read_bytes(), content_type="application/rss+xml")
         add_feed(sessions_sqlite, url, name=path.name)
@@ -170,6 +174,6 @@ def test_every_knews_feed_url_is_accepted_by_feeds_add(sessions_sqlite: sessionm
                 assert "이미 등록된" in str(exc), (spec["url"], exc)
                 duplicates += 1
                 continue
-            assert feed.url == canonical_url(spec["url"])
+            assert feed.url == publisher_url(spec["url"])
             added += 1
     assert added + duplicates == len(specs) and added >= 170

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from briefings.config import Settings
 from briefings.db import session_scope
 from briefings.gather.cycle import run_gather_cycle
+from briefings.gather.urls import title_key
 from briefings.models import Article, FetchAttempt
 from tests.fakes.feed_server import Answer, FeedServer
 from tests.gather.builders import Item, items, rss
@@ -94,7 +95,7 @@ def test_only_due_feeds_are_fetched(
     assert get_feed(sessions, feed_id).next_attempt_at == NOW + timedelta(minutes=15)
 
 
-def test_a_seen_article_with_edited_title_new_date_or_new_url_is_never_new_again(
+def test_a_seen_article_with_edited_title_new_date_or_new_url_is_never_new_again_but_its_title_follows(
     server: FeedServer, sessions: sessionmaker[Session], settings: Settings
 ) -> None:
     day = NOW - timedelta(hours=5)
@@ -125,7 +126,11 @@ def test_a_seen_article_with_edited_title_new_date_or_new_url_is_never_new_again
     stored = articles(sessions)
     assert [a.title for a in stored][-1] == "현대차, 인도 법인 상장 추진"
     assert len(stored) == 4
-    assert stored[0].title == "카카오, 2분기 영업이익 1천억 돌파"  # the stored row is not rewritten
+    # The same GUID under an edited headline: the stored headline follows the outlet's edit.
+    assert stored[0].title == "[종합] 카카오, 2분기 영업익 1천억 첫 돌파"
+    assert stored[1].title == "네이버 하이퍼클로바X 새 버전"
+    assert stored[2].title == "LG에너지솔루션 미국 공장 가동"  # another GUID: a re-serve, not an edit
+    assert stored[0].title_key == title_key("[종합] 카카오, 2분기 영업익 1천억 첫 돌파")
     assert get_feed(sessions, feed_id).consecutive_failures == 0
 
 
@@ -339,7 +344,11 @@ def test_parsing_in_worker_processes_stores_the_same_rows(
     try:
         add_feed(sessions, server.feed("/p1.xml", rss(items(3, host="p1.kr"), title="프로세스일보")))
         add_feed(sessions, server.add("/p2.xml", Answer(body=b"<html><body>x</body></html>")))
-        summary = run_gather_cycle(sessions, settings, now=NOW, parse_processes=1)
+        summary = run_gather_cycle(
+            sessions,
+            settings,
+            now=NOW,
+        )
         assert summary.as_json() == {"feeds": 2, "ok": 1, "not_modified": 0, "failed": 1, "new_articles": 3}
         stored = articles(sessions)
         assert {a.outlet for a in stored} == {"프로세스일보"}

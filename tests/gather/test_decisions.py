@@ -13,36 +13,51 @@ from briefings.gather.parse import (
     FeedParseError,
     ParsedEntry,
     check_document,
-    clean_text,
     codec_name,
     decode_body,
     entry_time,
     outlet_from_title,
 )
 from briefings.gather.store import KnownKeys, select_new
-from briefings.gather.urls import InvalidURLError, canonical_url, title_key, url_key
+from briefings.gather.text import clean_text
+from briefings.gather.urls import InvalidURLError, canonical_url, publisher_url, title_key, url_key
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
-    ("raw", "canonical"),
+    ("raw", "link"),
     [
         ("HTTPS://WWW.Example.KR:443/a/b?utm_source=x&id=3#frag", "https://www.example.kr/a/b?id=3"),
         ("http://example.kr", "http://example.kr/"),
         ("http://example.kr:8080/x?fbclid=1&gclid=2&utm_medium=rss", "http://example.kr:8080/x"),
         ("https://n.kr/view.php?idxno=12&mc_cid=9&page=2", "https://n.kr/view.php?idxno=12&page=2"),
         ("https://n.kr/Article/ABC?Q=Case", "https://n.kr/Article/ABC?Q=Case"),
+        # EUC-KR bytes of a search word, escaped: kept byte for byte.
+        ("http://search.n.kr/s?q=%BB%EF%BC%BA&utm_source=rss", "http://search.n.kr/s?q=%BB%EF%BC%BA"),
+        ("https://n.kr/view.php?123456", "https://n.kr/view.php?123456"),
+        ("https://n.kr/list?b=2&a=1", "https://n.kr/list?b=2&a=1"),
+        ("http://뉴스.한국/기사 1", "http://xn--vg1b002a.xn--3e0b707e/%EA%B8%B0%EC%82%AC%201"),
     ],
 )
-def test_canonical_url_drops_tracking_and_fragments_but_keeps_meaning(raw: str, canonical: str) -> None:
-    assert canonical_url(raw) == canonical
+def test_publisher_url_drops_tracking_and_fragments_but_keeps_every_other_byte(raw: str, link: str) -> None:
+    assert publisher_url(raw) == link
 
 
-@pytest.mark.parametrize("bad", ["ftp://x.kr/feed", "javascript:alert(1)", "news.example.kr/rss", "http://"])
-def test_canonical_url_refuses_what_is_not_http(bad: str) -> None:
+def test_canonical_url_is_the_dedupe_form_of_equal_links() -> None:
+    assert canonical_url("https://n.kr/list?b=2&a=1") == canonical_url("https://N.kr/list?a=1&b=2&utm_x=1")
+    assert canonical_url("http://s.kr/s?q=%bb%ef") == canonical_url("http://s.kr/s?q=%BB%EF")
+    assert canonical_url("http://s.kr/s?q=%BB%EF") == "http://s.kr/s?q=%BB%EF"
+    assert canonical_url("https://n.kr/a?1") != canonical_url("https://n.kr/a?2")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["ftp://x.kr/feed", "javascript:alert(1)", "news.example.kr/rss", "http://", "http://a.kr/" + "x" * 2048],
+)
+def test_publisher_url_refuses_what_is_not_http_or_too_long(bad: str) -> None:
     with pytest.raises(InvalidURLError):
-        canonical_url(bad)
+        publisher_url(bad)
 
 
 def test_keys_are_sha1_and_titles_key_alike_across_spacing_punctuation_and_width() -> None:
@@ -57,7 +72,12 @@ def test_keys_are_sha1_and_titles_key_alike_across_spacing_punctuation_and_width
     [
         ("<p>첫 문단</p><p>둘째&nbsp;문단</p>", "첫 문단 둘째 문단"),
         ("<b>삼성</b>전자", "삼성전자"),
-        ("&lt;p&gt;이중 &amp;quot;이스케이프&amp;quot;&lt;/p&gt;", '이중 "이스케이프"'),
+        # One HTML layer is undone (feedparser undid the XML one): an article about markup keeps it.
+        ("&lt;p&gt;이중 &amp;quot;이스케이프&amp;quot;&lt;/p&gt;", "<p>이중 &quot;이스케이프&quot;</p>"),
+        ('<img alt="a > b" src="x.jpg">사진 설명', "사진 설명"),
+        ("<p>삼성</p><!-- <p>주석</p> -->전자<br/>끝", "삼성 전자 끝"),
+        ("<삼성전자> 실적 발표", "<삼성전자> 실적 발표"),
+        ("삼성", "삼성"),
         ("A &amp; B < C", "A & B < C"),
         ("<script>var a = '<b>';</script>본문<style>p{}</style>", "본문"),
         ("  줄\n\t바꿈\u200b 정리  ", "줄 바꿈 정리"),
@@ -194,6 +214,7 @@ def entry(n: int, title: str = "", guid: str | None = None, when: datetime = NOW
     title = title or f"기사 {n}"
     return ParsedEntry(
         url=url,
+        canonical=url,
         url_key=url_key(url),
         guid=guid,
         guid_key=url_key(guid) if guid else None,
