@@ -82,9 +82,15 @@ def coverage_text(coverage: Coverage, *, limit: int = 5) -> str:
         )
     text = f"수집: 피드 {coverage.sources_total}개 중 {coverage.sources_ok}개 정상"
     if coverage.failed:
-        shown = ", ".join(f"{f.name}({f.error})" for f in coverage.failed[:limit])
-        rest = len(coverage.failed) - limit
-        text += f" · 실패 {len(coverage.failed)}개: {shown}" + (f" 외 {rest}개" if rest > 0 else "")
+        # Grouped by the kind of failure (already plain Korean): "연결 안 됨: 연합뉴스, 한겨레 외 3개".
+        groups: dict[str, list[str]] = {}
+        for failure in coverage.failed:
+            groups.setdefault(failure.error, []).append(failure.name)
+        parts = []
+        for kind, names in sorted(groups.items(), key=lambda item: -len(item[1])):
+            rest = len(names) - limit
+            parts.append(f"{kind}: {', '.join(names[:limit])}" + (f" 외 {rest}개" if rest > 0 else ""))
+        text += f" · 실패 {len(coverage.failed)}개 ({'; '.join(parts)})"
     return text
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from briefings.config import Settings, get_settings
+from briefings.gather.failures import label as failure_label
 from briefings.models import Channel, Company, Feed, FetchAttempt, Story, StoryCompany, Subscription
 from briefings.timeutil import as_utc
 
@@ -435,7 +436,7 @@ def story_item(story: Story, companies: Sequence[str]) -> StoryItem:
 
 
 def load_coverage(session: Session, *, since: datetime, now: datetime) -> Coverage:
-    """Per enabled feed: fetched successfully at least once in (since, now]? Failures keep their error."""
+    """Per enabled feed: fetched successfully at least once in (since, now]? Failures say their kind."""
     since, now = as_utc(since), as_utc(now)
     feeds = session.execute(
         select(Feed.id, Feed.name, Feed.enabled, Feed.disabled_reason).order_by(Feed.id)
@@ -455,13 +456,14 @@ def load_coverage(session: Session, *, since: datetime, now: datetime) -> Covera
             .group_by(FetchAttempt.feed_id)
         )
     }
+    # The latest failure of each feed, in plain Korean (never the exception text).
     last_error: dict[int, str] = {}
-    for feed_id, error, status in session.execute(
-        select(FetchAttempt.feed_id, FetchAttempt.error, FetchAttempt.status)
+    for feed_id, kind, status, error in session.execute(
+        select(FetchAttempt.feed_id, FetchAttempt.kind, FetchAttempt.status, FetchAttempt.error)
         .where(window, FetchAttempt.ok.is_(False))
         .order_by(FetchAttempt.at)
     ):
-        last_error[feed_id] = error or (f"HTTP {status}" if status else "실패")
+        last_error[feed_id] = failure_label(kind, status, error)
     ok = 0
     failed: list[SourceFailure] = []
     total = 0
@@ -475,15 +477,10 @@ def load_coverage(session: Session, *, since: datetime, now: datetime) -> Covera
         if succeeded:
             ok += 1
         elif tried:
-            failed.append(SourceFailure(name, _short(last_error.get(feed_id, "실패"))))
+            failed.append(SourceFailure(name, last_error.get(feed_id, failure_label(None))))
         else:
-            failed.append(SourceFailure(name, _short(disabled_reason or "수집 시도 없음")))
+            failed.append(SourceFailure(name, "수집 중지" if disabled_reason else "수집 시도 없음"))
     return Coverage(ok, total, tuple(failed), attempts)
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def load_theme_labels() -> dict[str, str]:

@@ -5,11 +5,17 @@ a total deadline (a slow drip never ends a read timeout), a size cap on the wire
 decompression (a gzip bomb), a bound on redirects (and loops), and concurrency bounds overall and
 per host. Redirects are followed by hand so that a chain made only of permanent redirects (301/308)
 can move the stored feed URL, as RFC 9110 intends.
+
+Every hop (redirects and full-text pages included) is resolved here first, and refused when any
+address of the host is not a public one (loopback, private, link-local, metadata services …)
+unless FEEDS_ALLOW_PRIVATE is set. The request then goes to the address that was checked, with the
+host name kept for the Host header and TLS, so a second DNS answer cannot swap it (DNS rebinding).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import zlib
 from dataclasses import dataclass
@@ -124,6 +130,33 @@ def _content_encodings(headers: httpx.Headers) -> list[str]:
     return [e.strip().lower() for e in raw.split(",") if e.strip() and e.strip().lower() != "identity"]
 
 
+def is_public_address(address: str) -> bool:
+    """A globally routable unicast address (an IPv4-mapped IPv6 address is judged as its IPv4)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+async def resolve_checked(host: str, port: int, *, allow_private: bool) -> str:
+    """The address to connect to for `host`, after checking every address it resolves to."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise FetchError("dns", f"주소를 찾을 수 없습니다(DNS): {host[:100]}") from exc
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not addresses:
+        raise FetchError("dns", f"주소를 찾을 수 없습니다(DNS): {host[:100]}")
+    if not allow_private:
+        for address in addresses:
+            if not is_public_address(address):
+                raise FetchError("private", f"내부망 주소라 접속하지 않습니다: {host[:100]} → {address}")
+    return addresses[0]
+
+
 def transport_kind(exc: httpx.TransportError) -> str:
     """ "dns" when the name did not resolve, "connect" for other connection failures, else "protocol"."""
     if not isinstance(exc, httpx.ConnectError):
@@ -154,6 +187,9 @@ class Fetcher:
         per_host: int | None = None,
     ) -> None:
         self.settings = settings
+        self.allow_private = settings.feeds_allow_private
+        # Connections go to the checked address; a swapped-in transport (a proxy) resolves itself.
+        self.pin_addresses = transport is None
         self.max_bytes = settings.fetch_max_bytes
         self.max_redirects = settings.fetch_max_redirects
         self.total_timeout = settings.fetch_total_timeout
@@ -230,7 +266,7 @@ class Fetcher:
         current = url
         all_permanent = True
         for _hop in range(self.max_redirects + 1):
-            request = self.client.build_request("GET", current, headers=headers)
+            request = await self._checked_request(current, headers)
             response = await self.client.send(request, stream=True)
             try:
                 if response.status_code in REDIRECT_STATUSES:
@@ -273,6 +309,20 @@ class Fetcher:
             finally:
                 await response.aclose()
         raise FetchError("too_many_redirects", f"리다이렉트가 {self.max_redirects}번을 넘었습니다")
+
+    async def _checked_request(self, url: str, headers: dict[str, str]) -> httpx.Request:
+        """A request for `url` whose host passed the address check, aimed at the checked address."""
+        target = httpx.URL(url)
+        host = target.host
+        port = target.port or (443 if target.scheme == "https" else 80)
+        address = await resolve_checked(host, port, allow_private=self.allow_private)
+        if not self.pin_addresses or address == host:
+            return self.client.build_request("GET", target, headers=headers)
+        pinned = {**headers, "Host": target.netloc.decode("ascii")}
+        extensions = {"sni_hostname": host} if target.scheme == "https" else {}
+        return self.client.build_request(
+            "GET", target.copy_with(host=address), headers=pinned, extensions=extensions
+        )
 
     @staticmethod
     def _meta(response: httpx.Response) -> dict[str, str | None]:

@@ -129,7 +129,7 @@ def test_loader_reads_stories_and_honest_coverage(sessions: sessionmaker[Session
     assert b.sections[1].stories == ()
     assert b.coverage.sources_total == 3 and b.coverage.sources_ok == 1
     assert b.coverage.failed == (
-        SourceFailure("연합뉴스 경제", "HTTP 503"),
+        SourceFailure("연합뉴스 경제", "서버 오류(HTTP 503)"),
         SourceFailure("전자신문", "수집 시도 없음"),
     )
     assert b.briefing_date.isoformat() == "2026-11-21"

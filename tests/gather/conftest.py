@@ -36,6 +36,8 @@ def settings(tmp_path: Path) -> Settings:
         fetch_max_redirects=3,
         fetch_concurrency=8,
         fetch_per_host=8,
+        feeds_allow_private=True,  # the feed server is on loopback
+        _env_file=None,
     )
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import html
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -177,3 +179,72 @@ def test_every_knews_feed_url_is_accepted_by_feeds_add(sessions_sqlite: sessionm
             assert feed.url == publisher_url(spec["url"])
             added += 1
     assert added + duplicates == len(specs) and added >= 170
+
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+def test_zone_less_dates_of_a_real_korean_feed_land_at_seoul_time(
+    server: FeedServer, sessions_sqlite: sessionmaker[Session], settings: Settings
+) -> None:
+    path = corpus_path("chardet-korean-encodings", "EUC-KR", "blog.empas.com.xml")
+    raw = path.read_bytes()
+    stamps = re.findall(rb"<dc:date>(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)</dc:date>", raw)
+    assert stamps  # the feed writes its dates without an offset
+    add_feed(sessions_sqlite, server.feed("/empas.xml", raw, content_type="text/xml"), name="empas")
+
+    run_gather_cycle(sessions_sqlite, settings.model_copy(update={"briefings_tz": "Asia/Seoul"}), now=NOW)
+
+    stored = articles(sessions_sqlite)
+    assert len(stored) == len(stamps)
+    for article, stamp in zip(stored, stamps, strict=True):
+        local = datetime.fromisoformat(stamp.decode()).replace(tzinfo=SEOUL)
+        assert article.published_at == local.astimezone(UTC)
+
+
+def _bare(url: str) -> str:
+    return url + ("&" if "?" in url else "?") + "copy=bare"
+
+
+def _tera_day(day: str, outlet_id: str, limit: int = 200) -> list[dict[str, str]]:
+    rows = []
+    with corpus_path("tera-rss-economy-2026-02", "items.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            if row["outlet_id"] == outlet_id and row["date_as_given"].startswith(day):
+                rows.append(row)
+                if len(rows) == limit:
+                    break
+    return rows
+
+
+def test_real_items_stamped_with_a_wrong_z_land_at_seoul_time_in_a_feed_read_as_local(
+    server: FeedServer, sessions_sqlite: sessionmaker[Session], settings: Settings
+) -> None:
+    rows = _tera_day("2026-02-10", "edaily")
+    assert len(rows) >= 50
+    wrong_z = [Item(r["title"], r["url"], r["url"], r["lead"], r["date_as_given"]) for r in rows]
+    # The same items written without any zone, under links of their own (so neither feed dedupes the other).
+    zone_less = [Item(i.title, _bare(i.link), None, i.description, str(i.published)[:19]) for i in wrong_z]
+    wrong_z_feed = add_feed(
+        sessions_sqlite, server.feed("/tera-z.xml", rss(wrong_z, title="이데일리")), utc_is_local=True
+    )
+    bare_feed = add_feed(sessions_sqlite, server.feed("/tera-bare.xml", rss(zone_less, title="다른매체")))
+    seen = datetime(2026, 2, 21, tzinfo=UTC)
+
+    summary = run_gather_cycle(
+        sessions_sqlite, settings.model_copy(update={"fetch_max_bytes": 8 << 20}), now=seen
+    )
+
+    assert summary.failed == 0, summary.failures
+    stored = articles(sessions_sqlite)
+    by_feed = {(a.feed_id, a.url): a for a in stored}
+    for row in rows:
+        wall = datetime.fromisoformat(row["date_as_given"].removesuffix("Z")[:19])
+        for feed_id, link in ((wrong_z_feed, row["url"]), (bare_feed, _bare(row["url"]))):
+            article = by_feed.get((feed_id, publisher_url(link)))
+            if article is None:  # the outlet re-served the same headline: stored once, under the first feed
+                assert any(a.title == clean_text(row["title"]) for a in stored), row["title"]
+                continue
+            assert article.published_at == wall.replace(tzinfo=SEOUL).astimezone(UTC), row["title"]
+    assert sum(a.feed_id == bare_feed for a in stored) >= 0.9 * len(rows)  # both feeds were checked
