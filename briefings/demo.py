@@ -189,7 +189,10 @@ def run_demo(home: Path, *, now: datetime, live: bool = False, step: Step | None
     say = step or (lambda _msg: None)
     home.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{(home / 'demo.db').resolve()}"
-    settings = get_settings(database_url=url, briefings_home=home, fetch_total_timeout=15.0)
+    # The sample feeds are served on loopback, which the gatherer refuses unless told otherwise.
+    settings = get_settings(
+        database_url=url, briefings_home=home, fetch_total_timeout=15.0, feeds_allow_private=not live
+    )
     say("데이터베이스 만들기 (db upgrade)")
     upgrade(url)
     engine = make_engine(url)

@@ -529,8 +529,8 @@ async def gather_cycle(
     summary = CycleSummary()
     if not expected:
         return summary
+    # Workers start on the first document to parse: a cycle of 304s never pays for them.
     pool = pool or shared_pool(settings.parse_processes)
-    warming = asyncio.create_task(asyncio.to_thread(pool.warm))
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gather-db")
     try:
         async with Fetcher(settings, transport=transport) as fetcher:
@@ -540,7 +540,6 @@ async def gather_cycle(
             await _run_all(cycle, summary, expected, settings.fetch_concurrency, progress)
     finally:
         executor.shutdown(wait=True)
-    await warming
     summary.new_article_ids.sort()
     return summary
 

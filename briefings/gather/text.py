@@ -36,15 +36,16 @@ def squash(value: str) -> str:
     return unicodedata.normalize("NFC", _SPACE.sub(" ", value).strip())
 
 
+# A space before every block tag, opening or closing: its text never runs into the next block's.
+_BLOCK_TAG = re.compile(r"<(?=/?(?:" + "|".join(BLOCKS) + r")\b)", re.I)
+
+
 def _markup_text(value: str) -> str:
-    root = etree.fromstring(f"<html><body>{value}</body></html>", _PARSER)
+    root = etree.fromstring(f"<html><body>{_BLOCK_TAG.sub(' <', value)}</body></html>", _PARSER)
     if root is None:
         return ""
     etree.strip_elements(root, *INVISIBLE, with_tail=False)
-    for element in root.iter(*BLOCKS):
-        element.tail = " " + (element.tail or "")
-        element.text = " " + (element.text or "")
-    return "".join(root.itertext())
+    return str(etree.tostring(root, method="text", encoding="unicode", with_tail=False))
 
 
 def clean_text(value: str | None) -> str:

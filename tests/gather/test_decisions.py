@@ -276,3 +276,32 @@ def test_retry_after_header_values() -> None:
         now=NOW,
     )
     assert capped.next_attempt_at == NOW + timedelta(hours=24)
+
+
+@pytest.mark.parametrize(
+    ("xml", "rewritten"),
+    [
+        (
+            "<description>&lt;p&gt;A &amp;amp; B&lt;/p&gt;</description>",
+            "<description><![CDATA[<p>A &amp; B</p>]]></description>",
+        ),
+        (
+            '<content type="html">x &quot;y&quot; &#39;z&#39;</content>',
+            '<content type="html"><![CDATA[x "y" \'z\']]></content>',
+        ),
+        ("<title>a ]]&gt; b &amp;</title>", "<title><![CDATA[a ]]]]><![CDATA[> b &]]></title>"),
+        (
+            "<title>R&amp;D &nbsp;센터</title>",
+            "<title>R&amp;D &nbsp;센터</title>",
+        ),  # not XML: left to the parser
+        ("<title>평문 제목</title>", "<title>평문 제목</title>"),
+        (
+            "<description><p>자식 요소 &amp;</p></description>",
+            "<description><p>자식 요소 &amp;</p></description>",
+        ),
+    ],
+)
+def test_escaped_text_becomes_cdata_with_the_same_meaning(xml: str, rewritten: str) -> None:
+    from briefings.gather.parse import escaped_text_as_cdata
+
+    assert escaped_text_as_cdata(xml) == rewritten
