@@ -244,7 +244,10 @@ def main() -> None:
             default_304, _ = _reader_cycle(default, args.reader_workers)
             same.close()
             default.close()
-            assert first.failed == 0 and first.new_articles == total_items, first.as_json()
+            assert first.failed == 0 and first.new_articles == total_items, (
+                first.as_json(),
+                first.failures[:3],
+            )
             assert unchanged.not_modified == plan.feeds, unchanged.as_json()
             assert same_count == default_count == total_items, (same_count, default_count)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 
 def utcnow() -> datetime:
@@ -13,4 +13,13 @@ def as_utc(value: datetime) -> datetime:
     """Naive values are taken as UTC (that is how they are stored)."""
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def parse_local(text: str, zone: tzinfo) -> datetime:
+    """An ISO 8601 time typed by a person, in UTC: without an offset it means `zone` (BRIEFINGS_TZ),
+    not UTC. Raises ValueError."""
+    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
     return value.astimezone(UTC)

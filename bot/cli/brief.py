@@ -16,7 +16,7 @@ from bot.deliver import DeliverOptions, Outcome, deliver_due, summarize
 from briefings.brief import BriefingLoader, channel_tz, due_at, window_start
 from briefings.cli.common import UserError, console, db_session, sessions, settings
 from briefings.models import Channel, Delivery
-from briefings.timeutil import as_utc, utcnow
+from briefings.timeutil import parse_local, utcnow
 
 STATUS_LABELS = {
     "posted": "[green]게시[/]",
@@ -40,10 +40,11 @@ def _parse_date(value: str | None) -> date | None:
 
 
 def _parse_at(value: str | None) -> datetime:
+    """A naive --at time is read in BRIEFINGS_TZ, as the person typing it means it."""
     if not value:
         return utcnow()
     try:
-        return as_utc(datetime.fromisoformat(value.strip()))
+        return parse_local(value, settings().tz)
     except ValueError:
         raise UserError(f"시각 형식이 잘못되었습니다: {value!r} (예: 2026-11-22T08:00:00+09:00)") from None
 

@@ -301,6 +301,7 @@ class _Cycle:
         self.started = time.monotonic()
         self.lease = timedelta(seconds=settings.feed_lease_seconds)
         self.executor = executor
+        self.waiters = ThreadPoolExecutor(max_workers=pool.size, thread_name_prefix="gather-parse")
         self._pending: list[tuple[FeedJob, Outcome, asyncio.Future[None]]] = []
         self._flushing = False
         self._queue: list[FeedJob] = []
@@ -344,11 +345,16 @@ class _Cycle:
         return with_retries(run)
 
     # --- one feed ---
+    async def in_pool(self, func: Callable[..., T], *args: object) -> T:
+        """`func(*args)` in a worker process, waited for on a thread of our own: the loop's default
+        threads stay free for DNS lookups, which a backlog of parses would otherwise delay."""
+        call = partial(self.pool.run, func, *args, timeout=self.settings.parse_timeout)
+        return await asyncio.get_running_loop().run_in_executor(self.waiters, call)
+
     async def parse(self, job: FeedJob, result: FetchResult) -> ParsedFeed | tuple[str, str]:
         zone = feed_zone(job.tz, self.settings.briefings_tz).key
         try:
-            return await asyncio.to_thread(
-                self.pool.run,
+            return await self.in_pool(
                 parse_outcome,
                 result.content,
                 result.content_type,
@@ -356,7 +362,6 @@ class _Cycle:
                 self.now,
                 zone,
                 job.utc_is_local,
-                timeout=self.settings.parse_timeout,
             )
         except ParseTimeout:
             return "parse_timeout", f"피드 처리가 {self.settings.parse_timeout:g}초를 넘어 중단했습니다"
@@ -365,14 +370,7 @@ class _Cycle:
 
     async def extract(self, page: FetchResult) -> str | None:
         try:
-            return await asyncio.to_thread(
-                self.pool.run,
-                extract_body,
-                page.content,
-                page.content_type,
-                page.url,
-                timeout=self.settings.parse_timeout,
-            )
+            return await self.in_pool(extract_body, page.content, page.content_type, page.url)
         except (ParseTimeout, WorkerLost):
             return None
 
@@ -399,8 +397,10 @@ class _Cycle:
         if job.full_text:
             fresh = await self.blocking(lambda: self.fresh_entries(job, parsed))
             if any(needs_full_text(e) for e in fresh):
-                fresh = await fill_full_text(self.fetcher, fresh, extract=self.extract)
-            entries = fresh
+                filled = await fill_full_text(self.fetcher, fresh, extract=self.extract)
+                bodies = {e.url_key: e for e in filled}
+                # Every entry goes on to be stored: the known ones may carry an edited headline.
+                entries = [bodies.get(e.url_key, e) for e in parsed.entries]
         return await self.blocking(lambda: self.record(job, outcome, parsed, entries))
 
     @staticmethod
@@ -537,7 +537,10 @@ async def gather_cycle(
             cycle = _Cycle(
                 sessions, settings, fetcher, pool, executor, now=now, force=force, feed_ids=feed_ids
             )
-            await _run_all(cycle, summary, expected, settings.fetch_concurrency, progress)
+            try:
+                await _run_all(cycle, summary, expected, settings.fetch_concurrency, progress)
+            finally:
+                cycle.waiters.shutdown(wait=True)
     finally:
         executor.shutdown(wait=True)
     summary.new_article_ids.sort()

@@ -102,11 +102,17 @@ def canonical_url(url: str) -> str:
 
 
 def is_http_url(url: str) -> bool:
+    """An absolute http(s) URL with a host and no user info (of any length: a hop may be long)."""
     try:
-        publisher_url(url)
-    except InvalidURLError:
+        parts = urlsplit(url.strip())
+        _ = parts.port
+    except ValueError:
         return False
-    return True
+    return (
+        parts.scheme.lower() in DEFAULT_PORTS
+        and bool(parts.hostname)
+        and not (parts.username or parts.password)
+    )
 
 
 def host_of(url: str) -> str:

@@ -237,3 +237,14 @@ def test_opml_export_then_import_round_trips_the_feed_list(cli_db: str, tmp_path
     assert isinstance(exc, UserError) and "OPML" in str(exc)
     code, _, exc = run("feeds", "import", str(tmp_path / "none.opml"))
     assert isinstance(exc, UserError) and "읽을 수 없습니다" in str(exc)
+
+
+def test_feeds_add_takes_the_feed_time_zone(cli_db: str) -> None:
+    code, output, exc = run("feeds", "add", "https://jp.example.com/rss", "--tz", "Asia/Tokyo", "--no-check")
+    assert code == 0, (output, exc)
+    run("feeds", "add", "https://z.example.kr/rss", "--utc-is-local", "--no-check")
+    rows = {r["url"]: r for r in listed()}
+    assert rows["https://jp.example.com/rss"]["tz"] == "Asia/Tokyo"
+    assert rows["https://z.example.kr/rss"]["tz"] is None and rows["https://z.example.kr/rss"]["utc_is_local"]
+    _code, _, exc = run("feeds", "add", "https://x.example.kr/rss", "--tz", "Mars/Olympus", "--no-check")
+    assert isinstance(exc, UserError) and "알 수 없는 시간대" in str(exc)

@@ -305,3 +305,16 @@ def test_escaped_text_becomes_cdata_with_the_same_meaning(xml: str, rewritten: s
     from briefings.gather.parse import escaped_text_as_cdata
 
     assert escaped_text_as_cdata(xml) == rewritten
+
+
+def test_a_naive_time_typed_on_the_command_line_means_briefings_tz() -> None:
+    from zoneinfo import ZoneInfo
+
+    from briefings.timeutil import parse_local
+
+    seoul = ZoneInfo("Asia/Seoul")
+    assert parse_local("2026-11-20T09:00", seoul) == datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
+    assert parse_local("2026-11-20T09:00+00:00", seoul) == datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    assert parse_local("2026-11-20T09:00Z", seoul) == datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    with pytest.raises(ValueError):
+        parse_local("어제 아침", seoul)

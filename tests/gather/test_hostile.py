@@ -205,3 +205,18 @@ def test_a_pinned_request_keeps_the_host_name_it_was_sent_for(
     add_feed(sessions, server.url("/named.xml").replace("127.0.0.1", "localhost"))
     assert run_gather_cycle(sessions, settings, now=NOW).ok == 1
     assert server.hits("/named.xml")[0].headers["host"] == f"localhost:{server.port}"
+
+
+def test_a_permanent_redirect_to_an_absurdly_long_url_keeps_the_feed_where_it_was(
+    server: FeedServer, sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    healthy = _healthy(server, sessions)
+    far = "/far?" + "x" * 2100
+    server.feed(far, rss(items(2, host="far.kr", prefix="먼")))
+    feed_id = add_feed(sessions, server.redirect("/near.xml", far, 301))
+
+    summary = run_gather_cycle(sessions, settings, now=NOW)
+
+    assert summary.failed == 0, summary.failures
+    assert len(articles(sessions)) == healthy + 2
+    assert get_feed(sessions, feed_id).url == server.url("/near.xml")
