@@ -183,7 +183,7 @@ def _reader(path: Path, urls: list[str], *, our_options: bool) -> Any:
 
 def _reader_cycle(reader: Any, workers: int) -> tuple[float, int]:
     started = time.perf_counter()
-    reader.update_feeds(workers=workers)
+    reader.update_feeds(workers=workers, scheduled=False)  # every feed, as our cycle at `later`
     elapsed = time.perf_counter() - started
     return elapsed, int(reader.get_entry_counts().total)
 

@@ -190,6 +190,7 @@ class Fetcher:
         self.allow_private = settings.feeds_allow_private
         # Connections go to the checked address; a swapped-in transport (a proxy) resolves itself.
         self.pin_addresses = transport is None
+        self._resolved: dict[tuple[str, int], str] = {}
         self.max_bytes = settings.fetch_max_bytes
         self.max_redirects = settings.fetch_max_redirects
         self.total_timeout = settings.fetch_total_timeout
@@ -315,7 +316,11 @@ class Fetcher:
         target = httpx.URL(url)
         host = target.host
         port = target.port or (443 if target.scheme == "https" else 80)
-        address = await resolve_checked(host, port, allow_private=self.allow_private)
+        key = (host, port)
+        address = self._resolved.get(key)
+        if address is None:  # once per host and Fetcher (a cycle): the checked answer is the one used
+            address = await resolve_checked(host, port, allow_private=self.allow_private)
+            self._resolved[key] = address
         if not self.pin_addresses or address == host:
             return self.client.build_request("GET", target, headers=headers)
         pinned = {**headers, "Host": target.netloc.decode("ascii")}
