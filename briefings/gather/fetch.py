@@ -289,6 +289,9 @@ class Fetcher:
                     continue
                 moved = current if current != url and all_permanent else None
                 if response.status_code == 304:
+                    # A 304 has no body by definition; reading its end hands the connection back to
+                    # the pool instead of closing it (unchanged cycles are mostly connections).
+                    await response.aread()
                     return FetchResult(
                         url=current, status=304, content=b"", permanent_url=moved, **self._meta(response)
                     )
