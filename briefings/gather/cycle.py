@@ -25,11 +25,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TypeVar
+from typing import TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -213,6 +213,75 @@ def apply_outcome(session: Session, feed: Feed, outcome: Outcome, now: datetime)
             kind=outcome.kind,
         )
     )
+
+
+def apply_outcomes(session: Session, outcomes: dict[int, Outcome], now: datetime) -> None:
+    """`apply_outcome` for many feeds in two statements (an UPDATE and an INSERT, many rows each).
+
+    The cheap path of an unchanged cycle: no ORM objects, one round trip per statement. A feed that
+    moved (a permanent redirect) takes the ORM path, which knows how to move it.
+    """
+    query = select(
+        *(Feed.id, Feed.url, Feed.enabled, Feed.disabled_reason, Feed.consecutive_failures),
+        *(Feed.last_success_at, Feed.interval_seconds, Feed.etag, Feed.last_modified),
+    )
+    rows = session.execute(query.where(Feed.id.in_(sorted(outcomes))).order_by(Feed.id)).all()
+    changes: list[dict[str, object]] = []
+    attempts: list[dict[str, object]] = []
+    moved: list[int] = []
+    for row in rows:
+        outcome = outcomes[row.id]
+        if outcome.moved_to and outcome.moved_to != row.url:
+            moved.append(row.id)
+            continue
+        health = next_health(
+            outcome=outcome,
+            consecutive_failures=row.consecutive_failures,
+            last_success_at=row.last_success_at,
+            interval_seconds=row.interval_seconds,
+            now=now,
+        )
+        fresh = outcome.ok and not outcome.not_modified
+        changes.append(
+            {
+                "feed_id": row.id,
+                "last_attempt_at": now,
+                "last_status": health.last_status,
+                "last_error": health.last_error,
+                "last_kind": outcome.kind,
+                "consecutive_failures": health.consecutive_failures,
+                "next_attempt_at": health.next_attempt_at,
+                "last_success_at": health.last_success_at,
+                "enabled": row.enabled and health.enabled,
+                "disabled_reason": row.disabled_reason if health.enabled else health.disabled_reason,
+                "etag": (outcome.etag[:500] if outcome.etag else None) if fresh else row.etag,
+                "last_modified": (outcome.last_modified[:100] if outcome.last_modified else None)
+                if fresh
+                else row.last_modified,
+                "lease_owner": None,
+                "lease_until": None,
+            }
+        )
+        attempts.append(
+            {
+                "feed_id": row.id,
+                "at": now,
+                "ok": outcome.ok,
+                "not_modified": outcome.not_modified,
+                "status": outcome.status,
+                "new_articles": outcome.new_articles,
+                "error": outcome.message,
+                "kind": outcome.kind,
+            }
+        )
+    if changes:
+        table = cast(Table, Feed.__table__)
+        names = [key for key in changes[0] if key != "feed_id"]
+        statement = update(table).where(table.c.id == bindparam("feed_id"))
+        session.execute(statement.values({name: bindparam(name) for name in names}), changes)
+        session.execute(insert(cast(Table, FetchAttempt.__table__)), attempts)
+    for feed in session.scalars(select(Feed).where(Feed.id.in_(moved)).order_by(Feed.id)):
+        apply_outcome(session, feed, outcomes[feed.id], now)
 
 
 def _move(session: Session, feed: Feed, target: str) -> None:
@@ -497,9 +566,7 @@ class _Cycle:
     def _record_many(self, batch: Sequence[tuple[FeedJob, Outcome, object]]) -> None:
         outcomes = {job.id: outcome for job, outcome, _ in batch}
         with session_scope(self.sessions) as session:
-            feeds = session.scalars(select(Feed).where(Feed.id.in_(sorted(outcomes))).order_by(Feed.id))
-            for feed in feeds:
-                apply_outcome(session, feed, outcomes[feed.id], self.now)
+            apply_outcomes(session, outcomes, self.now)
 
     def record_crash(self, job: FeedJob, exc: BaseException) -> Outcome:
         outcome = Outcome(ok=False, kind="internal", error=f"{type(exc).__name__}: {exc}"[:500])
