@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHES = ("bench.gather", "bench.digest", "bench.lookup", "bench.deliver")
+BENCHES = ("bench.gather", "bench.digest", "bench.lookup", "bench.deliver", "bench.spikes")
 
 
 def main(argv: list[str]) -> int:
