@@ -3,6 +3,8 @@
 The timezone is set explicitly (BRIEFINGS_TZ) so cron-style jobs never follow the host's clock
 settings. Every job runs at most once at a time (`max_instances=1`) and missed runs coalesce into
 one: a tick that finds nothing to do costs a query. Each job reads the clock once, at its top.
+Gathering (with its digest) and retention also take a lease in the database, so several processes
+sharing it (workers, a second `run` on one SQLite file) never run them twice at once.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.deliver import ClientFor, DeliverOptions, Outcome, deliver_due, summarize
 from briefings.config import Settings
-from briefings.jobs import Digest, GatherReport, gather_job, retention_job
+from briefings.jobs import Digest, GatherReport, gather_job, release_lease, retention_job, take_lease
 from briefings.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
 GATHER_TICK_SECONDS = 60  # each feed still runs at its own interval: the tick only picks up due feeds
+# Longer than a gather cycle and its digest take; a holder that died frees the job after this.
+LEASE = timedelta(minutes=30)
 
 
 class Jobs:
@@ -43,7 +47,7 @@ class Jobs:
     ) -> None:
         self.settings = settings
         self.sessions = sessions
-        self.digest = digest or Digest()
+        self.digest = digest or Digest(max_chars=settings.digest_max_chars)
         self.client_for = client_for
         self.options = options or DeliverOptions()
         # Set on SIGTERM: the briefing run in hand finishes its current briefing and stops.
@@ -51,7 +55,13 @@ class Jobs:
 
     def gather(self) -> GatherReport:
         now = utcnow()
-        report = gather_job(self.sessions, self.settings, digest=self.digest, now=now)
+        if not take_lease(self.sessions, "gather", now=now, ttl=LEASE):
+            log.info("gather: another process is gathering; skipped")
+            return GatherReport()
+        try:
+            report = gather_job(self.sessions, self.settings, digest=self.digest, now=now)
+        finally:
+            release_lease(self.sessions, "gather")
         if report.feeds:
             log.info(
                 "gather: %d feeds, %d ok, %d failed, %d new, %d digested",
@@ -77,7 +87,13 @@ class Jobs:
         return outcomes
 
     def retention(self) -> int:
-        pruned = retention_job(self.sessions, self.settings, now=utcnow())
+        now = utcnow()
+        if not take_lease(self.sessions, "retention", now=now, ttl=LEASE):
+            return 0
+        try:
+            pruned = retention_job(self.sessions, self.settings, now=now)
+        finally:
+            release_lease(self.sessions, "retention")
         if pruned:
             log.info("retention: pruned %d article bodies", pruned)
         return pruned

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     briefing_time: str = "08:00"
     briefing_grace_hours: float = 3.0
     retention_days: int = 30
+    # The digester analyses at most this many characters of a body (the headline is capped apart):
+    # one oversized feed item can then cost no more than a long article.
+    digest_max_chars: int = Field(default=20_000, ge=1_000, le=1_000_000)
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -1,24 +1,30 @@
-"""The domain's scheduled jobs: gather what is due, digest what was gathered, prune old bodies.
+"""The domain's scheduled jobs: gather what is due, digest what was gathered, prune old rows.
 
 Each job reads the clock once, at its top, and passes `now` down; the scheduler (bot/scheduler.py)
-decides when they run. Nothing here talks to Slack.
+decides when they run. Every job is safe when several processes share the database: gathering and
+retention run under a lease (`JobLease`, one holder at a time), and the digest serialises story
+assignment itself (see digest/pipeline.py). Nothing here talks to Slack.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import os
+import socket
 import threading
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from briefings.config import Settings
 from briefings.db import session_scope
-from briefings.models import Article
+from briefings.models import Article, ArticleTerm, Company, CompanyAlias, FetchAttempt, JobLease
 from briefings.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -40,10 +46,11 @@ class Digest:
     an alias bumps it), so a new name is recognised from the next gather on without a restart.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_chars: int | None = None) -> None:
         self._lock = threading.Lock()
         self._digester: Any = None
         self._registry_key: int | None = None
+        self._max_chars = max_chars
 
     def warm_up(self, sessions: sessionmaker[Session] | None = None, *, now: datetime | None = None) -> None:
         """Load Kiwi (and, given a database, the company dictionary) now rather than on the first article."""
@@ -58,16 +65,22 @@ class Digest:
         key = importlib.import_module("briefings.companies").registry_version(session)
         with self._lock:
             if self._digester is None or key != self._registry_key:
-                self._digester = pipeline.build_digester(session, now=now)
+                extra = {} if self._max_chars is None else {"max_chars": self._max_chars}
+                self._digester = pipeline.build_digester(session, now=now, **extra)
                 self._registry_key = key
             return self._digester
 
     def run(self, sessions: sessionmaker[Session], *, now: datetime) -> int:
-        """Digest everything pending; returns how many articles were processed."""
+        """Digest everything pending; returns how many articles were processed.
+
+        The digester (and its window of recent stories) is kept between runs, so a run with one new
+        article costs that article, not a reload of the window.
+        """
         pipeline = importlib.import_module("briefings.digest.pipeline")
         with session_scope(sessions) as session:
             digester = self._get(session, now)
-            result = pipeline.digest_pending(session, digester, now=now)
+            with self._lock:  # the window is the process's: one run at a time uses it
+                result = pipeline.digest_pending(session, digester, now=now)
         return _count(result)
 
 
@@ -79,6 +92,50 @@ def _count(result: Any) -> int:
         if isinstance(value, int):
             return value
     return 0
+
+
+# --- one holder at a time ------------------------------------------------------------------------
+
+PROCESS_ID = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def take_lease(
+    sessions: sessionmaker[Session], name: str, *, now: datetime, ttl: timedelta, holder: str = PROCESS_ID
+) -> bool:
+    """Hold job `name` until `now + ttl` unless another live holder has it; True when taken.
+
+    A compare-and-set on one row, so it is atomic on SQLite and PostgreSQL alike; a holder that
+    died simply lets its lease run out.
+    """
+    expires = now + ttl
+    with session_scope(sessions) as session:
+        result = session.execute(
+            update(JobLease)
+            .where(
+                JobLease.name == name,
+                or_(JobLease.holder.is_(None), JobLease.holder == holder, JobLease.expires_at < now),
+            )
+            .values(holder=holder, expires_at=expires)
+        )
+        if getattr(result, "rowcount", 0):
+            return True
+        if session.get(JobLease, name) is not None:
+            return False
+    try:
+        with session_scope(sessions) as session:
+            session.execute(insert(JobLease).values(name=name, holder=holder, expires_at=expires))
+        return True
+    except IntegrityError:  # another process made the row first: it holds the lease
+        return False
+
+
+def release_lease(sessions: sessionmaker[Session], name: str, *, holder: str = PROCESS_ID) -> None:
+    with session_scope(sessions) as session:
+        session.execute(
+            update(JobLease)
+            .where(JobLease.name == name, JobLease.holder == holder)
+            .values(holder=None, expires_at=None)
+        )
 
 
 def gather_job(
@@ -103,7 +160,9 @@ def gather_job(
 def retention_job(sessions: sessionmaker[Session], settings: Settings, *, now: datetime | None = None) -> int:
     """Old article bodies are dropped after `retention_days`; titles, links and analysis stay.
 
-    Briefings and lookups only need metadata and stories; bodies are what makes the database grow.
+    Briefings and lookups only need metadata and stories; bodies are what makes the database grow,
+    with the search terms of those articles and the per-cycle fetch records, pruned alike. Every
+    statement is idempotent, so two processes running it at once do no harm.
     """
     now = as_utc(now) if now else utcnow()
     cutoff = now - timedelta(days=settings.retention_days)
@@ -114,4 +173,15 @@ def retention_job(sessions: sessionmaker[Session], settings: Settings, *, now: d
             .values(body=None, body_pruned_at=now)
             .execution_options(synchronize_session=False)
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        pruned = int(getattr(result, "rowcount", 0) or 0)
+    old_articles = select(Article.id).where(Article.published_at < cutoff)
+    with session_scope(sessions) as session:
+        terms = session.execute(delete(ArticleTerm).where(ArticleTerm.article_id.in_(old_articles)))
+        attempts = session.execute(delete(FetchAttempt).where(FetchAttempt.at < cutoff))
+    log.info(
+        "retention: %d bodies, %d search terms, %d fetch records pruned",
+        pruned,
+        int(getattr(terms, "rowcount", 0) or 0),
+        int(getattr(attempts, "rowcount", 0) or 0),
+    )
+    return pruned

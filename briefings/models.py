@@ -153,12 +153,23 @@ class Article(Base):
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
     body_pruned_at: Mapped[datetime | None]
+    # Why the digester could not analyse this article (it is skipped, the rest go on).
+    digest_error: Mapped[str | None] = mapped_column(Text)
+    # `DigestState.seq` of the batch that digested it: how another process's window catches up.
+    digest_seq: Mapped[int | None] = mapped_column(BigInteger, index=True)
 
     mentions: Mapped[list[Mention]] = relationship(back_populates="article", cascade="all, delete-orphan")
 
 
-# Pending work for the digester is found through this partial-looking index on both databases.
-Index("ix_articles_digested_at", Article.digested_at)
+# Pending work for the digester, in the order it is taken: a real partial index on both databases.
+_PENDING = text("digested_at IS NULL AND digest_error IS NULL")
+Index(
+    "ix_articles_pending",
+    Article.published_at,
+    Article.id,
+    sqlite_where=_PENDING,
+    postgresql_where=_PENDING,
+)
 
 
 # --- understanding -----------------------------------------------------------------------------
@@ -280,6 +291,31 @@ class StoryCompany(Base):
     last_published_at: Mapped[datetime]
 
     story: Mapped[Story] = relationship(back_populates="companies")
+
+
+class DigestState(Base):
+    """The digest's shared progress: `seq` grows by one with every committed batch of stories.
+
+    Story assignment takes this row's lock (on PostgreSQL an advisory lock as well), so batches are
+    assigned one at a time in every process, and a process whose window stands at an older `seq`
+    reads only the articles digested since.
+    """
+
+    __tablename__ = "digest_state"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    updated_at: Mapped[datetime | None]
+
+
+class JobLease(Base):
+    """Who runs a scheduled job right now: one process at a time, whatever number share the database."""
+
+    __tablename__ = "job_leases"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[datetime | None]
 
 
 # --- Slack side: who wants what, and what was delivered ----------------------------------------

@@ -11,32 +11,40 @@ from typing import IO, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import func, select
 
-from briefings.cli.common import UserError, console, db_session
+from briefings.cli.common import UserError, console, db_session, settings
 from briefings.timeutil import as_utc, utcnow
 
 ANALYZE_BATCH = 512
 
 
 def summary_line(summary: Any) -> str:
-    return (
+    line = (
         f"기사 {summary.articles}건 분석: 새 스토리 {summary.new_stories}개, 기존 스토리에 합류 "
         f"{summary.joined_stories}건, 중복 {summary.duplicates}건, 기업 언급 {summary.mentions}건"
     )
+    if summary.failed:
+        line += f", 분석 실패 {summary.failed}건(건너뜀)"
+    return line
+
+
+def failure_lines(summary: Any) -> list[str]:
+    """One line per article that could not be digested: which one, and why."""
+    lines = [f"  실패: 기사 {aid} {title[:40]!r}: {error}" for aid, title, error in summary.failures]
+    if summary.failed > len(summary.failures):
+        lines.append(f"  … 외 {summary.failed - len(summary.failures)}건")
+    return lines
 
 
 def digest_cmd(as_json: bool = typer.Option(False, "--json", help="요약을 JSON으로 출력")) -> None:
     """수집된 기사 중 아직 분석하지 않은 것을 분석해 스토리로 묶습니다."""
-    from briefings.digest.pipeline import build_digester, digest_pending
-    from briefings.models import Article
+    from briefings.digest.pipeline import build_digester, digest_pending, pending_count
 
     now = utcnow()
+    max_chars = settings().digest_max_chars
     with db_session() as session:
-        pending = session.scalar(
-            select(func.count()).select_from(Article).where(Article.digested_at.is_(None))
-        )
-        digester = build_digester(session, now=now)
+        pending = pending_count(session)
+        digester = build_digester(session, now=now, max_chars=max_chars)
         session.commit()
         interactive = not as_json and bool(pending) and sys.stdout.isatty() and console.is_terminal
         if interactive:
@@ -56,6 +64,8 @@ def digest_cmd(as_json: bool = typer.Option(False, "--json", help="요약을 JSO
         typer.echo(json.dumps(summary.as_dict()))
         return
     console.print(summary_line(summary), highlight=False)
+    for line in failure_lines(summary):
+        console.print(line, highlight=False, markup=False)
 
 
 # --- analyze -------------------------------------------------------------------------------------

@@ -100,8 +100,19 @@ def _boundaries(morphs: Sequence[Morph]) -> tuple[set[int], dict[int, Morph]]:
 
 
 def _word_starts(m: Morph) -> list[int]:
-    """Where each word of a multi-word morpheme starts (Kiwi reads 네이버 클라우드 as one name)."""
-    return [m.start] + [m.start + i + 1 for i, ch in enumerate(m.form) if ch == " "]
+    """Where each word of a multi-word morpheme starts (Kiwi reads 네이버 클라우드 as one name).
+
+    Kiwi may also split a run-together name into words the text does not space (시티오브엔젤 comes
+    back as 시티 오브 엔젤, six characters of text): then its spaces take no room in the text.
+    """
+    gap = 1 if len(m.form) == m.len else 0
+    end = m.start + m.len
+    out, pos = [m.start], m.start
+    for word in m.form.split(" ")[:-1]:
+        pos += len(word) + gap
+        if pos < end:
+            out.append(pos)
+    return out
 
 
 def _left_ok(text: str, pos: int) -> bool:

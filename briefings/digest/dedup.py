@@ -5,8 +5,10 @@ MinHashLSH so each new article is compared with a handful of candidates, not wit
 the last days. Shingles are hashed with CRC-32, which unlike Python's `hash` is the same in every
 process: signatures are stored in `Article.minhash` and a new process rebuilds its index from them.
 
-The stored blob is an article *fingerprint*: the MinHash signature plus the hashed topic words the
-story grouping compares (see stories.py), so neither needs the text to be analysed again.
+The stored blob is an article *fingerprint*: the MinHash signature, the hashed topic words the
+story grouping compares (see stories.py) and a digest of the cleaned text, so none of them needs the
+text to be analysed again. One rule finds copies everywhere (`DuplicateIndex`): the same cleaned
+text, else a MinHash near-duplicate; `briefings analyze` and the stored digest both use it.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ DUPLICATE_THRESHOLD = 0.5
 MIN_SHINGLES = 8
 _SEED = 1
 _SCHEME = "affine32"
-_MAGIC = b"BF1"
+_MAGIC = b"BF1"  # signature and topic words
+_MAGIC_KEYED = b"BF2"  # the same, then the text key
+TEXT_KEY_BYTES = 8
 
 
 def _crc32(data: bytes) -> int:
@@ -75,19 +79,26 @@ class Fingerprint:
 
     minhash: LeanMinHash | None
     topic: tuple[tuple[int, int], ...]  # (crc32 of a topic word, weight 1..255)
+    # The first bytes of the cleaned text's SHA-1: copies too short for MinHash are still caught.
+    text_key: bytes = b""
 
     def encode(self) -> bytes:
         values = (
             np.asarray(self.minhash.hashvalues, dtype="<u4").tobytes() if self.minhash is not None else b""
         )
         n_perm = NUM_PERM if self.minhash is not None else 0
-        parts = [_MAGIC, struct.pack("<HH", n_perm, len(self.topic)), values]
+        key = self.text_key[:TEXT_KEY_BYTES]
+        magic = _MAGIC_KEYED if len(key) == TEXT_KEY_BYTES else _MAGIC
+        parts = [magic, struct.pack("<HH", n_perm, len(self.topic)), values]
         parts += [struct.pack("<IB", h, min(255, max(1, w))) for h, w in self.topic]
+        if magic == _MAGIC_KEYED:
+            parts.append(key)
         return b"".join(parts)
 
     @classmethod
     def decode(cls, blob: bytes) -> Fingerprint:
-        if not blob.startswith(_MAGIC):
+        keyed = blob.startswith(_MAGIC_KEYED)
+        if not (keyed or blob.startswith(_MAGIC)):
             raise ValueError("not an article fingerprint")
         n_perm, n_topic = struct.unpack_from("<HH", blob, 3)
         pos = 7
@@ -97,7 +108,8 @@ class Fingerprint:
             minhash = LeanMinHash(seed=_SEED, hashvalues=values, scheme=_SCHEME)
             pos += 4 * n_perm
         topic = tuple(struct.unpack_from("<IB", blob, pos + 5 * i) for i in range(n_topic))
-        return cls(minhash, topic)
+        pos += 5 * n_topic
+        return cls(minhash, topic, bytes(blob[pos : pos + TEXT_KEY_BYTES]) if keyed else b"")
 
 
 def word_hash(word: str) -> int:
@@ -112,22 +124,29 @@ def _lsh_params(threshold: float) -> tuple[int, int]:
 
 
 class DuplicateIndex:
-    """Incremental near-duplicate lookup over the articles of the recent window."""
+    """Incremental copy lookup over the articles of the recent window: same text, else near-duplicate."""
 
     def __init__(self, threshold: float = DUPLICATE_THRESHOLD) -> None:
         self.threshold = threshold
         self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM, params=_lsh_params(threshold))
         self._sigs: dict[Hashable, LeanMinHash] = {}
         self._order: dict[Hashable, int] = {}
+        self._next = 0
+        self._texts: dict[bytes, list[Hashable]] = {}  # text key -> articles with that text, oldest first
+        self._text_of: dict[Hashable, bytes] = {}
 
     def __len__(self) -> int:
         return len(self._sigs)
 
     def __contains__(self, key: Hashable) -> bool:
-        return key in self._sigs
+        return key in self._sigs or key in self._text_of
 
-    def find(self, sig: LeanMinHash | None) -> Hashable | None:
+    def find(self, sig: LeanMinHash | None, text_key: bytes = b"") -> Hashable | None:
         """The earliest-added indexed article this one is a copy of, or None."""
+        if text_key:
+            same = self._texts.get(text_key)
+            if same:
+                return same[0]
         if sig is None or not self._sigs:
             return None
         best: tuple[int, Hashable] | None = None
@@ -138,12 +157,16 @@ class DuplicateIndex:
                     best = (rank, key)
         return None if best is None else best[1]
 
-    def add(self, key: Hashable, sig: LeanMinHash | None) -> None:
+    def add(self, key: Hashable, sig: LeanMinHash | None, text_key: bytes = b"") -> None:
+        if text_key and key not in self._text_of:
+            self._texts.setdefault(text_key, []).append(key)
+            self._text_of[key] = text_key
         if sig is None or key in self._sigs:
             return
         self._lsh.insert(key, sig)
         self._sigs[key] = sig
-        self._order[key] = len(self._order)
+        self._order[key] = self._next
+        self._next += 1
 
     def remove(self, keys: Iterable[Hashable]) -> None:
         """Forget articles that left the window (keeps the index small in a long-running worker)."""
@@ -151,3 +174,9 @@ class DuplicateIndex:
             if self._sigs.pop(key, None) is not None:
                 self._lsh.remove(key)
                 self._order.pop(key, None)
+            text_key = self._text_of.pop(key, None)
+            if text_key is not None:
+                same = self._texts[text_key]
+                same.remove(key)
+                if not same:
+                    del self._texts[text_key]

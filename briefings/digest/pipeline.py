@@ -2,22 +2,29 @@
 
 `Digester.analyze` is the stateless part: every text is analysed by Kiwi once, in one batch, and all
 the rest (companies, themes, keywords, search terms, shingles, MinHash, topic words) is read off
-those morphemes. `group_analyses` turns a batch of analyses into duplicates and stories without a
-database (what `briefings analyze` and the evaluation use). `digest_pending` is the stateful part: it
-takes the articles the gatherer stored, in publication order, and writes the results, one
-transaction per batch, rebuilding its window of recent stories from the database each time.
+those morphemes. Only the first `max_chars` characters of a body are analysed. `group_analyses`
+turns a batch of analyses into duplicates and stories without a database (what `briefings analyze`
+and the evaluation use). `digest_pending` is the stateful part: it takes the articles the gatherer
+stored, in publication order, and writes the results, one transaction per batch. Its window of
+recent stories lives as long as the process and is brought up to date from the database with only
+what other processes digested since (see `_Window`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
+import logging
+import time
 from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Integer, cast, delete, func, insert, select, text, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from briefings.companies import (
@@ -29,15 +36,33 @@ from briefings.companies import (
     registry_from_session,
     seed_if_needed,
 )
-from briefings.digest.dedup import DuplicateIndex, Fingerprint, shingles_of_lemmas, signature, word_hash
+from briefings.digest.dedup import (
+    TEXT_KEY_BYTES,
+    DuplicateIndex,
+    Fingerprint,
+    shingles_of_lemmas,
+    signature,
+    word_hash,
+)
 from briefings.digest.keywords import Background, top_keywords
 from briefings.digest.nlp import KoreanNLP, Morph, get_nlp
 from briefings.digest.stories import StoryArticle, StoryGrouper, StoryParams, group
 from briefings.digest.terms import MorphScan, topic_nouns
 from briefings.digest.text import clean_title, is_exclusive, strip_boilerplate
 from briefings.digest.themes import Taxonomy, default_taxonomy
-from briefings.models import Article, ArticleTerm, ArticleTheme, Company, Mention, Story, StoryCompany
+from briefings.models import (
+    Article,
+    ArticleTerm,
+    ArticleTheme,
+    Company,
+    DigestState,
+    Mention,
+    Story,
+    StoryCompany,
+)
 from briefings.timeutil import as_utc
+
+log = logging.getLogger(__name__)
 
 # The lead (where a news story names its subject) for the topic words stories are compared by.
 LEAD_CHARS = 300
@@ -45,6 +70,9 @@ _TITLE_TOPIC_WEIGHT = 3
 KEYWORDS_PER_ARTICLE = 5
 KEYWORDS_PER_STORY = 8
 THEMES_PER_STORY = 5
+# Characters of a body analysed by default (DIGEST_MAX_CHARS); a headline is cut at its own cap.
+DEFAULT_MAX_CHARS = 20_000
+MAX_TITLE_CHARS = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +112,12 @@ class ArticleAnalysis:
         return [slug for slug, _ in self.themes]
 
 
+def _text_digest(title: str, body: str) -> bytes:
+    """Identity of a text after cleaning (spacing and headline tags do not make a new text)."""
+    joined = "".join(clean_title(title).split()) + "\x1f" + "".join(body.split())
+    return hashlib.sha1(joined.encode("utf-8", "surrogatepass")).digest()
+
+
 def topic_words(title_morphs: Sequence[Morph], body_morphs: Sequence[Morph]) -> tuple[tuple[int, int], ...]:
     """Hashed headline and lead nouns with counts (headline words weigh more), sorted for stability."""
     counts: Counter[str] = Counter(topic_nouns(body_morphs, end=LEAD_CHARS))
@@ -103,13 +137,18 @@ class Digester:
         taxonomy: Taxonomy | None = None,
         matcher: CompanyMatcher | None = None,
         story_params: StoryParams | None = None,
+        max_chars: int = DEFAULT_MAX_CHARS,
     ) -> None:
         self.registry = registry
         self.nlp = nlp
         self.matcher = matcher or CompanyMatcher(registry, nlp)
         self.taxonomy = taxonomy or default_taxonomy()
         self.story_params = story_params or StoryParams()
+        self.max_chars = max_chars
+        # A fixed prior, never grown: an article gets the same keywords in every process and batch.
         self.background = Background()
+        # The stored digest's window of recent stories, kept for the life of the process.
+        self.window: _Window | None = None
 
     @classmethod
     def default(cls) -> Digester:
@@ -120,8 +159,8 @@ class Digester:
         """Analyse a batch; one Kiwi pass over every headline and body."""
         if not items:
             return []
-        titles = [nfc(it.title).strip() for it in items]
-        bodies = [strip_boilerplate(nfc(it.body or "")) for it in items]
+        titles = [nfc(it.title[:MAX_TITLE_CHARS]).strip() for it in items]
+        bodies = [strip_boilerplate(nfc((it.body or "")[: self.max_chars])) for it in items]
         texts = [text for pair in zip(titles, bodies, strict=True) for text in pair]
         stream = self.nlp.tokenize_iter(texts)
         partial: list[
@@ -141,17 +180,17 @@ class Digester:
             for word in ts.nouns:
                 topic[word] += _TITLE_TOPIC_WEIGHT
                 counts[word] += _TITLE_TOPIC_WEIGHT
-            fingerprint = Fingerprint(sig, tuple(sorted((word_hash(w), c) for w, c in topic.items())))
+            fingerprint = Fingerprint(
+                sig,
+                tuple(sorted((word_hash(w), c) for w, c in topic.items())),
+                _text_digest(titles[i], bodies[i])[:TEXT_KEY_BYTES],
+            )
             partial.append((hits, themes, fingerprint, frozenset(ts.terms | bs.terms)))
             nouns.append(counts)
-        for counts in nouns:  # the whole batch is background for its own keywords: order-free
-            self.background.add(counts)
         out: list[ArticleAnalysis] = []
         for i, item in enumerate(items):
             hits, themes, fingerprint, terms = partial[i]
-            text_key = hashlib.sha1(
-                ("".join(clean_title(titles[i]).split()) + "\x1f" + "".join(bodies[i].split())).encode()
-            ).hexdigest()
+            text_key = fingerprint.text_key.hex()
             out.append(
                 ArticleAnalysis(
                     id=item.id,
@@ -166,6 +205,23 @@ class Digester:
                     text_key=text_key,
                 )
             )
+        return out
+
+    def analyze_each(self, items: Sequence[ArticleInput]) -> list[ArticleAnalysis | str]:
+        """Like `analyze`, but one text that cannot be analysed fails alone: its place holds the error.
+
+        The batch is analysed in one pass; only when that fails is it done again article by article.
+        """
+        try:
+            return list(self.analyze(items))
+        except Exception:
+            log.warning("a batch of %d articles failed; analysing them one by one", len(items))
+        out: list[ArticleAnalysis | str] = []
+        for item in items:
+            try:
+                out.extend(self.analyze([item]))
+            except Exception as exc:
+                out.append(error_text(exc))
         return out
 
     def group(self, items: Sequence[ArticleInput]) -> list[Grouping]:
@@ -184,6 +240,12 @@ class Grouping:
     duplicate_of: Hashable | None
 
 
+def error_text(exc: BaseException) -> str:
+    """One line that says what went wrong, short enough for a column and a terminal."""
+    message = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {message}"[:300]
+
+
 def story_article(item: ArticleInput, analysis: ArticleAnalysis) -> StoryArticle:
     return StoryArticle(
         key=item.id,
@@ -200,23 +262,22 @@ def story_article(item: ArticleInput, analysis: ArticleAnalysis) -> StoryArticle
 def find_duplicates(
     items: Sequence[ArticleInput], analyses: Sequence[ArticleAnalysis]
 ) -> dict[Hashable, Hashable]:
-    """Input id -> id of the earlier-published input it copies (same text, or MinHash near-duplicate)."""
+    """Input id -> id of the earlier-published input it copies (same text, or MinHash near-duplicate).
+
+    The same `DuplicateIndex` rule as the stored digest, in the same order (publication time).
+    """
     order = sorted(
         range(len(items)),
         key=lambda i: (items[i].published is not None, items[i].published or datetime.min, i),
     )
     index = DuplicateIndex()
-    by_text: dict[str, Hashable] = {}
     out: dict[Hashable, Hashable] = {}
     for i in order:
-        a = analyses[i]
-        original = by_text.get(a.text_key)
-        if original is None:
-            original = index.find(a.fingerprint.minhash)
+        fp = analyses[i].fingerprint
+        original = index.find(fp.minhash, fp.text_key)
         if original is not None:
-            out[a.id] = original
-        by_text.setdefault(a.text_key, a.id)
-        index.add(a.id, a.fingerprint.minhash)
+            out[analyses[i].id] = original
+        index.add(analyses[i].id, fp.minhash, fp.text_key)
     return out
 
 
@@ -264,6 +325,16 @@ def analysis_json(analysis: ArticleAnalysis, grouping: Grouping) -> dict[str, An
 
 # --- the stateful digest over the database ---------------------------------------------------------
 
+# How many times a batch is tried again after the database gave up on it (a deadlock, a lock wait).
+DB_RETRIES = 5
+# Behind by more batches than this, a window is loaded afresh rather than replayed batch by batch.
+CATCH_UP_MAX_BATCHES = 500
+# Ids per `IN (...)`: every list of ids a query carries is cut into pieces of this size.
+IN_CHUNK = 500
+_STATE = "stories"
+# PostgreSQL advisory lock key of story assignment (any constant; "BRFD" in ASCII).
+_PG_LOCK_KEY = 0x42524644
+
 
 @dataclass
 class DigestSummary:
@@ -274,6 +345,9 @@ class DigestSummary:
     mentions: int = 0
     batches: int = 0
     seeded_companies: int = 0
+    failed: int = 0
+    # (article id, headline, error) of the articles that could not be digested, first ones only.
+    failures: list[tuple[int, str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -284,7 +358,13 @@ class DigestSummary:
             "mentions": self.mentions,
             "batches": self.batches,
             "seeded_companies": self.seeded_companies,
+            "failed": self.failed,
         }
+
+    def fail(self, article_id: int, title: str, error: str) -> None:
+        self.failed += 1
+        if len(self.failures) < 20:
+            self.failures.append((article_id, title, error))
 
 
 def ensure_companies(session: Session, *, now: datetime) -> int:
@@ -293,15 +373,26 @@ def ensure_companies(session: Session, *, now: datetime) -> int:
     return seed_if_needed(session, now=now)
 
 
-def build_digester(session: Session, *, now: datetime, nlp: KoreanNLP | None = None) -> Digester:
+def build_digester(
+    session: Session,
+    *,
+    now: datetime,
+    nlp: KoreanNLP | None = None,
+    max_chars: int = DEFAULT_MAX_CHARS,
+) -> Digester:
     """A Digester over the registry as stored (seeding it first on a new database)."""
     ensure_companies(session, now=now)
-    return Digester(registry_from_session(session), nlp or get_nlp())
+    return Digester(registry_from_session(session), nlp or get_nlp(), max_chars=max_chars)
+
+
+def chunks(ids: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
 
 
 @dataclass
 class _StoryTally:
-    """Keyword and theme counts of a story touched in this run (stored lists seed them)."""
+    """Keyword and theme counts of a story, from its stored lists (the same in every process)."""
 
     keywords: Counter[str] = field(default_factory=Counter)
     themes: Counter[str] = field(default_factory=Counter)
@@ -316,70 +407,185 @@ class _StoryTally:
         return t
 
 
-class _Window:
-    """Duplicates and open stories of the recent past, rebuilt from stored fingerprints."""
+@dataclass(frozen=True, slots=True)
+class _Digested:
+    """A digested article as the window replays it: what its first digest saw, read back."""
 
-    def __init__(self, params: StoryParams) -> None:
+    article_id: int
+    story_id: int
+    published: datetime
+    fingerprint: Fingerprint
+    story_article: StoryArticle
+
+
+class _Window:
+    """Copies and open stories of the recent past: the state story assignment decides against.
+
+    It is a function of the digested articles and the order they were digested in: every batch,
+    whichever process ran it, prunes the window to its first article's time and then adds its
+    articles one by one. A process that replays other processes' batches in `digest_seq` order
+    therefore holds the window they held, so several workers make the stories one would. The topic
+    background is that of the window's articles alone, so memory and idf do not depend on how long
+    the process has lived.
+    """
+
+    def __init__(self, params: StoryParams, db: str) -> None:
+        self.db = db
+        self.seq = 0  # the DigestState.seq this window reflects
         self.dups = DuplicateIndex()
         self.grouper = StoryGrouper(params)
-        self.tallies: dict[int, _StoryTally] = {}
-        self.published: dict[int, datetime] = {}  # indexed article -> its time, for pruning
+        self.horizon: datetime | None = None
+        self._topics: dict[int, tuple[tuple[int, int], ...]] = {}
+        self._by_time: list[tuple[datetime, int]] = []  # heap of (published, article id)
 
-    def add_copy(self, article_id: int, published: datetime, fingerprint: Fingerprint) -> None:
-        self.dups.add(article_id, fingerprint.minhash)
-        self.published[article_id] = published
+    def __len__(self) -> int:
+        return len(self._topics)
 
     def prune(self, upcoming: datetime) -> None:
-        """Forget what articles published from `upcoming` on can no longer join (articles come in order)."""
-        self.grouper.expire(upcoming)
+        """Forget what articles published from `upcoming` on can no longer copy or join."""
         params = self.grouper.params
-        old = [k for k, t in self.published.items() if t < upcoming - params.window - params.max_span]
+        horizon = upcoming - params.window - params.max_span
+        if self.horizon is None or horizon > self.horizon:
+            self.horizon = horizon
+        self.grouper.expire(upcoming)
+        old: list[int] = []
+        heap, topics, background = self._by_time, self._topics, self.grouper.background
+        while heap and heap[0][0] < self.horizon:
+            _, key = heapq.heappop(heap)
+            topic = topics.pop(key, None)
+            if topic is not None:
+                background.remove(topic)
+                old.append(key)
         self.dups.remove(old)
-        for k in old:
-            del self.published[k]
-        for sid in [sid for sid in self.tallies if sid not in self.grouper.stories]:
-            del self.tallies[sid]
 
-    @classmethod
-    def load(cls, session: Session, since: datetime, params: StoryParams) -> _Window:
-        win = cls(params)
-        rows = session.execute(
-            select(Article.id, Article.story_id, Article.published_at, Article.minhash, Article.title)
-            .where(
-                Article.digested_at.is_not(None),
-                Article.published_at >= since,
-                Article.story_id.is_not(None),
-            )
+    def observe(self, article_id: int, published: datetime, topic: tuple[tuple[int, int], ...]) -> None:
+        """Count an article in the background before it is grouped (as grouping a batch does)."""
+        if article_id in self._topics:
+            return
+        self.grouper.observe(topic)
+        self._topics[article_id] = topic
+        heapq.heappush(self._by_time, (published, article_id))
+
+    def admit(self, story_key: Hashable, sa: StoryArticle, fingerprint: Fingerprint) -> None:
+        self.grouper.add(story_key, sa)
+        self.dups.add(sa.key, fingerprint.minhash, fingerprint.text_key)
+
+    def replay(self, rows: Sequence[tuple[int, _Digested]]) -> None:
+        """Add digested articles, given as (digest_seq, article) in digest order, batch by batch."""
+        current: int | None = None
+        for seq, d in rows:
+            if seq != current:
+                current = seq
+                self.prune(d.published)
+            self.observe(d.article_id, d.published, d.fingerprint.topic)
+            self.admit(d.story_id, d.story_article, d.fingerprint)
+
+    def bring_up_to_date(self, session: Session, seq: int, upcoming: datetime) -> None:
+        """Replay what other processes digested since this window's `seq` (everything, when new)."""
+        if seq == self.seq:
+            return
+        if self.horizon is None:  # new: the articles that can still matter to `upcoming`
+            params = self.grouper.params
+            since = upcoming - params.window - params.max_span
+            cond = [Article.published_at >= since]
+        else:
+            cond = [Article.digest_seq > self.seq]
+        self.replay(_load_digested(session, cond))
+        self.seq = seq
+
+
+def _load_digested(session: Session, cond: list[Any]) -> list[tuple[int, _Digested]]:
+    """Digested articles matching `cond`, in digest order, with their own companies (two queries)."""
+    where = [Article.digested_at.is_not(None), Article.story_id.is_not(None), *cond]
+    companies: dict[int, set[str]] = {}
+    primaries: dict[int, set[str]] = {}
+    for aid, name, is_primary in session.execute(
+        select(Mention.article_id, Company.name, Mention.is_primary)
+        .join(Company, Company.id == Mention.company_id)
+        .join(Article, Article.id == Mention.article_id)
+        .where(*where)
+    ):
+        companies.setdefault(aid, set()).add(name)
+        if is_primary:
+            primaries.setdefault(aid, set()).add(name)
+    out: list[tuple[int, _Digested]] = []
+    for r in session.execute(
+        select(
+            Article.id,
+            Article.story_id,
+            Article.published_at,
+            Article.minhash,
+            Article.title,
+            Article.outlet,
+            Article.digest_seq,
+        )
+        .where(*where)
+        .order_by(func.coalesce(Article.digest_seq, 0), Article.published_at, Article.id)
+    ):
+        fp = Fingerprint.decode(r.minhash) if r.minhash else Fingerprint(None, ())
+        published = as_utc(r.published_at)
+        sa = StoryArticle(
+            key=r.id,
+            published=published,
+            title=r.title,
+            outlet=r.outlet,
+            primaries=frozenset(primaries.get(r.id, ())),
+            companies=frozenset(companies.get(r.id, ())),
+            topic=fp.topic,
+            exclusive=is_exclusive(r.title),
+        )
+        out.append((r.digest_seq or 0, _Digested(r.id, r.story_id, published, fp, sa)))
+    return out
+
+
+def _lock_assignment(session: Session, now: datetime) -> int:
+    """Take the digest's lock for this transaction and return the shared `seq`.
+
+    PostgreSQL: an advisory transaction lock. SQLite: writing the state row as the transaction's
+    first statement takes the database's write lock at once (a later upgrade from a read could
+    fail instead of waiting). Either way it is held until commit or rollback.
+    """
+    session.commit()  # start from a fresh transaction: the lock must be its first statement
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    result = session.execute(update(DigestState).where(DigestState.name == _STATE).values(updated_at=now))
+    if not getattr(result, "rowcount", 0):  # a database made before the state row existed
+        session.execute(insert(DigestState).values(name=_STATE, seq=0, updated_at=now))
+    return int(session.scalar(select(DigestState.seq).where(DigestState.name == _STATE)) or 0)
+
+
+def _claim(session: Session, size: int) -> list[Article]:
+    """The oldest pending articles, in a fixed order (publication time, id)."""
+    return list(
+        session.scalars(
+            select(Article)
+            .where(Article.digested_at.is_(None), Article.digest_error.is_(None))
             .order_by(Article.published_at, Article.id)
-        ).all()
-        story_ids = {r.story_id for r in rows}
-        primaries: dict[int, set[str]] = {}
-        companies: dict[int, set[str]] = {}
-        if story_ids:
-            for sid, name, is_primary in session.execute(
-                select(StoryCompany.story_id, Company.name, StoryCompany.is_primary)
-                .join(Company, Company.id == StoryCompany.company_id)
-                .where(StoryCompany.story_id.in_(story_ids))
-            ):
-                companies.setdefault(sid, set()).add(name)
-                if is_primary:
-                    primaries.setdefault(sid, set()).add(name)
-        for r in rows:
-            fp = Fingerprint.decode(r.minhash) if r.minhash else Fingerprint(None, ())
-            win.add_copy(r.id, as_utc(r.published_at), fp)
-            win.grouper.observe(fp.topic)
-            win.grouper.add(
-                r.story_id,
-                StoryArticle(
-                    key=r.id,
-                    published=r.published_at,
-                    title=r.title,
-                    primaries=frozenset(primaries.get(r.story_id, ())),
-                    companies=frozenset(companies.get(r.story_id, ())),
-                    topic=fp.topic,
-                ),
-            )
-        return win
+            .limit(size)
+            # Never the rows another transaction holds (ignored on SQLite, where the lock is the file's).
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+def _window_for(session: Session, digester: Digester, seq: int, upcoming: datetime) -> _Window:
+    db = session.get_bind().engine.url.render_as_string(hide_password=True)
+    win = digester.window
+    if win is None or win.db != db or seq < win.seq or seq - win.seq > CATCH_UP_MAX_BATCHES:
+        win = digester.window = _Window(digester.story_params, db)
+    win.bring_up_to_date(session, seq, upcoming)
+    return win
+
+
+def pending_count(session: Session) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Article)
+            .where(Article.digested_at.is_(None), Article.digest_error.is_(None))
+        )
+        or 0
+    )
 
 
 def digest_pending(
@@ -394,103 +600,195 @@ def digest_pending(
     """Digest every stored article not digested yet, oldest first, committing after each batch.
 
     A crash loses at most the batch in progress, which is simply done again next time (its
-    articles still have `digested_at` NULL). `progress` is called with the number of articles done.
+    articles still have `digested_at` NULL). An article that cannot be digested is marked with its
+    error and skipped; the others go on. `progress` is called with the number of articles done.
     """
     summary = DigestSummary(seeded_companies=ensure_companies(session, now=now))
     session.commit()
     company_ids: dict[str, int] = {
         name: cid for name, cid in session.execute(select(Company.name, Company.id))
     }
-    params = digester.story_params
     done = 0
-    window: _Window | None = None
     while limit is None or done < limit:
         size = batch_size if limit is None else min(batch_size, limit - done)
-        batch = list(
-            session.scalars(
-                select(Article)
-                .where(Article.digested_at.is_(None))
-                .order_by(Article.published_at, Article.id)
-                .limit(size)
-                # Two workers on PostgreSQL never take the same articles (ignored on SQLite).
-                .with_for_update(skip_locked=True)
-            )
+        n = _with_retries(
+            session, digester, partial(_digest_batch, session, digester, size, company_ids, summary, now=now)
         )
-        if not batch:
+        if n is None:  # this batch keeps failing: take its articles one at a time
+            n = 0
+            for _ in range(size):
+                claimed: list[int] = []
+                single = partial(_digest_batch, session, digester, 1, company_ids, summary, now=now)
+                one = _with_retries(session, digester, partial(single, claimed=claimed))
+                if one is None:
+                    _mark_failed(session, claimed, summary, now=now)
+                    one = 1
+                if one == 0:
+                    break
+                n += one
+        if n < 0:  # the database stayed unavailable: leave the rest for the next run
             break
-        first = as_utc(batch[0].published_at)
-        if window is None:
-            window = _Window.load(session, first - params.window - params.max_span, params)
-        else:
-            window.prune(first)
-        try:
-            _digest_batch(session, digester, batch, window, company_ids, summary, now=now)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        done += len(batch)
+        if n == 0:
+            break
+        done += n
         summary.batches += 1
         if progress is not None:
-            progress(len(batch))
+            progress(n)
     return summary
+
+
+def _with_retries(session: Session, digester: Digester, fn: Callable[[], int]) -> int | None:
+    """Run one batch; the database's own refusals (deadlock, lock timeout) are tried again.
+
+    Returns the articles done, None when the batch failed for another reason (its articles are
+    then taken one by one), or -1 when the database kept refusing (never fatal: next run).
+    """
+    for attempt in range(DB_RETRIES):
+        try:
+            return fn()
+        except OperationalError as exc:
+            session.rollback()
+            digester.window = None  # it may hold part of the batch that was rolled back
+            log.warning("digest batch refused by the database (attempt %d): %s", attempt + 1, exc.orig)
+            time.sleep(min(2.0, 0.1 * 2**attempt))
+        except Exception:
+            session.rollback()
+            digester.window = None
+            log.exception("digest batch failed")
+            return None
+        except BaseException:
+            session.rollback()
+            digester.window = None
+            raise
+    return -1
+
+
+def _mark_failed(session: Session, claimed: Sequence[int], summary: DigestSummary, *, now: datetime) -> None:
+    """Mark the article a one-article batch failed on, so the next runs skip it."""
+    if not claimed:
+        return
+    _lock_assignment(session, now)
+    for article in session.scalars(select(Article).where(Article.id.in_(claimed))):
+        if article.digested_at is None:
+            article.digest_error = "저장 중 오류로 분석하지 못했습니다"
+            summary.fail(article.id, article.title, article.digest_error)
+    session.commit()
 
 
 def _digest_batch(
     session: Session,
     digester: Digester,
-    batch: Sequence[Article],
-    window: _Window,
+    size: int,
     company_ids: dict[str, int],
     summary: DigestSummary,
     *,
     now: datetime,
-) -> None:
+    claimed: list[int] | None = None,
+) -> int:
+    """Claim, analyse and assign one batch in one transaction, under the digest's lock."""
+    seq = _lock_assignment(session, now)
+    batch = _claim(session, size)
+    if claimed is not None:
+        claimed[:] = [a.id for a in batch]
+    if not batch:
+        session.commit()
+        return 0
     items = [
         ArticleInput(a.id, a.title, a.body or a.summary or "", a.url, a.published_at, a.outlet) for a in batch
     ]
-    analyses = digester.analyze(items)
-    ids = [a.id for a in batch]
+    rows: list[tuple[Article, ArticleInput, ArticleAnalysis]] = []
+    failures: list[tuple[Article, str]] = []
+    for article, item, result in zip(batch, items, digester.analyze_each(items), strict=True):
+        if isinstance(result, str):
+            failures.append((article, result))
+        else:
+            rows.append((article, item, result))
+    if rows:
+        window = _window_for(session, digester, seq, as_utc(rows[0][0].published_at))
+        window.prune(as_utc(rows[0][0].published_at))
+        _assign(session, window, rows, company_ids, summary, now=now, seq=seq + 1)
+    for article, error in failures:
+        article.digest_error = error
+    session.execute(update(DigestState).where(DigestState.name == _STATE).values(seq=seq + 1))
+    session.commit()
+    if rows:
+        window.seq = seq + 1
+    for article, error in failures:
+        log.warning("article %s could not be digested: %s", article.id, error)
+        summary.fail(article.id, article.title, error)
+    return len(batch)
+
+
+def _assign(
+    session: Session,
+    window: _Window,
+    rows: Sequence[tuple[Article, ArticleInput, ArticleAnalysis]],
+    company_ids: dict[str, int],
+    summary: DigestSummary,
+    *,
+    now: datetime,
+    seq: int,
+) -> None:
+    """Decide every article's story against the window, then write the batch in a few statements."""
+    ids = [a.id for a, _, _ in rows]
     # Rows of an earlier attempt cannot survive a rollback, but an operator may reset digested_at.
     for model in (Mention, ArticleTheme, ArticleTerm):
         session.execute(delete(model).where(model.article_id.in_(ids)))
+    grouper = window.grouper
+    keys: list[Hashable] = []
+    duplicates: list[Hashable | None] = []
+    opened: dict[Hashable, tuple[Article, ArticleAnalysis]] = {}  # provisional key -> first article
+    for article, item, analysis in rows:
+        fp = analysis.fingerprint
+        window.observe(article.id, as_utc(article.published_at), fp.topic)
+        duplicate_of = window.dups.find(fp.minhash, fp.text_key)
+        sa = story_article(item, analysis)
+        decision = grouper.decide(sa, duplicate_of=duplicate_of)
+        key: Hashable = decision.story
+        if key is None:
+            key = ("new", article.id)
+            opened[key] = (article, analysis)
+        window.admit(key, sa, fp)
+        keys.append(key)
+        duplicates.append(duplicate_of)
+
+    # Existing stories, read in one query per chunk; a story deleted meanwhile is opened afresh.
+    existing = sorted({k for k in keys if isinstance(k, int)})
+    stories: dict[int, Story] = {}
+    for part in chunks(existing):
+        stories.update({s.id: s for s in session.scalars(select(Story).where(Story.id.in_(part)))})
+    for article, key in zip((r[0] for r in rows), keys, strict=True):
+        if isinstance(key, int) and key not in stories and key not in opened:
+            opened[key] = (article, next(r[2] for r in rows if r[0] is article))
+    tallies = {sid: _StoryTally.from_story(s) for sid, s in stories.items()}
+    new_ids = _insert_stories(session, list(opened.values()), now=now)
+    renamed: dict[Hashable, Hashable] = {}
+    for old, sid in zip(opened, new_ids, strict=True):
+        grouper.rename(old, sid)
+        renamed[old] = sid
+    for part in chunks(new_ids):
+        stories.update({s.id: s for s in session.scalars(select(Story).where(Story.id.in_(part)))})
+    summary.new_stories += len(new_ids)
+    summary.joined_stories += len(rows) - len(new_ids)
+
     mentions: list[dict[str, Any]] = []
     themes: list[dict[str, Any]] = []
     terms: list[dict[str, Any]] = []
-    for article, item, analysis in zip(batch, items, analyses, strict=True):
-        window.grouper.observe(analysis.fingerprint.topic)
-        duplicate_of = window.dups.find(analysis.fingerprint.minhash)
-        sa = story_article(item, analysis)
-        decision = window.grouper.decide(sa, duplicate_of=duplicate_of)
-        if decision.story is None:
-            story = _new_story(session, article, analysis, now=now)
-            summary.new_stories += 1
-        else:
-            found = session.get(Story, decision.story)
-            if found is None:  # deleted meanwhile: start afresh
-                story = _new_story(session, article, analysis, now=now)
-                summary.new_stories += 1
-            else:
-                story = found
-                _join_story(story, article, analysis, now=now)
-                summary.joined_stories += 1
-        tally = window.tallies.get(story.id)
-        if tally is None:
-            tally = window.tallies[story.id] = (
-                _StoryTally() if decision.story is None else _StoryTally.from_story(story)
-            )
+    for (article, _, analysis), key, duplicate_of in zip(rows, keys, duplicates, strict=True):
+        target = renamed.get(key, key)
+        assert isinstance(target, int)
+        sid = target
+        story = stories[sid]
+        tally = tallies.setdefault(sid, _StoryTally())
         tally.keywords.update(analysis.keywords)
         tally.themes.update(analysis.theme_slugs)
-        story.keywords = [k for k, _ in tally.keywords.most_common(KEYWORDS_PER_STORY)]
-        story.themes = [t for t, n in tally.themes.most_common(THEMES_PER_STORY)]
-        _story_companies(session, story, analysis, company_ids)
-        window.grouper.add(story.id, sa)
-        window.add_copy(article.id, as_utc(article.published_at), analysis.fingerprint)
-
-        article.story_id = story.id
+        story.exclusive = bool(story.exclusive) or analysis.exclusive
+        article.story_id = sid
         article.duplicate_of_id = duplicate_of if isinstance(duplicate_of, int) else None
         article.minhash = analysis.fingerprint.encode()
         article.digested_at = now
+        article.digest_seq = seq
+        article.digest_error = None
         summary.articles += 1
         summary.duplicates += duplicate_of is not None
         for hit in analysis.companies:
@@ -508,74 +806,97 @@ def _digest_batch(
             )
         themes += [{"article_id": article.id, "theme": s, "score": sc} for s, sc in analysis.themes]
         terms += [{"article_id": article.id, "term": t} for t in sorted(analysis.terms)]
-    for model, rows in ((Mention, mentions), (ArticleTheme, themes), (ArticleTerm, terms)):
-        if rows:
-            session.execute(insert(model), rows)
+    for sid, tally in tallies.items():
+        story = stories[sid]
+        story.keywords = [k for k, _ in tally.keywords.most_common(KEYWORDS_PER_STORY)]
+        story.themes = [t for t, _ in tally.themes.most_common(THEMES_PER_STORY)]
+    session.flush()
+    for model, batch_rows in ((Mention, mentions), (ArticleTheme, themes), (ArticleTerm, terms)):
+        if batch_rows:
+            session.execute(insert(model), batch_rows)
     summary.mentions += len(mentions)
+    _recount(session, stories, now=now)
     session.flush()
 
 
-def _new_story(session: Session, article: Article, analysis: ArticleAnalysis, *, now: datetime) -> Story:
-    story = Story(
-        headline=article.title,
-        url=article.url,
-        representative_article_id=article.id,
-        first_outlet=article.outlet,
-        first_published_at=article.published_at,
-        last_published_at=article.published_at,
-        outlets_count=1,
-        articles_count=1,
-        exclusive=analysis.exclusive,
-        outlets=[article.outlet],
-        themes=[],
-        keywords=[],
-        updated_at=now,
-    )
-    session.add(story)
-    session.flush()
-    return story
+def _insert_stories(
+    session: Session, firsts: Sequence[tuple[Article, ArticleAnalysis]], *, now: datetime
+) -> list[int]:
+    """Open one story per article given, in one statement; returns their ids in the same order."""
+    if not firsts:
+        return []
+    values = [
+        {
+            "headline": a.title,
+            "url": a.url,
+            "representative_article_id": a.id,
+            "first_outlet": a.outlet,
+            "first_published_at": a.published_at,
+            "last_published_at": a.published_at,
+            "outlets_count": 1,
+            "articles_count": 1,
+            "exclusive": analysis.exclusive,
+            "outlets": [a.outlet],
+            "themes": [],
+            "keywords": [],
+            "updated_at": now,
+        }
+        for a, analysis in firsts
+    ]
+    result = session.execute(insert(Story).returning(Story.id, sort_by_parameter_order=True), values)
+    return [int(sid) for sid in result.scalars()]
 
 
-def _join_story(story: Story, article: Article, analysis: ArticleAnalysis, *, now: datetime) -> None:
-    published = as_utc(article.published_at)
-    if published < as_utc(story.first_published_at):
-        # A late feed brought an earlier report: it is the first publisher's headline that stands.
-        story.headline = article.title
-        story.url = article.url
-        story.representative_article_id = article.id
-        story.first_outlet = article.outlet
-        story.first_published_at = published
-    if published > as_utc(story.last_published_at):
-        story.last_published_at = published
-    outlets = list(story.outlets or [])
-    if article.outlet not in outlets:
-        outlets.append(article.outlet)
-    story.outlets = outlets
-    story.outlets_count = len(outlets)
-    story.articles_count = (story.articles_count or 0) + 1
-    story.exclusive = bool(story.exclusive) or analysis.exclusive
-    story.updated_at = now
+def _recount(session: Session, stories: dict[int, Story], *, now: datetime) -> None:
+    """Counts, outlets, span and representative of the stories touched, computed from their articles.
 
-
-def _story_companies(
-    session: Session, story: Story, analysis: ArticleAnalysis, company_ids: dict[str, int]
-) -> None:
-    rows = {sc.company_id: sc for sc in story.companies}
-    for hit in analysis.companies:
-        cid = hit.company.id if hit.company.id is not None else company_ids.get(hit.company.name)
-        if cid is None:
-            continue
-        sc = rows.get(cid)
-        if sc is None:
-            sc = StoryCompany(
-                company_id=cid, is_primary=hit.is_primary, last_published_at=story.last_published_at
+    Computed, never incremented: however many processes touched a story, its numbers are its rows'.
+    """
+    ids = sorted(stories)
+    members: dict[int, list[Any]] = {}
+    for part in chunks(ids):
+        for r in session.execute(
+            select(Article.story_id, Article.id, Article.outlet, Article.published_at)
+            .add_columns(Article.title, Article.url)
+            .where(Article.story_id.in_(part))
+            .order_by(Article.story_id, Article.published_at, Article.id)
+        ):
+            members.setdefault(r.story_id, []).append(r)
+    for sid, rows in members.items():
+        story = stories[int(sid)]
+        first, last = rows[0], max(rows, key=lambda r: r.published_at)
+        outlets = list(dict.fromkeys(r.outlet for r in rows))
+        story.headline, story.url, story.first_outlet = first.title, first.url, first.outlet
+        story.representative_article_id = first.id
+        story.first_published_at = first.published_at
+        story.last_published_at = last.published_at
+        story.outlets = outlets
+        story.outlets_count = len(outlets)
+        story.articles_count = len(rows)
+        story.updated_at = now
+    # Story companies: the union of their articles' mentions, primary where any article says so.
+    for part in chunks(ids):
+        session.execute(delete(StoryCompany).where(StoryCompany.story_id.in_(part)))
+        found = session.execute(
+            select(Article.story_id, Mention.company_id, func.max(cast(Mention.is_primary, Integer)))
+            .join(Mention, Mention.article_id == Article.id)
+            .where(Article.story_id.in_(part))
+            .group_by(Article.story_id, Mention.company_id)
+        ).all()
+        if found:
+            session.execute(
+                insert(StoryCompany),
+                [
+                    {
+                        "story_id": sid,
+                        "company_id": cid,
+                        "is_primary": bool(primary),
+                        "last_published_at": stories[sid].last_published_at,
+                    }
+                    for sid, cid, primary in found
+                    if sid is not None
+                ],
             )
-            story.companies.append(sc)
-            rows[cid] = sc
-        elif hit.is_primary:
-            sc.is_primary = True
-    for sc in rows.values():
-        sc.last_published_at = story.last_published_at
 
 
 __all__ = [
@@ -591,4 +912,5 @@ __all__ = [
     "find_duplicates",
     "group_analyses",
     "group_stories",
+    "pending_count",
 ]

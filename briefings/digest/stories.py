@@ -12,6 +12,7 @@ the caller (pipeline.py) writes them to the database.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -49,6 +50,9 @@ class StoryParams:
     other_company: float = 0.75
     # Stories scored per article (the ones sharing the most distinctive words); bounds the cost.
     max_candidates: int = 8
+    # A word shared by more open stories than this is too common to find candidates by: skipping it
+    # keeps the cost of an article's candidates flat however full the window gets.
+    max_postings: int = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,17 @@ class TopicBackground:
     def add(self, topic: Iterable[tuple[int, int]]) -> None:
         self.docs += 1
         self.df.update({h for h, _ in topic})
+
+    def remove(self, topic: Iterable[tuple[int, int]]) -> None:
+        """Forget a document that left the window: the background is that of the window alone."""
+        self.docs -= 1
+        df = self.df
+        for h in {h for h, _ in topic}:
+            n = df[h] - 1
+            if n > 0:
+                df[h] = n
+            else:
+                del df[h]
 
     def idf(self, h: int) -> float:
         prior = self._COMMON.get(h, 0.0)
@@ -154,7 +169,12 @@ def decide(
 
 
 class StoryGrouper:
-    """The open stories of the window and the grouping state around them (one per process)."""
+    """The open stories of the window and the grouping state around them (one per process).
+
+    An article's vector is computed when it is added, against the background of that moment, so a
+    process that replays the same articles in the same order holds the same vectors as the process
+    that first grouped them.
+    """
 
     def __init__(self, params: StoryParams | None = None, background: TopicBackground | None = None) -> None:
         self.params = params or StoryParams()
@@ -165,6 +185,8 @@ class StoryGrouper:
         self._vectors: dict[Hashable, dict[int, float]] = {}
         self._postings: dict[int, set[Hashable]] = {}
         self._opened: dict[Hashable, int] = {}
+        self._next_order = 0
+        self._last: tuple[Hashable, dict[int, float]] | None = None  # the vector `decide` just made
 
     def observe(self, topic: Iterable[tuple[int, int]]) -> None:
         """Count an article's words in the background without grouping it."""
@@ -184,27 +206,32 @@ class StoryGrouper:
         """
         shared: dict[Hashable, float] = {}
         idf = self.background.idf
+        cap = self.params.max_postings
         for h, _ in article.topic:
             stories = self._postings.get(h)
-            if stories:
+            if stories and len(stories) <= cap:
                 weight = idf(h)
                 for k in stories:
                     shared[k] = shared.get(k, 0.0) + weight
+        opened = self._opened
         found = [
             self.stories[k]
             for k in shared
             if k in self.stories and in_window(self.stories[k], article.published, self.params)
         ]
-        found.sort(key=lambda s: (-shared[s.key], self._opened[s.key]))
-        found = found[: self.params.max_candidates]
-        found.sort(key=lambda s: self._opened[s.key])
-        return found
+        # The best few without sorting them all.
+        best = heapq.nsmallest(
+            self.params.max_candidates, found, key=lambda s: (-shared[s.key], opened[s.key])
+        )
+        best.sort(key=lambda s: opened[s.key])
+        return best
 
     def decide(self, article: StoryArticle, *, duplicate_of: Hashable | None = None) -> StoryDecision:
         dup_story = self.story_of.get(duplicate_of) if duplicate_of is not None else None
         candidates = self.candidates(article)
         vectors = {a.key: self._vector(a) for s in candidates for a in s.articles}
         vec = vector(article.topic, self.background.idf)
+        self._last = (article.key, vec)
         return decide(article, candidates, vectors, vec, duplicate_story=dup_story, params=self.params)
 
     def add(self, story_key: Hashable, article: StoryArticle) -> StoryState:
@@ -212,7 +239,8 @@ class StoryGrouper:
         story = self.stories.get(story_key)
         if story is None:
             story = self.stories[story_key] = StoryState(story_key, article.published, article.published)
-            self._opened[story_key] = len(self._opened)
+            self._opened[story_key] = self._next_order
+            self._next_order += 1
         story.articles.append(article)
         story.primaries.update(article.primaries)
         story.companies.update(article.companies)
@@ -223,9 +251,28 @@ class StoryGrouper:
                 story.last_published = article.published
         self.story_of[article.key] = story_key
         self._articles[article.key] = article
+        last = self._last
+        if last is not None and last[0] == article.key:
+            self._vectors[article.key] = last[1]
+        else:
+            self._vectors[article.key] = vector(article.topic, self.background.idf)
+        self._last = None
         for h, _ in article.topic:
             self._postings.setdefault(h, set()).add(story_key)
         return story
+
+    def rename(self, old: Hashable, new: Hashable) -> None:
+        """Give a story its lasting key (the database id of a story opened under a provisional one)."""
+        story = self.stories.pop(old)
+        story.key = new
+        self.stories[new] = story
+        self._opened[new] = self._opened.pop(old)
+        for a in story.articles:
+            self.story_of[a.key] = new
+            for h, _ in a.topic:
+                posting = self._postings[h]
+                posting.discard(old)
+                posting.add(new)
 
     def expire(self, now: datetime) -> list[Hashable]:
         """Close stories that can no longer take articles; returns their keys."""
@@ -234,11 +281,16 @@ class StoryGrouper:
             for k, s in self.stories.items()
             if s.last_published is not None and now - s.last_published > self.params.window
         ]
+        postings = self._postings
         for key in closed:
             self._opened.pop(key, None)
             for a in self.stories.pop(key).articles:
                 for h, _ in a.topic:
-                    self._postings.get(h, set()).discard(key)
+                    posting = postings.get(h)
+                    if posting is not None:
+                        posting.discard(key)
+                        if not posting:
+                            del postings[h]
                 self._vectors.pop(a.key, None)
                 self._articles.pop(a.key, None)
                 self.story_of.pop(a.key, None)

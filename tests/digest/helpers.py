@@ -36,3 +36,9 @@ def knews_items(folder: Path) -> dict[str, dict[str, Any]]:
                 },
             )
     return out
+
+
+def tera_items(path: Path) -> list[dict[str, Any]]:
+    """The tera-rss economy items (title, lead, outlet, date as given), in file order."""
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]

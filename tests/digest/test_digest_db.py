@@ -225,5 +225,6 @@ def test_digest_command_prints_its_summary_as_json(sqlite_url: str) -> None:
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["articles"] == 3 and summary["duplicates"] == 1 and summary["new_stories"] == 2
+    assert summary["failed"] == 0
     again = subprocess.run(cmd, env=env, cwd=root, capture_output=True, text=True, timeout=300, check=False)
     assert json.loads(again.stdout)["articles"] == 0
