@@ -6,7 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHES = ("bench.gather", "bench.digest", "bench.lookup", "bench.deliver", "bench.spikes")
+BENCHES = (
+    "bench.gather",
+    "bench.digest",
+    "bench.digest_scale",
+    "bench.lookup",
+    "bench.deliver",
+    "bench.spikes",
+)
 
 
 def main(argv: list[str]) -> int:

@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     retention_days: int = 30
     # The digester analyses at most this many characters of a body (the headline is capped apart):
     # one oversized feed item can then cost no more than a long article.
-    digest_max_chars: int = Field(default=20_000, ge=1_000, le=1_000_000)
+    digest_max_chars: int = Field(default=10_000, ge=1_000, le=1_000_000)
 
     @cached_property
     def tz(self) -> ZoneInfo:

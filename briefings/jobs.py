@@ -80,7 +80,7 @@ class Digest:
         with session_scope(sessions) as session:
             digester = self._get(session, now)
             with self._lock:  # the window is the process's: one run at a time uses it
-                result = pipeline.digest_pending(session, digester, now=now)
+                result = pipeline.digest_pending(session, digester, now=now, seed=False)
         return _count(result)
 
 

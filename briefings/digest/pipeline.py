@@ -71,7 +71,7 @@ KEYWORDS_PER_ARTICLE = 5
 KEYWORDS_PER_STORY = 8
 THEMES_PER_STORY = 5
 # Characters of a body analysed by default (DIGEST_MAX_CHARS); a headline is cut at its own cap.
-DEFAULT_MAX_CHARS = 20_000
+DEFAULT_MAX_CHARS = 10_000
 MAX_TITLE_CHARS = 1_000
 
 
@@ -596,14 +596,17 @@ def digest_pending(
     batch_size: int = 200,
     limit: int | None = None,
     progress: Callable[[int], None] | None = None,
+    seed: bool = True,
 ) -> DigestSummary:
     """Digest every stored article not digested yet, oldest first, committing after each batch.
 
     A crash loses at most the batch in progress, which is simply done again next time (its
     articles still have `digested_at` NULL). An article that cannot be digested is marked with its
     error and skipped; the others go on. `progress` is called with the number of articles done.
+    `seed=False` skips seeding the registry (a long-lived process seeded it when it built the
+    digester, and a tick should cost its articles only).
     """
-    summary = DigestSummary(seeded_companies=ensure_companies(session, now=now))
+    summary = DigestSummary(seeded_companies=ensure_companies(session, now=now) if seed else 0)
     session.commit()
     company_ids: dict[str, int] = {
         name: cid for name, cid in session.execute(select(Company.name, Company.id))
@@ -634,6 +637,8 @@ def digest_pending(
         summary.batches += 1
         if progress is not None:
             progress(n)
+        if n < size:  # the claim found fewer than it asked for: nothing else was pending
+            break
     return summary
 
 

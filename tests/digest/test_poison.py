@@ -180,6 +180,6 @@ def test_the_setting_reaches_the_scheduled_digest(sessions: sessionmaker[Session
 
 
 def test_the_cap_is_validated() -> None:
-    assert Settings(_env_file=None).digest_max_chars == 20_000  # type: ignore[call-arg]
+    assert Settings(_env_file=None).digest_max_chars == 10_000  # type: ignore[call-arg]
     with pytest.raises(ValidationError):
         Settings(_env_file=None, digest_max_chars=0)  # type: ignore[call-arg]

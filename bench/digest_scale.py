@@ -1,0 +1,443 @@
+"""The digest at realistic volume: what the service's digest costs as the database grows.
+
+    .venv/bin/python -m bench.digest_scale [throughput] [days] [tick] [cap]
+        [--articles 16000] [--days 30] [--per-day 3000] [--stored 10000,90000,1000000] [--ticks 30]
+        [--db sqlite|postgresql]
+
+Texts are the 30,764 real RSS items of nine economic dailies in ../shared/corpus/tera-rss-economy-2026-02
+(headline and lead, their real sections; KST times written with a wrong "Z" are read as KST).
+
+- throughput: N pending articles digested by `digest_pending` (the service's path: claims, Kiwi,
+  analysis, window, stories and every row written) against bare Kiwi `tokenize()` of the same texts
+  in the same batches, same Kiwi object, same run (Kiwi timed before and after, their mean taken).
+  Goal: >= 0.8 of bare Kiwi.
+- days: a long-lived digest (the `Digest` object the scheduler keeps) over D simulated days of P
+  articles each (the corpus' 15 days, again with new URLs for days 16-30), digested in ticks of 100
+  with retention run nightly; the process's resident memory after each day. Goal: <= 800 MB, flat.
+  Then ticks of one new article on the resulting database (about D x P stored).
+- tick: stored articles generated directly (digested, with stories and fingerprints of real
+  items), the last six days at 3,000 a day and the rest before; then ticks of one new article in a
+  long-lived digest, each minus the Kiwi time of that article (the same text analysed apart).
+  Goal: <= 100 ms at 1,000,000 stored. Also one tick after another process digested an article.
+- cap: one 1.15 M-character item and a 20 MB `analyze` line, with the default DIGEST_MAX_CHARS.
+
+PostgreSQL uses BENCH_DATABASE_URL or TEST_DATABASE_URL (a scratch database is created and dropped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, insert, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from briefings.config import Settings
+from briefings.db import make_engine, make_sessionmaker, upgrade
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "tera-rss-economy-2026-02"
+KST = ZoneInfo("Asia/Seoul")
+FIRST_DAY = datetime(2026, 2, 6, tzinfo=KST)
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def load_items() -> list[dict[str, Any]]:
+    path = CORPUS / "items.jsonl"
+    if not path.is_file():
+        sys.exit(f"corpus not found: {path}")
+    out = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            it = json.loads(line)
+            local = datetime.fromisoformat(it["date_as_given"].replace("Z", "")).replace(tzinfo=KST)
+            it["published"] = local.astimezone(UTC)
+            out.append(it)
+    out.sort(key=lambda it: (it["published"], it["url"]))
+    return out
+
+
+@contextmanager
+def database(kind: str) -> Iterator[str]:
+    """A migrated scratch database: an SQLite file, or a PostgreSQL database dropped afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{tmp}/bench.db"
+            upgrade(url)
+            yield url
+        return
+    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        sys.exit("PostgreSQL needs BENCH_DATABASE_URL or TEST_DATABASE_URL")
+    name = f"briefings_bench_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def article_row(it: dict[str, Any], published: datetime, tag: str, seen: datetime) -> dict[str, Any]:
+    url = f"{it['url']}#{tag}" if tag else it["url"]
+    return {
+        "url": url,
+        "url_key": hashlib.sha1(url.encode()).hexdigest(),
+        "title_key": hashlib.sha1(f"{it['title']}{tag}".encode()).hexdigest(),
+        "outlet": it["outlet"],
+        "title": it["title"],
+        "summary": it["lead"],
+        "body": None,
+        "published_at": published,
+        "seen_at": seen,
+    }
+
+
+def add_pending(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
+    from briefings.models import Article
+
+    with engine.begin() as conn:
+        for i in range(0, len(rows), 5000):
+            conn.execute(insert(Article), list(rows[i : i + 5000]))
+
+
+def seeded(url: str) -> tuple[Engine, sessionmaker[Session]]:
+    from briefings.digest.pipeline import ensure_companies
+
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as s:
+        ensure_companies(s, now=datetime.now(UTC))
+    return engine, sessions
+
+
+def timed(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+# --- throughput --------------------------------------------------------------------------------
+
+
+def bench_throughput(items: list[dict[str, Any]], n: int, kind: str, batch: int = 200) -> None:
+    from briefings.digest.nlp import get_nlp
+    from briefings.digest.pipeline import build_digester, digest_pending
+
+    chosen = items[:n]
+    kiwi = get_nlp().kiwi
+    groups = [chosen[i : i + batch] for i in range(0, len(chosen), batch)]
+
+    def bare() -> None:
+        for b in groups:
+            for _ in kiwi.tokenize([it["title"] for it in b] + [it["lead"] for it in b]):
+                pass
+
+    with database(kind) as url:
+        engine, sessions = seeded(url)
+        now = datetime.now(UTC)
+        add_pending(engine, [article_row(it, it["published"], "", now) for it in chosen])
+        with sessions() as s:
+            digester = build_digester(s, now=now)
+            s.commit()
+            digester.analyze([])
+            bare()  # warm-up: first-call costs are nobody's
+            k1 = timed(bare)
+            holder: list[Any] = []
+            d = timed(lambda: holder.append(digest_pending(s, digester, now=now, batch_size=batch)))
+            k2 = timed(bare)
+        engine.dispose()
+    summary = holder[0]
+    k = (k1 + k2) / 2
+    print(
+        f"throughput ({kind}, {n} articles, batches of {batch}): bare Kiwi {n / k:.1f} articles/s "
+        f"({k1:.1f} s, {k2:.1f} s), digest path {n / d:.1f} articles/s ({d:.1f} s): "
+        f"{k / d:.2f} of bare Kiwi (goal >= 0.80); {summary.new_stories} stories, "
+        f"{summary.duplicates} copies, {summary.failed} failed"
+    )
+
+
+# --- days: memory over simulated days, then ticks on the result ---------------------------------
+
+
+def day_items(items: list[dict[str, Any]], day: int, per_day: int) -> list[dict[str, Any]]:
+    """The corpus' day (day % 15), moved to simulated day `day`, at most `per_day` items."""
+    source = FIRST_DAY + timedelta(days=day % 15)
+    start, end = source.astimezone(UTC), (source + timedelta(days=1)).astimezone(UTC)
+    chosen = [it for it in items if start <= it["published"] < end]
+    if len(chosen) > per_day:
+        step = len(chosen) / per_day
+        chosen = [chosen[int(i * step)] for i in range(per_day)]
+    shift = timedelta(days=day - day % 15)
+    return [{**it, "published": it["published"] + shift} for it in chosen]
+
+
+def bench_days(items: list[dict[str, Any]], days: int, per_day: int, ticks: int, kind: str) -> None:
+    from briefings.jobs import Digest, retention_job
+
+    with database(kind) as url:
+        engine, sessions = seeded(url)
+        digest = Digest()
+        digest.warm_up(sessions)
+        start = rss_mb()
+        print(f"days ({kind}): {per_day} articles a day, resident memory after Kiwi load {start:.0f} MB")
+        settings = Settings(_env_file=None, retention_days=30, database_url=url)  # type: ignore[call-arg]
+        memory: list[float] = []
+        for day in range(days):
+            todays = day_items(items, day, per_day)
+            tag = f"d{day}" if day >= 15 else ""
+            t0 = time.perf_counter()
+            for i in range(0, len(todays), 100):  # one gather cycle's worth at a time
+                chunk = todays[i : i + 100]
+                now = chunk[-1]["published"] + timedelta(minutes=1)
+                add_pending(engine, [article_row(it, it["published"], tag, now) for it in chunk])
+                digest.run(sessions, now=now)
+            retention_job(sessions, settings, now=todays[-1]["published"])
+            memory.append(rss_mb())
+            window = digest._digester.window
+            print(
+                f"  day {day + 1:2d}: {len(todays)} articles in {time.perf_counter() - t0:.1f} s, "
+                f"RSS {memory[-1]:.0f} MB, window {len(window) if window else 0} articles"
+            )
+        half = memory[len(memory) // 2 :]
+        print(
+            f"  RSS first day {memory[0]:.0f} MB, max {max(memory):.0f} MB, "
+            f"second half {min(half):.0f}-{max(half):.0f} MB (goal <= 800 MB, flat)"
+        )
+        last = FIRST_DAY + timedelta(days=days)
+        stored = _count(engine)
+        run_ticks(engine, sessions, digest, items, last.astimezone(UTC), ticks, f"after {days} days", stored)
+        engine.dispose()
+
+
+def _count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM articles")).scalar() or 0)
+
+
+def run_ticks(
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    digest: Any,
+    items: list[dict[str, Any]],
+    at: datetime,
+    ticks: int,
+    label: str,
+    stored: int,
+) -> None:
+    """Ticks of one new article in a long-lived digest, each minus that article's own analysis time."""
+    from briefings.digest.pipeline import ArticleInput
+
+    picks = items[-ticks - 1 :]
+    beyond: list[float] = []
+    total: list[float] = []
+    for k, it in enumerate(picks):
+        now = at + timedelta(minutes=k + 1)
+        add_pending(engine, [article_row(it, now, f"tick{k}-{uuid.uuid4().hex[:6]}", now)])
+        t = timed(lambda now=now: digest.run(sessions, now=now))  # type: ignore[misc]
+        digester = digest._digester
+        alone = ArticleInput(0, it["title"], it["lead"], published=now)
+        kiwi = timed(partial(digester.analyze, [alone]))
+        if k == 0:
+            print(f"  first tick ({label}, {stored:,} stored): {t * 1000:.0f} ms (window loaded once)")
+            continue
+        total.append(t)
+        beyond.append(t - kiwi)
+    beyond.sort()
+    p95 = beyond[int(0.95 * (len(beyond) - 1))]
+    print(
+        f"  tick with 1 new article ({label}, {stored:,} stored, {len(beyond)} ticks): "
+        f"median {statistics.median(total) * 1000:.1f} ms, beyond its own analysis median "
+        f"{statistics.median(beyond) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms (goal <= 100 ms)"
+    )
+    # Another process digests one article; this one's next tick replays just that batch.
+    from briefings.jobs import Digest
+
+    other = Digest()
+    now = at + timedelta(minutes=len(picks) + 1)
+    add_pending(engine, [article_row(picks[0], now, f"other-{uuid.uuid4().hex[:6]}", now)])
+    other.run(sessions, now=now)
+    now += timedelta(minutes=1)
+    add_pending(engine, [article_row(picks[1], now, f"after-{uuid.uuid4().hex[:6]}", now)])
+    t = timed(lambda: digest.run(sessions, now=now))
+    print(f"  tick after another process digested an article: {t * 1000:.1f} ms (its analysis included)")
+
+
+# --- tick at a generated volume ----------------------------------------------------------------
+
+
+def generate_stored(
+    engine: Engine, sessions: sessionmaker[Session], items: list[dict[str, Any]], n: int, end: datetime
+) -> None:
+    """N digested articles ending at `end`: 3,000 a day for the last six days, the rest spread before.
+
+    Fingerprints and stories come from real items analysed once (a pool of 3,000), so the window a
+    digest loads is a real one; two articles share a story on average.
+    """
+    from briefings.digest.pipeline import ArticleInput, build_digester
+    from briefings.models import Article, Story
+
+    pool = items[:: max(1, len(items) // 3000)][:3000]
+    with sessions() as s:
+        digester = build_digester(s, now=end)
+        s.commit()
+    blobs = []
+    for i in range(0, len(pool), 500):
+        chunk = pool[i : i + 500]
+        for a in digester.analyze([ArticleInput(j, it["title"], it["lead"]) for j, it in enumerate(chunk)]):
+            blobs.append(a.fingerprint.encode())
+    recent = min(n, 18_000)
+    older = n - recent
+    old_span = timedelta(days=max(1.0, older / 3000))
+    t0 = time.perf_counter()
+    story_id = 0
+    with engine.begin() as conn:
+        for start in range(0, n, 10_000):
+            stories, articles = [], []
+            for i in range(start, min(n, start + 10_000)):
+                if i < older:
+                    published = end - timedelta(days=6) - old_span * (1 - i / max(1, older))
+                else:
+                    published = end - timedelta(days=6) * (1 - (i - older) / recent)
+                it = pool[i % len(pool)]
+                if i % 2 == 0:
+                    story_id += 1
+                    stories.append(
+                        {
+                            "id": story_id,
+                            "headline": it["title"],
+                            "url": f"{it['url']}#g{i}",
+                            "first_outlet": it["outlet"],
+                            "first_published_at": published,
+                            "last_published_at": published,
+                            "outlets_count": 1,
+                            "articles_count": 2,
+                            "exclusive": False,
+                            "outlets": [it["outlet"]],
+                            "themes": [],
+                            "keywords": [],
+                            "updated_at": end,
+                        }
+                    )
+                row = article_row(it, published, f"g{i}", published)
+                row.update(
+                    digested_at=published,
+                    story_id=story_id,
+                    minhash=blobs[i % len(blobs)],
+                    digest_seq=0,
+                    body_pruned_at=published if i < older else None,
+                )
+                articles.append(row)
+            conn.execute(insert(Story), stories)
+            conn.execute(insert(Article), articles)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT setval('stories_id_seq', (SELECT max(id) FROM stories))"))
+            conn.commit()
+            conn.execute(text("ANALYZE"))
+            conn.commit()
+    print(f"  generated {n:,} stored articles in {time.perf_counter() - t0:.0f} s")
+
+
+def bench_tick(items: list[dict[str, Any]], sizes: list[int], ticks: int, kind: str) -> None:
+    from briefings.jobs import Digest
+
+    end = datetime(2026, 3, 1, tzinfo=UTC)
+    for n in sizes:
+        with database(kind) as url:
+            engine, sessions = seeded(url)
+            generate_stored(engine, sessions, items, n, end)
+            digest = Digest()
+            digest.warm_up(sessions)
+            run_ticks(engine, sessions, digest, items, end, ticks, kind, n)
+            print(f"  resident memory {rss_mb():.0f} MB")
+            engine.dispose()
+
+
+# --- cap ---------------------------------------------------------------------------------------
+
+
+def bench_cap(items: list[dict[str, Any]]) -> None:
+    from briefings.cli.digest import read_inputs
+    from briefings.digest.pipeline import ArticleInput, Digester
+
+    digester = Digester.default()
+    digester.analyze([ArticleInput(0, "준비", "")])
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    digester.max_chars = settings.digest_max_chars
+    leads = " ".join(it["lead"] for it in items if it["lead"])
+    huge = (leads * (1_150_000 // len(leads) + 1))[:1_150_000]
+    kept = huge[: digester.max_chars]
+    kiwi = min(timed(partial(digester.nlp.tokenize, ["아주 긴 기사", kept])) for _ in range(3))
+    t = min(timed(partial(digester.analyze, [ArticleInput(1, "아주 긴 기사", huge)])) for _ in range(3))
+    print(
+        f"cap (DIGEST_MAX_CHARS={digester.max_chars:,}): a 1.15 M-character item analysed in {t:.2f} s "
+        f"(bare Kiwi on the {len(kept):,} characters kept: {kiwi:.2f} s)"
+    )
+    body = (leads * (9_000_000 // len(leads) + 1))[:9_000_000]
+    line = json.dumps({"id": 1, "title": "큰 입력", "body": body}, ensure_ascii=False)
+    size = len(line.encode())
+
+    def analyze_line() -> None:
+        digester.analyze(list(read_inputs(io.StringIO(line + "\n"))))
+
+    t = min(timed(analyze_line) for _ in range(3))
+    print(f"cap: a {size / 1e6:.1f} MB `analyze` line read and analysed in {t:.2f} s")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("parts", nargs="*", default=["cap", "throughput", "tick", "days"])
+    ap.add_argument("--articles", type=int, default=16_000)
+    ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--per-day", type=int, default=3000)
+    ap.add_argument("--stored", default="10000,90000,1000000")
+    ap.add_argument("--ticks", type=int, default=30)
+    ap.add_argument("--db", default="sqlite", choices=["sqlite", "postgresql"])
+    args = ap.parse_args(argv)
+    items = load_items()
+    print(f"corpus: {len(items)} items; machine: {os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}")
+    for part in args.parts:
+        t0 = time.perf_counter()
+        if part == "cap":
+            bench_cap(items)
+        elif part == "throughput":
+            bench_throughput(items, args.articles, args.db)
+        elif part == "tick":
+            bench_tick(items, [int(x) for x in args.stored.split(",")], args.ticks, args.db)
+        elif part == "days":
+            bench_days(items, args.days, args.per_day, args.ticks, args.db)
+        else:
+            sys.exit(f"unknown part: {part}")
+        print(f"  ({part}: {time.perf_counter() - t0:.0f} s, load {os.getloadavg()[0]:.1f})", flush=True)
+
+
+if __name__ == "__main__":
+    main()
