@@ -482,9 +482,10 @@ class _Window:
 
     def bring_up_to_date(self, session: Session, seq: int, upcoming: datetime) -> None:
         """Replay what other processes digested since this window's `seq` (everything, when new)."""
-        if seq == self.seq:
+        if self.horizon is not None and seq == self.seq:
             return
         if self.horizon is None:  # new: the articles that can still matter to `upcoming`
+            # (by time, not seq: articles digested before there was a seq have none)
             params = self.grouper.params
             since = upcoming - params.window - params.max_span
             cond = [Article.published_at >= since]

@@ -47,7 +47,7 @@ def test_of_processes_taking_a_lease_at_once_exactly_one_holds_it(sessions: sess
 
 
 def test_retention_prunes_old_search_terms_and_fetch_records(sessions: sessionmaker[Session]) -> None:
-    settings = Settings(_env_file=None, retention_days=30)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, retention_days=30)
     with sessions.begin() as s:
         feed = Feed(url="https://n.example.kr/rss", name="n", created_at=NOW)
         s.add(feed)
@@ -77,3 +77,22 @@ def test_retention_prunes_old_search_terms_and_fetch_records(sessions: sessionma
         assert kept == [("기사 1", 2)]
         assert s.scalars(select(FetchAttempt.at)).all() == [NOW - timedelta(days=10)]
     assert retention_job(sessions, settings, now=NOW) == 0
+
+
+def test_a_process_that_finds_the_gather_lease_taken_gathers_nothing(sessions: sessionmaker[Session]) -> None:
+    from bot.scheduler import Jobs
+
+    url = sessions.kw["bind"].url.render_as_string(hide_password=False)
+    settings = Settings(_env_file=None, database_url=url, fetch_total_timeout=2.0)
+    with sessions.begin() as s:  # due now; nothing listens on the discard port, so a fetch fails fast
+        s.add(Feed(url="http://127.0.0.1:9/rss", name="n", created_at=NOW - timedelta(days=1)))
+    jobs = Jobs(settings, sessions)
+    now = datetime.now(UTC)
+    assert take_lease(sessions, "gather", now=now, ttl=TTL, holder="the other process")
+    assert jobs.gather().feeds == 0
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(FetchAttempt)) == 0
+    release_lease(sessions, "gather", holder="the other process")
+    assert jobs.gather().feeds == 1
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(FetchAttempt)) == 1

@@ -169,7 +169,7 @@ def test_only_the_first_max_chars_of_a_body_are_analysed(nlp: KoreanNLP) -> None
 
 
 def test_the_setting_reaches_the_scheduled_digest(sessions: sessionmaker[Session]) -> None:
-    settings = Settings(_env_file=None, digest_max_chars=1_000)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, digest_max_chars=1_000)
     filler = "오늘 날씨는 맑고 바람이 분다. " * 100
     with sessions.begin() as s:
         aid = add(s, 1, "새 소식", filler + " 카카오가 투자를 발표했다.")
@@ -180,6 +180,6 @@ def test_the_setting_reaches_the_scheduled_digest(sessions: sessionmaker[Session
 
 
 def test_the_cap_is_validated() -> None:
-    assert Settings(_env_file=None).digest_max_chars == 10_000  # type: ignore[call-arg]
+    assert Settings(_env_file=None).digest_max_chars == 10_000
     with pytest.raises(ValidationError):
-        Settings(_env_file=None, digest_max_chars=0)  # type: ignore[call-arg]
+        Settings(_env_file=None, digest_max_chars=0)
