@@ -149,6 +149,8 @@ class Digester:
         self.background = Background()
         # The stored digest's window of recent stories, kept for the life of the process.
         self.window: _Window | None = None
+        # (database, company name -> id) for registries built without ids.
+        self.company_ids: tuple[str, dict[str, int]] | None = None
 
     @classmethod
     def default(cls) -> Digester:
@@ -609,9 +611,11 @@ def digest_pending(
     """
     summary = DigestSummary(seeded_companies=ensure_companies(session, now=now) if seed else 0)
     session.commit()
-    company_ids: dict[str, int] = {
-        name: cid for name, cid in session.execute(select(Company.name, Company.id))
-    }
+    db = session.get_bind().engine.url.render_as_string(hide_password=True)
+    if digester.company_ids is None or digester.company_ids[0] != db:
+        ids = {name: cid for name, cid in session.execute(select(Company.name, Company.id))}
+        digester.company_ids = (db, ids)
+    company_ids = digester.company_ids[1]
     done = 0
     while limit is None or done < limit:
         size = batch_size if limit is None else min(batch_size, limit - done)
@@ -736,10 +740,12 @@ def _assign(
     seq: int,
 ) -> None:
     """Decide every article's story against the window, then write the batch in a few statements."""
-    ids = [a.id for a, _, _ in rows]
-    # Rows of an earlier attempt cannot survive a rollback, but an operator may reset digested_at.
-    for model in (Mention, ArticleTheme, ArticleTerm):
-        session.execute(delete(model).where(model.article_id.in_(ids)))
+    # Rows of an earlier attempt cannot survive a rollback, but an operator may reset digested_at:
+    # an article analysed before has its fingerprint stored.
+    again = [a.id for a, _, _ in rows if a.minhash is not None]
+    if again:
+        for model in (Mention, ArticleTheme, ArticleTerm):
+            session.execute(delete(model).where(model.article_id.in_(again)))
     grouper = window.grouper
     keys: list[Hashable] = []
     duplicates: list[Hashable | None] = []
@@ -767,15 +773,14 @@ def _assign(
         if isinstance(key, int) and key not in stories and key not in opened:
             opened[key] = (article, next(r[2] for r in rows if r[0] is article))
     tallies = {sid: _StoryTally.from_story(s) for sid, s in stories.items()}
-    new_ids = _insert_stories(session, list(opened.values()), now=now)
+    created = _open_stories(session, list(opened.values()), now=now)
     renamed: dict[Hashable, Hashable] = {}
-    for old, sid in zip(opened, new_ids, strict=True):
-        grouper.rename(old, sid)
-        renamed[old] = sid
-    for part in chunks(new_ids):
-        stories.update({s.id: s for s in session.scalars(select(Story).where(Story.id.in_(part)))})
-    summary.new_stories += len(new_ids)
-    summary.joined_stories += len(rows) - len(new_ids)
+    for old, story in zip(opened, created, strict=True):
+        grouper.rename(old, story.id)
+        renamed[old] = story.id
+        stories[story.id] = story
+    summary.new_stories += len(created)
+    summary.joined_stories += len(rows) - len(created)
 
     mentions: list[dict[str, Any]] = []
     themes: list[dict[str, Any]] = []
@@ -825,32 +830,31 @@ def _assign(
     session.flush()
 
 
-def _insert_stories(
+def _open_stories(
     session: Session, firsts: Sequence[tuple[Article, ArticleAnalysis]], *, now: datetime
-) -> list[int]:
-    """Open one story per article given, in one statement; returns their ids in the same order."""
-    if not firsts:
-        return []
-    values = [
-        {
-            "headline": a.title,
-            "url": a.url,
-            "representative_article_id": a.id,
-            "first_outlet": a.outlet,
-            "first_published_at": a.published_at,
-            "last_published_at": a.published_at,
-            "outlets_count": 1,
-            "articles_count": 1,
-            "exclusive": analysis.exclusive,
-            "outlets": [a.outlet],
-            "themes": [],
-            "keywords": [],
-            "updated_at": now,
-        }
+) -> list[Story]:
+    """Open one story per article given, in one flush (one INSERT with RETURNING), in that order."""
+    stories = [
+        Story(
+            headline=a.title,
+            url=a.url,
+            representative_article_id=a.id,
+            first_outlet=a.outlet,
+            first_published_at=a.published_at,
+            last_published_at=a.published_at,
+            outlets_count=1,
+            articles_count=1,
+            exclusive=analysis.exclusive,
+            outlets=[a.outlet],
+            themes=[],
+            keywords=[],
+            updated_at=now,
+        )
         for a, analysis in firsts
     ]
-    result = session.execute(insert(Story).returning(Story.id, sort_by_parameter_order=True), values)
-    return [int(sid) for sid in result.scalars()]
+    session.add_all(stories)
+    session.flush()
+    return stories
 
 
 def _recount(session: Session, stories: dict[int, Story], *, now: datetime) -> None:
