@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from briefings.config import Settings
 from briefings.db import session_scope
-from briefings.models import Article, ArticleTerm, Company, CompanyAlias, FetchAttempt, JobLease
+from briefings.models import Article, ArticleTerm, FetchAttempt, JobLease
 from briefings.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)

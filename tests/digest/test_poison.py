@@ -14,8 +14,8 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from briefings.companies import CompanyHit, CompanyMatcher
 from briefings.config import Settings
-from briefings.digest.companies import CompanyHit, CompanyMatcher
 from briefings.digest.nlp import KoreanNLP, Morph
 from briefings.digest.pipeline import ArticleAnalysis, ArticleInput, Digester, build_digester, digest_pending
 from briefings.jobs import Digest
