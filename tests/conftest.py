@@ -38,6 +38,18 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+def process_env(home: Path, **values: str) -> dict[str, str]:
+    """The environment of a `briefings` process a test starts: only what a process needs, plus `values`.
+
+    Nothing of the developer's environment leaks in; run the process in an empty directory (`cwd`) so
+    no `.env` is read either.
+    """
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "LANG": "C.UTF-8", "NO_COLOR": "1"}
+    env["COLUMNS"] = "200"
+    env.update(values)
+    return env
+
+
 def corpus_path(*parts: str) -> Path:
     """A file or folder of ../shared/corpus (see `shared_path`)."""
     return shared_path("corpus", *parts)

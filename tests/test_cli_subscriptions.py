@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,18 +14,11 @@ from bot.briefing_blocks import BUILDER_URL, SlackMessage, builder_url
 from briefings.db import make_engine, make_sessionmaker
 from briefings.subscriptions import channel_settings, list_subscriptions
 from tests.bot.seed import add_company, seed_world
+from tests.conftest import process_env
 
 
 def run(db_url: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(cwd),
-        "LANG": "C.UTF-8",
-        "NO_COLOR": "1",
-        "COLUMNS": "100",
-        "DATABASE_URL": db_url,
-        "BRIEFINGS_TZ": "Asia/Seoul",
-    }
+    env = process_env(cwd, DATABASE_URL=db_url, BRIEFINGS_TZ="Asia/Seoul")
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
     )

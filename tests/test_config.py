@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -11,14 +10,7 @@ from pathlib import Path
 import pytest
 
 from briefings.config import Settings, SettingsError, get_settings
-
-
-def clean_env(home: Path, **values: str) -> dict[str, str]:
-    """Only what a process needs to start, plus `values`: nothing from the developer's environment."""
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "LANG": "C.UTF-8", "NO_COLOR": "1"}
-    env["COLUMNS"] = "200"
-    env.update(values)
-    return env
+from tests.conftest import process_env
 
 
 def briefings(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -112,7 +104,7 @@ ENTRY_POINTS = [
 
 
 def test_every_entry_point_refuses_bad_settings_before_doing_anything(tmp_path: Path) -> None:
-    env = clean_env(tmp_path, BRIEFING_TIME="25:00", SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s")
+    env = process_env(tmp_path, BRIEFING_TIME="25:00", SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s")
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda args: briefings(tmp_path, env, *args), ENTRY_POINTS))
     for args, result in zip(ENTRY_POINTS, results, strict=True):
@@ -126,7 +118,7 @@ def test_every_entry_point_refuses_bad_settings_before_doing_anything(tmp_path: 
 
 def test_a_bad_value_in_dotenv_is_named_too(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("RETENTION_DAYS=-5\nBRIEFINGS_TZ=Mars/Base\n", encoding="utf-8")
-    result = briefings(tmp_path, clean_env(tmp_path), "fetch")
+    result = briefings(tmp_path, process_env(tmp_path), "fetch")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 2

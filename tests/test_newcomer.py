@@ -8,7 +8,6 @@ developer's `.env`: the processes run in an empty temporary directory).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from tests.conftest import process_env
 from tests.fakes.feed_server import FeedServer
 from tests.gather.builders import Item, rss
 
@@ -50,16 +50,12 @@ def _feed(now: datetime) -> bytes:
 
 
 def test_first_hour_without_slack(empty_url: str, tmp_path: Path) -> None:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "LANG": "C.UTF-8",
-        "NO_COLOR": "1",
-        "COLUMNS": "200",
-        "DATABASE_URL": empty_url,
-        "BRIEFINGS_TZ": "Asia/Seoul",
-        "FEEDS_ALLOW_PRIVATE": "1",  # the feed server is on loopback
-    }
+    env = process_env(
+        tmp_path,
+        DATABASE_URL=empty_url,
+        BRIEFINGS_TZ="Asia/Seoul",
+        FEEDS_ALLOW_PRIVATE="1",  # the feed server is on loopback
+    )
     work = tmp_path / "work"
     work.mkdir()
 
