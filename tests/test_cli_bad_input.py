@@ -85,6 +85,7 @@ def migrated(sqlite_url: str) -> str:
     return sqlite_url
 
 
+@pytest.mark.timeout(1200)  # some 45 processes: minutes on a busy 2-core machine
 def test_every_command_answers_bad_input_with_one_korean_line(migrated: str, tmp_path: Path) -> None:
     base = process_env(tmp_path, DATABASE_URL=migrated)
 

@@ -106,8 +106,9 @@ def test_bad_channel_settings_are_one_line_each(sqlite_url: str, tmp_path: Path)
 def test_builder_json_is_the_briefing_blocks(sqlite_url: str, tmp_path: Path) -> None:
     _seed(sqlite_url)
     run(sqlite_url, tmp_path, "subscribe", "--team", "T1", "--channel", "C1", "화웨이")
-    as_builder = run(sqlite_url, tmp_path, "brief", "--team", "T1", "--channel", "C1", "--builder", "--json")
-    as_posted = run(sqlite_url, tmp_path, "brief", "--team", "T1", "--channel", "C1", "--json")
+    day = ("brief", "--team", "T1", "--channel", "C1", "--date", "2026-11-22")  # the same window twice
+    as_builder = run(sqlite_url, tmp_path, *day, "--builder", "--json")
+    as_posted = run(sqlite_url, tmp_path, *day, "--json")
     assert as_builder.returncode == 0 and as_posted.returncode == 0, as_builder.stderr
     builder, posted = json.loads(as_builder.stdout), json.loads(as_posted.stdout)
     assert builder == [{"blocks": m["blocks"]} for m in posted] and len(builder) >= 1
