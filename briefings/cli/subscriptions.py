@@ -14,8 +14,9 @@ from rich.markup import escape
 from sqlalchemy.orm import Session
 
 from briefings.cli.common import UserError, console, db_session, err_console, settings
+from briefings.companies import CompanyRef, resolve_company
 from briefings.korean import has_final_consonant
-from briefings.lookup import CompanyRef, QueryError, clean_query, resolve_company
+from briefings.lookup import QueryError, clean_query
 from briefings.subscriptions import (
     InvalidSetting,
     channel_settings,
