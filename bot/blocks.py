@@ -232,7 +232,8 @@ def not_found_answer(
             when = time_ago(hit.published_at, now, tz)
             blocks.append(
                 section(
-                    f"• *{link(hit.url, truncate(hit.title, 300))}* · {outlets_text(hit.outlet, 1)} · {when}"
+                    f"• *{link(hit.url, truncate(hit.title, 300))}* · "
+                    f"{outlets_text(hit.outlet, hit.outlets_count)} · {when}"
                 )
             )
     else:

@@ -7,11 +7,13 @@ header, the summary and the coverage footer so the channel sees at a glance what
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from rich.console import Console, Group
@@ -38,6 +40,7 @@ FALLBACK_CHARS = 300
 # Slack accepts large payloads, but long messages are hard to read: keep each one comfortably small.
 MESSAGE_CHARS = 12000
 WEEKDAYS = "월화수목금토일"
+BUILDER_URL = "https://app.slack.com/block-kit-builder/#"
 
 
 @dataclass(frozen=True)
@@ -186,7 +189,7 @@ def briefing_messages(briefing: Briefing) -> list[SlackMessage]:
     header = HeaderBlock(
         text=PlainTextObject(text=truncate(f"📰 {date_label(briefing)} 기업 뉴스 브리핑", HEADER_TEXT))
     )
-    quiet = [s.company for s in briefing.sections if not s.stories]
+    quiet = briefing.quiet
     summary = f"{since_label(briefing)} 새 소식 {briefing.story_count}건"
     if quiet:
         summary += " · 새 소식 없음: " + ", ".join(escape_mrkdwn(c) for c in quiet)
@@ -266,7 +269,7 @@ def render_terminal(briefing: Briefing, console: Console, *, title: str | None =
         return
     parts: list[Any] = []
     parts.append(Text(f"📰 {date_label(briefing)} 기업 뉴스 브리핑", style="bold"))
-    quiet = [s.company for s in briefing.sections if not s.stories]
+    quiet = briefing.quiet
     summary = f"{since_label(briefing)} 새 소식 {briefing.story_count}건"
     if quiet:
         summary += " · 새 소식 없음: " + ", ".join(quiet)
@@ -299,3 +302,14 @@ def render_terminal(briefing: Briefing, console: Console, *, title: str | None =
 def blocks_json(messages: Sequence[SlackMessage]) -> list[dict[str, Any]]:
     """The messages as `brief --json` prints them: the first is the post, the others thread replies."""
     return [m.payload() for m in messages]
+
+
+def builder_payload(message: SlackMessage) -> dict[str, Any]:
+    """What Slack's Block Kit Builder accepts: the message's blocks alone."""
+    return {"blocks": message.block_dicts()}
+
+
+def builder_url(message: SlackMessage) -> str:
+    """A link that opens the message in Block Kit Builder, to see it as Slack draws it."""
+    data = json.dumps(builder_payload(message), ensure_ascii=False, separators=(",", ":"))
+    return BUILDER_URL + quote(data, safe="")

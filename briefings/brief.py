@@ -105,6 +105,12 @@ class Briefing:
         return not self.themes and not any(s.stories for s in self.sections)
 
     @property
+    def quiet(self) -> tuple[str, ...]:
+        """Subscribed companies with nothing new: no story of their own and none in 오늘의 테마."""
+        in_themes = {c for line in self.themes for c in line.companies}
+        return tuple(s.company for s in self.sections if not s.stories and s.company not in in_themes)
+
+    @property
     def story_count(self) -> int:
         return len(self.themes) + sum(len(s.stories) + s.more for s in self.sections)
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from briefings.companies.records import nfc
 from briefings.digest.nlp import Morph
-from briefings.digest.terms import index_terms
+from briefings.digest.terms import STOP_NOUNS, index_terms
 from briefings.models import Article, ArticleTerm, Company, Story, StoryCompany, UTCDateTime
 from briefings.timeutil import as_utc
 
@@ -312,25 +312,34 @@ class Tokenizer(Protocol):
 
 
 MAX_SEARCH_TERMS = 6
+# Words that frame a query rather than say what it is about ("없는 회사", "삼성 관련 뉴스"), on top of
+# the nouns the digester already finds uninformative: as search terms they would match nearly every
+# business story, so a query made only of them finds nothing rather than everything.
+_FRAMING_WORDS = "회사 기업 업체 업계 그룹 계열사 주식회사 법인 관련 소식 뉴스 기사 정보 내용 이야기 얘기"
+_QUESTION_WORDS = "최신 근황 요즘 동향 현황 상황 무엇 뭐 어디 누구"
+SEARCH_STOP_WORDS = STOP_NOUNS | frozenset(f"{_FRAMING_WORDS} {_QUESTION_WORDS}".split())
 
 
 @dataclass(frozen=True, slots=True)
 class ArticleHit:
+    """A search hit: a story (its headline, link and first outlet) or an article outside any story."""
+
     id: int
     title: str
     url: str
     outlet: str
     published_at: datetime
     story_id: int | None
+    outlets_count: int = 1  # a story reported by several outlets: shown once, as "외 N개 매체"
 
 
 def query_terms(query: str, nlp: Tokenizer) -> list[str]:
-    """The query's search terms, made exactly as the digester indexes articles (`index_terms`)."""
+    """The query's search terms, made as the digester indexes articles (`index_terms`), minus stop words."""
     morphs = nlp.tokenize([query])[0] if query.strip() else []
     terms: list[str] = []
     for m in morphs:
         for term in sorted(index_terms([m])):
-            if term not in terms:
+            if term not in terms and term not in SEARCH_STOP_WORDS:
                 terms.append(term)
     return terms[:MAX_SEARCH_TERMS]
 
@@ -338,18 +347,72 @@ def query_terms(query: str, nlp: Tokenizer) -> list[str]:
 def search_articles(
     session: Session, query: str, *, now: datetime, nlp: Tokenizer, days: int = 30, limit: int = 5
 ) -> list[ArticleHit]:
-    """Recent articles containing every searchable morpheme of the query, newest first.
+    """Recent stories whose articles contain every search term of the query, latest match first.
 
-    The (term, article_id) primary key answers each term, and the date bound keeps the join small.
+    Reprints of one event are one story: it comes back once, with its outlet count, not once per
+    outlet. The (term, article_id) primary key answers each term, the date bound keeps the join small,
+    and the database groups and pages, so one page of keys comes back.
     """
     terms = query_terms(query, nlp)
     if not terms:
         return []
     since = as_utc(now) - timedelta(days=days)
-    stmt = select(
-        Article.id, Article.title, Article.url, Article.outlet, Article.published_at, Article.story_id
+    conditions = [Article.published_at >= since]
+    conditions += [Article.id.in_(select(ArticleTerm.article_id).where(ArticleTerm.term == t)) for t in terms]
+    # A story's articles share its id (positive); an article outside any story stands alone (negative).
+    key = func.coalesce(Article.story_id, -Article.id)
+    latest = func.max(Article.published_at)
+    page = session.execute(
+        select(key, latest).where(*conditions).group_by(key).order_by(latest.desc(), key.desc()).limit(limit)
+    ).all()
+    story_ids = [k for k, _ in page if k > 0]
+    article_ids = [-k for k, _ in page if k < 0]
+    stories = (
+        {
+            row.id: row
+            for row in session.execute(
+                select(
+                    Story.id,
+                    Story.headline,
+                    Story.url,
+                    Story.first_outlet,
+                    Story.outlets_count,
+                    Story.first_published_at,
+                    Story.representative_article_id,
+                ).where(Story.id.in_(story_ids))
+            )
+        }
+        if story_ids
+        else {}
     )
-    for term in terms:
-        stmt = stmt.where(Article.id.in_(select(ArticleTerm.article_id).where(ArticleTerm.term == term)))
-    stmt = stmt.where(Article.published_at >= since).order_by(Article.published_at.desc()).limit(limit)
-    return [ArticleHit(*row) for row in session.execute(stmt).all()]
+    articles = (
+        {
+            row.id: row
+            for row in session.execute(
+                select(Article.id, Article.title, Article.url, Article.outlet, Article.published_at).where(
+                    Article.id.in_(article_ids)
+                )
+            )
+        }
+        if article_ids
+        else {}
+    )
+    hits: list[ArticleHit] = []
+    for k, _latest in page:
+        if k > 0 and k in stories:
+            s = stories[k]
+            hits.append(
+                ArticleHit(
+                    s.representative_article_id or 0,
+                    s.headline,
+                    s.url,
+                    s.first_outlet,
+                    s.first_published_at,
+                    s.id,
+                    max(s.outlets_count, 1),
+                )
+            )
+        elif k < 0 and -k in articles:
+            a = articles[-k]
+            hits.append(ArticleHit(a.id, a.title, a.url, a.outlet, a.published_at, None))
+    return hits

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from briefings.models import Channel, Company, Subscription
 
+_SLACK_ID = re.compile(r"^[A-Z0-9]{1,32}$")
 _TIME = re.compile(r"^([01]?\d|2[0-3])\s*[:시.]\s*([0-5]\d)\s*분?$|^([01]?\d|2[0-3])\s*시$")
 
 
@@ -45,6 +47,29 @@ def parse_briefing_time(value: str) -> str:
     hour = int(m.group(1) or m.group(3))
     minute = int(m.group(2) or 0)
     return f"{hour:02d}:{minute:02d}"
+
+
+def check_slack_id(value: str, what: str) -> str:
+    """A workspace, channel or user ID as Slack writes them (T0123ABC, C0123ABC, U0123ABC)."""
+    text = value.strip()
+    if not _SLACK_ID.match(text):
+        shown = text[:40] + ("…" if len(text) > 40 else "")
+        raise InvalidSetting(f"{what} ID가 올바르지 않습니다: {shown!r} (영문 대문자와 숫자, 예: C0123ABCD)")
+    return text
+
+
+def parse_timezone(value: str) -> str:
+    """An IANA time zone name (Asia/Seoul, UTC), checked against the zone database."""
+    key = value.strip()
+    try:
+        if not key or len(key) > 64:
+            raise ValueError(key)
+        ZoneInfo(key)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidSetting(
+            f"알 수 없는 시간대입니다: {key[:40]!r} (IANA 이름, 예: Asia/Seoul, America/New_York, UTC)"
+        ) from None
+    return key
 
 
 def ensure_channel(
@@ -157,6 +182,14 @@ def set_briefing_time(session: Session, team_id: str, channel_id: str, value: st
     channel = ensure_channel(session, team_id, channel_id, now=now)
     channel.briefing_time = hhmm
     return hhmm
+
+
+def set_timezone(session: Session, team_id: str, channel_id: str, value: str, *, now: datetime) -> str:
+    """Validate and store the channel's time zone; returns the zone name."""
+    key = parse_timezone(value)
+    channel = ensure_channel(session, team_id, channel_id, now=now)
+    channel.timezone = key
+    return key
 
 
 def toggle_theme(

@@ -38,6 +38,18 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+def process_env(home: Path, **values: str) -> dict[str, str]:
+    """The environment of a `briefings` process a test starts: only what a process needs, plus `values`.
+
+    Nothing of the developer's environment leaks in; run the process in an empty directory (`cwd`) so
+    no `.env` is read either.
+    """
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "LANG": "C.UTF-8", "NO_COLOR": "1"}
+    env["COLUMNS"] = "200"
+    env.update(values)
+    return env
+
+
 def corpus_path(*parts: str) -> Path:
     """A file or folder of ../shared/corpus (see `shared_path`)."""
     return shared_path("corpus", *parts)
@@ -103,6 +115,21 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     template = request.getfixturevalue("pg_template")
     name = new_pg_database(template)
+    try:
+        yield _pg_url_for(name)
+    finally:
+        drop_pg_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of an empty database of each kind that no migration has touched yet."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    name = new_pg_database()
     try:
         yield _pg_url_for(name)
     finally:

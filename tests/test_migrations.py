@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -13,21 +9,6 @@ from sqlalchemy import inspect
 from bot.oauth import slack_metadata
 from briefings.db import make_engine, upgrade
 from briefings.models import Base
-from tests.conftest import PG_URL, _pg_url_for, drop_pg_database, new_pg_database
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    if not PG_URL:
-        pytest.skip("TEST_DATABASE_URL is not set")
-    name = new_pg_database()
-    try:
-        yield _pg_url_for(name)
-    finally:
-        drop_pg_database(name)
 
 
 def test_upgrade_head_on_empty_database_matches_models(empty_url: str) -> None:

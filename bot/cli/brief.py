@@ -11,11 +11,12 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from bot.briefing_blocks import blocks_json, briefing_messages, render_terminal
+from bot.briefing_blocks import blocks_json, briefing_messages, builder_payload, builder_url, render_terminal
 from bot.deliver import DeliverOptions, Outcome, deliver_due, summarize
 from briefings.brief import BriefingLoader, channel_tz, due_at, window_start
 from briefings.cli.common import UserError, console, db_session, sessions, settings
 from briefings.models import Channel, Delivery
+from briefings.subscriptions import InvalidSetting, check_slack_id
 from briefings.timeutil import parse_local, utcnow
 
 STATUS_LABELS = {
@@ -50,10 +51,10 @@ def _parse_at(value: str | None) -> datetime:
 
 
 def _require(value: str, what: str) -> str:
-    value = value.strip()
-    if not value or len(value) > 32 or not value.isascii() or not value.isalnum():
-        raise UserError(f"{what} ID가 올바르지 않습니다: {value!r}")
-    return value
+    try:
+        return check_slack_id(value, what)
+    except InvalidSetting as exc:
+        raise UserError(str(exc)) from None
 
 
 def brief_cmd(
@@ -61,6 +62,9 @@ def brief_cmd(
     channel: str = typer.Option(..., "--channel", help="채널 ID (개인 구독은 사용자 ID)"),
     on: str | None = typer.Option(None, "--date", help="그날 브리핑 시각 기준으로 (YYYY-MM-DD)"),
     as_json: bool = typer.Option(False, "--json", help="Block Kit 메시지를 JSON으로 출력"),
+    builder: bool = typer.Option(
+        False, "--builder", help="메시지마다 Block Kit Builder 링크 (--json과 함께: Builder에 붙여 넣을 JSON)"
+    ),
 ) -> None:
     """채널의 브리핑을 게시하지 않고 보여 줍니다."""
     team, channel = _require(team, "팀"), _require(channel, "채널")
@@ -78,11 +82,24 @@ def brief_cmd(
         loader = BriefingLoader(session, now=now, settings=cfg)
         briefing = loader.load(team, channel, since=since, briefing_date=day, channel=row)
     messages = briefing_messages(briefing)
+    if builder and as_json:
+        typer.echo(json.dumps([builder_payload(m) for m in messages], ensure_ascii=False, indent=2))
+        return
     if as_json:
         typer.echo(json.dumps(blocks_json(messages), ensure_ascii=False, indent=2))
         return
     if not briefing.has_subscriptions:
-        console.print(f"{team}/{channel}: 구독한 회사가 없어 브리핑이 없습니다.")
+        console.print(
+            f"{team}/{channel}: 구독한 회사가 없어 브리핑이 없습니다. "
+            f"`briefings subscribe --team {team} --channel {channel} 삼성전자`처럼 구독하세요.",
+            highlight=False,
+        )
+        return
+    if builder:
+        for n, message in enumerate(messages, start=1):
+            where = "채널 메시지" if n == 1 else "스레드 답글"
+            typer.echo(f"메시지 {n}/{len(messages)} ({where}, 블록 {len(message.blocks)}개):")
+            typer.echo(builder_url(message))  # one unwrapped line, so a terminal keeps it clickable
         return
     render_terminal(briefing, console, title=f"{team} · {channel}")
     if len(messages) > 1:

@@ -55,7 +55,7 @@ def _warm_up(jobs: Jobs) -> None:
 
 def run(
     host: str = typer.Option("0.0.0.0", help="HTTP 모드 수신 주소"),
-    port: int = typer.Option(0, help="HTTP 모드 포트 (기본: PORT 설정)"),
+    port: int = typer.Option(0, min=0, max=65535, help="HTTP 모드 포트 (기본: PORT 설정)"),
 ) -> None:
     """봇과 스케줄러를 한 프로세스에서 실행합니다 (SLACK_APP_TOKEN이 있으면 Socket Mode)."""
     from bot.app import ConfigError, build_app

@@ -11,7 +11,7 @@ from briefings.cli.common import UserError, console, sessions, settings
 
 def web(
     host: str = typer.Option("0.0.0.0", help="수신 주소"),
-    port: int = typer.Option(0, help="포트 (기본: PORT 설정, 3000)"),
+    port: int = typer.Option(0, min=0, max=65535, help="포트 (기본: PORT 설정, 3000)"),
 ) -> None:
     """Slack 앱을 HTTP 모드로 실행합니다: /slack/events, /slack/install, /slack/oauth_redirect, /healthz."""
     from bot.app import ConfigError, build_app

@@ -8,7 +8,7 @@ import pkgutil
 
 import typer
 
-from briefings.cli.common import run_guarded
+from briefings.cli.common import run_guarded, settings
 
 app = typer.Typer(
     name="briefings",
@@ -17,6 +17,13 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _check_settings() -> None:
+    # Every command (web, worker and run included) starts here: bad settings stop it before any work,
+    # with one Korean line per bad variable.
+    settings()
 
 
 def _register_all(target: typer.Typer, package: str) -> None:

@@ -13,7 +13,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
-from briefings.config import Settings, get_settings
+from briefings.cli._usage import FileError, NoArgsIsHelp, UsageError, usage_line
+from briefings.config import Settings, SettingsError, get_settings
 from briefings.db import make_engine, make_sessionmaker, session_scope
 
 console = Console()
@@ -66,13 +67,25 @@ def _schema_missing(exc: Exception) -> bool:
 def run_guarded(app: typer.Typer) -> None:
     """Run the Typer app; known failures become a single Korean line and exit status 2.
 
-    Usage errors are already one line from Typer (standalone mode, exit 2); everything else that
-    escapes a command is caught here so an operator never sees a traceback.
+    Typer runs outside its standalone mode so that usage errors reach here too (as one Korean line
+    instead of Typer's English box); everything else that escapes a command is caught here so an
+    operator never sees a traceback.
     """
     try:
-        app()
+        code = app(standalone_mode=False)
+    except SettingsError as exc:
+        for line in exc.lines:
+            _print_error(line)
+        raise SystemExit(2) from None
     except UserError as exc:
         raise SystemExit(_print_error(str(exc))) from None
+    except (UsageError, FileError) as exc:
+        if NoArgsIsHelp is not None and isinstance(exc, NoArgsIsHelp):
+            typer.echo(getattr(exc, "message", "") or "")  # the help text (rich prints it itself)
+            raise SystemExit(2) from None
+        raise SystemExit(_print_error(usage_line(exc))) from None
+    except typer.Abort:
+        raise SystemExit(_print_error("중단했습니다.")) from None
     except (OperationalError, ProgrammingError) as exc:
         if _schema_missing(exc):
             msg = "데이터베이스가 준비되지 않았습니다. 먼저 `briefings db upgrade`를 실행하세요."
@@ -83,7 +96,9 @@ def run_guarded(app: typer.Typer) -> None:
     except KeyboardInterrupt:
         raise SystemExit(130) from None
     except Exception as exc:  # anything unforeseen: still one line, and a non-zero exit
-        raise SystemExit(_print_error(f"{type(exc).__name__}: {exc}")) from None
+        head = (str(exc).strip().splitlines() or [""])[0][:200]
+        raise SystemExit(_print_error(f"예상하지 못한 오류입니다 ({type(exc).__name__}: {head})")) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 def _print_error(message: str) -> int:

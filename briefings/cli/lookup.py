@@ -16,6 +16,12 @@ from briefings.lookup import QueryError, clean_query, search_articles, top_stori
 from briefings.timeutil import utcnow
 
 
+def _outlets_label(hit: dict[str, Any]) -> str:
+    """`연합뉴스 외 4개 매체` for a story several outlets reprinted, the outlet alone otherwise."""
+    others = int(hit.get("outlets_count") or 1) - 1
+    return f"{hit['outlet']} 외 {others}개 매체" if others > 0 else str(hit["outlet"])
+
+
 def _company(ref: CompanyRef) -> dict[str, Any]:
     return {"id": ref.id, "name": ref.name, "name_en": ref.name_en, "kind": ref.kind, "ticker": ref.ticker}
 
@@ -87,6 +93,7 @@ def lookup(
                     "title": h.title,
                     "url": h.url,
                     "outlet": h.outlet,
+                    "outlets_count": h.outlets_count,
                     "published_at": h.published_at.isoformat(),
                 }
                 for h in hits
@@ -129,7 +136,7 @@ def lookup(
             console.print(f"등록된 회사 중 {unknown} 없어, 기사 본문에서 찾았습니다:")
             for a in out["articles"]:
                 console.print(
-                    f"• [link={escape(a['url'])}]{escape(a['title'])}[/link] · {escape(a['outlet'])}"
+                    f"• [link={escape(a['url'])}]{escape(a['title'])}[/link] · {escape(_outlets_label(a))}"
                 )
         else:
             hint = ", ".join(escape(c.name) for c in res.suggestions)

@@ -9,12 +9,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from briefings.db import make_engine, upgrade
-from tests.test_migrations import empty_url  # noqa: F401  (the fixture: a database with no schema)
 
 REVISION_BEFORE = "0001"
 
 
-def test_upgrade_gives_orphan_subscriptions_channels_and_keeps_coverage(empty_url: str) -> None:  # noqa: F811
+def test_upgrade_gives_orphan_subscriptions_channels_and_keeps_coverage(empty_url: str) -> None:
     upgrade(empty_url, REVISION_BEFORE)
     engine = make_engine(empty_url)
     at = datetime(2026, 11, 1, 9, 0)
