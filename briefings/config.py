@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 USER_AGENT = "Briefings/0.1 (Korean company-news briefings; feed reader)"
 
 
@@ -27,6 +29,7 @@ class Settings(BaseSettings):
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
     slack_api_url: str = "https://slack.com/api/"
+    slack_token_key: str | None = None  # Fernet key: Slack tokens are stored encrypted when set
     port: int = 3000
 
     # Gatherer limits: generous for real outlets, small enough that one bad feed cannot stall a cycle.
@@ -53,6 +56,18 @@ class Settings(BaseSettings):
     # The digester analyses at most this many characters of a body (the headline is capped apart):
     # one oversized feed item can then cost no more than a long article.
     digest_max_chars: int = Field(default=10_000, ge=1_000, le=1_000_000)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_is_https(cls, value: str) -> str:
+        """A stray `.env` must not send the bot token to a plain-http host: https, or loopback only."""
+        parts = urlsplit(value.strip())
+        allowed = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
+        if not allowed or not parts.hostname:
+            raise ValueError(
+                f"SLACK_API_URL은 https 주소여야 합니다 (http는 127.0.0.1/localhost만 허용): {value[:80]}"
+            )
+        return value.strip()
 
     @cached_property
     def tz(self) -> ZoneInfo:
