@@ -28,11 +28,11 @@ from bot.scopes import BOT_SCOPES
 from bot.tokens import (
     ROTATE_MINUTES_BEFORE,
     ConfigError,
+    check_tokens,
     engine_of,
     make_client,
     retry_handlers,
     store_for,
-    token_mode,
 )
 from briefings.companies import CachedRegistry, Registry
 from briefings.config import Settings
@@ -65,7 +65,7 @@ def check_settings(settings: Settings) -> bool:
     socket_mode = bool(settings.slack_app_token)
     if not settings.slack_signing_secret and not socket_mode:
         raise ConfigError("SLACK_SIGNING_SECRET를 설정하세요 (HTTP 모드의 요청 서명 검증에 필요합니다).")
-    return token_mode(settings) == "oauth"
+    return check_tokens(settings) == "oauth"
 
 
 def build_app(

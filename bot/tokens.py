@@ -31,7 +31,7 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import Engine, desc, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.encrypted_store import EncryptedInstallationStore, TokenKeyError
+from bot.encrypted_store import EncryptedInstallationStore, TokenKeyError, fernet_for
 from bot.oauth import installation_store
 from briefings.cli.common import UserError
 from briefings.config import Settings
@@ -66,6 +66,17 @@ def token_mode(settings: Settings) -> Mode:
     if not settings.slack_bot_token:
         raise ConfigError("SLACK_BOT_TOKEN 또는 SLACK_CLIENT_ID/SLACK_CLIENT_SECRET를 설정하세요.")
     return "single"
+
+
+def check_tokens(settings: Settings) -> Mode:
+    """Every process's start-up check: the one token rule, and a usable SLACK_TOKEN_KEY."""
+    mode = token_mode(settings)
+    if settings.slack_token_key:
+        try:
+            fernet_for(settings.slack_token_key)
+        except TokenKeyError as exc:
+            raise ConfigError(str(exc)) from None
+    return mode
 
 
 def retry_handlers() -> list[RetryHandler]:

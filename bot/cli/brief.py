@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.briefing_blocks import blocks_json, briefing_messages, render_terminal
 from bot.deliver import DeliverOptions, Outcome, deliver_due, summarize
-from bot.tokens import token_mode
+from bot.tokens import check_tokens
 from briefings.brief import BriefingLoader, channel_tz, due_at, window_start
 from briefings.cli.common import UserError, console, db_session, sessions, settings
 from briefings.models import Channel, Delivery
@@ -110,7 +110,7 @@ def deliver_cmd(
     if not now_flag:
         raise UserError("`briefings deliver --now`처럼 --now를 붙여 실행하세요.")
     cfg = settings()
-    token_mode(cfg)  # the one token rule
+    check_tokens(cfg)  # the one token rule
     now = _parse_at(at)
     stop = threading.Event()
     # SIGTERM: the briefing in hand is finished and recorded, the rest wait for the next run.

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot.tokens import token_mode
+from bot.tokens import check_tokens
 from briefings.cli.common import console, sessions, settings
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def worker() -> None:
     from bot.scheduler import Jobs, build_scheduler
 
     cfg = settings()
-    token_mode(cfg)  # the one token rule, before anything is loaded
+    check_tokens(cfg)  # the one token rule, before anything is loaded
     _logging()
     jobs = Jobs(cfg, sessions())
     console.print("형태소 분석기를 불러오는 중…")
