@@ -150,7 +150,11 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             if web is not None:
                 web.terminate()
-                web.wait(timeout=15)
+                try:
+                    web.wait(timeout=15)
+                except subprocess.TimeoutExpired:  # answers still queued: the bench does not wait for them
+                    web.kill()
+                    web.wait(timeout=10)
             if fake.poll() is None:
                 fake.kill()
                 fake.wait(timeout=10)
