@@ -357,7 +357,7 @@ def serve_child(db_url: str, api_url: str, port_file: str) -> None:
     import logging
 
     from bot.app import build_app
-    from bot.server import create_server
+    from bot.server import create
     from briefings.config import Settings
 
     logging.basicConfig(level=logging.WARNING)
@@ -377,9 +377,9 @@ def serve_child(db_url: str, api_url: str, port_file: str) -> None:
         else make_engine(db_url)
     )
     app = build_app(settings, sessions=make_sessionmaker(engine), clock=lambda: NOW)
-    server = create_server(app, "127.0.0.1", 0)
-    Path(port_file).write_text(str(server.server_address[1]))
-    server.serve_forever()
+    server = create(app, "127.0.0.1", 0)
+    Path(port_file).write_text(str(server.effective_port))
+    server.run()
 
 
 def _signed(body: bytes) -> dict[str, str]:

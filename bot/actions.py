@@ -79,7 +79,14 @@ def _page(
         note = None
         if kind == "subscribe":
             note = answers.do_subscribe(
-                deps, session, company, team_id=team_id, channel_id=dest, user_id=user_id, is_dm=is_dm
+                deps,
+                session,
+                company,
+                team_id=team_id,
+                channel_id=dest,
+                user_id=user_id,
+                is_dm=is_dm,
+                enterprise_id=context.enterprise_id,
             )
         elif kind == "unsubscribe":
             note = answers.do_unsubscribe(deps, session, company, team_id=team_id, channel_id=dest)

@@ -239,8 +239,18 @@ def do_subscribe(
     channel_id: str,
     user_id: str,
     is_dm: bool,
+    enterprise_id: str | None = None,
 ) -> str:
-    added = subscribe(session, team_id, channel_id, company.id, now=deps.now(), user_id=user_id, is_dm=is_dm)
+    added = subscribe(
+        session,
+        team_id,
+        channel_id,
+        company.id,
+        now=deps.now(),
+        user_id=user_id,
+        is_dm=is_dm,
+        enterprise_id=enterprise_id,
+    )
     where = "DM으로 매일" if is_dm else "이 채널에서 매일"
     name = escape_mrkdwn(company.name)
     if not added:
@@ -267,6 +277,7 @@ def run_command(
     channel_id: str,
     user_id: str,
     is_dm: bool,
+    enterprise_id: str | None = None,
 ) -> Answer:
     """Everything but the lookup itself; `channel_id` is where subscriptions go (the DM for personal)."""
     if command.action == "lookup":
@@ -280,7 +291,14 @@ def run_command(
             return found
         if command.action == "subscribe":
             text = do_subscribe(
-                deps, session, found, team_id=team_id, channel_id=channel_id, user_id=user_id, is_dm=is_dm
+                deps,
+                session,
+                found,
+                team_id=team_id,
+                channel_id=channel_id,
+                user_id=user_id,
+                is_dm=is_dm,
+                enterprise_id=enterprise_id,
             )
         else:
             text = do_unsubscribe(deps, session, found, team_id=team_id, channel_id=channel_id)

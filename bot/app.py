@@ -15,53 +15,33 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
-from slack_sdk.http_retry.handler import RetryHandler
-from sqlalchemy import Engine
+from slack_sdk.oauth.installation_store.installation_store import InstallationStore
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import actions, commands, home, messages
+from bot import actions, commands, home, lifecycle, messages, redact
 from bot.deps import LISTENER_THREADS, BotDeps, install
-from bot.oauth import installation_store, state_store
+from bot.oauth import state_store
 from bot.scopes import BOT_SCOPES
+from bot.tokens import (
+    ROTATE_MINUTES_BEFORE,
+    ConfigError,
+    check_tokens,
+    engine_of,
+    make_client,
+    retry_handlers,
+    store_for,
+)
 from briefings.companies import CachedRegistry, Registry
 from briefings.config import Settings
 from briefings.lookup import Tokenizer
 from briefings.timeutil import utcnow
 
+__all__ = ["BOT_SCOPES", "ConfigError", "build_app", "make_client", "retry_handlers"]
+
 log = logging.getLogger(__name__)
-
-
-class ConfigError(ValueError):
-    """Settings that cannot make a working app; the message says which variable to set."""
-
-
-def retry_handlers() -> list[RetryHandler]:
-    """Retry 429 (honouring Retry-After), 5xx and dropped connections, a bounded number of times."""
-    return [
-        RateLimitErrorRetryHandler(max_retry_count=3),
-        ServerErrorRetryHandler(max_retry_count=2),
-        ConnectionErrorRetryHandler(max_retry_count=2),
-    ]
-
-
-def make_client(settings: Settings, token: str | None = None) -> WebClient:
-    return WebClient(
-        token=token, base_url=settings.slack_api_url, retry_handlers=retry_handlers(), timeout=10
-    )
-
-
-def _engine_of(sessions: sessionmaker[Session]) -> Engine:
-    bind = sessions.kw.get("bind")
-    if not isinstance(bind, Engine):
-        raise ConfigError("sessions must be bound to an Engine")
-    return bind
 
 
 def _index_cache(registry: object) -> CachedRegistry:
@@ -78,6 +58,16 @@ def _index_cache(registry: object) -> CachedRegistry:
     return cache
 
 
+def check_settings(settings: Settings) -> bool:
+    """Refuse, with one line, settings that cannot make a working app; True when OAuth is used.
+
+    Called by every entry point before anything slow is loaded."""
+    socket_mode = bool(settings.slack_app_token)
+    if not settings.slack_signing_secret and not socket_mode:
+        raise ConfigError("SLACK_SIGNING_SECRET를 설정하세요 (HTTP 모드의 요청 서명 검증에 필요합니다).")
+    return check_tokens(settings) == "oauth"
+
+
 def build_app(
     settings: Settings,
     *,
@@ -89,12 +79,9 @@ def build_app(
     token_verification_enabled: bool = True,
 ) -> App:
     """The Bolt app for `briefings web` / `run` (Socket Mode or HTTP) with every surface registered."""
-    socket_mode = bool(settings.slack_app_token)
-    if not settings.slack_signing_secret and not socket_mode:
-        raise ConfigError("SLACK_SIGNING_SECRET를 설정하세요 (HTTP 모드의 요청 서명 검증에 필요합니다).")
-    oauth = bool(settings.slack_client_id and settings.slack_client_secret)
-    if not oauth and not settings.slack_bot_token:
-        raise ConfigError("SLACK_BOT_TOKEN 또는 SLACK_CLIENT_ID/SLACK_CLIENT_SECRET를 설정하세요.")
+    redact.install()
+    oauth = check_settings(settings)
+    store: InstallationStore | None = None
 
     common: dict[str, Any] = {
         "signing_secret": settings.slack_signing_secret or "",
@@ -109,17 +96,31 @@ def build_app(
     }
     if oauth:
         assert settings.slack_client_id and settings.slack_client_secret
-        engine = _engine_of(sessions)
+        engine = engine_of(sessions)
+        store = store_for(settings, engine)
+        app_client = client or make_client(settings)
         app = App(
-            client=client or make_client(settings),
+            client=app_client,
+            # Bolt's default authorize would refresh rotating tokens through slack.com whatever
+            # SLACK_API_URL says; this one uses our client.
+            authorize=InstallationStoreAuthorize(  # type: ignore[arg-type]  # Bolt accepts an Authorize
+                installation_store=store,
+                client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret,
+                client=app_client,
+                token_rotation_expiration_minutes=ROTATE_MINUTES_BEFORE,
+                logger=log,
+            ),
             oauth_settings=OAuthSettings(
                 client_id=settings.slack_client_id,
                 client_secret=settings.slack_client_secret,
                 scopes=BOT_SCOPES,
-                installation_store=installation_store(settings.slack_client_id, engine),
+                installation_store=store,
                 state_store=state_store(engine),
                 install_path="/slack/install",
                 redirect_uri_path="/slack/oauth_redirect",
+                # Rotating tokens are refreshed (and saved) this long before they expire.
+                token_rotation_expiration_minutes=ROTATE_MINUTES_BEFORE,
             ),
             **common,
         )
@@ -147,4 +148,5 @@ def build_app(
     install(app, deps)
     for surface in (commands, actions, home, messages):
         surface.register(app)
+    lifecycle.register(app, store)
     return app

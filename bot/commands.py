@@ -76,6 +76,7 @@ def work_out(
     channel_id: str,
     channel_name: str | None,
     user_id: str,
+    enterprise_id: str | None = None,
 ) -> answers.Answer:
     """The answer to a command wherever it was typed (`/news`, the app's DM); never raises.
 
@@ -86,7 +87,14 @@ def work_out(
         dest, is_dm = destination(client, channel_id, channel_name, user_id)
         with deps.session() as session:
             text, blocks = answers.run_command(
-                deps, session, command, team_id=team_id, channel_id=dest, user_id=user_id, is_dm=is_dm
+                deps,
+                session,
+                command,
+                team_id=team_id,
+                channel_id=dest,
+                user_id=user_id,
+                is_dm=is_dm,
+                enterprise_id=enterprise_id,
             )
         if command.action == "subscribe" and not is_dm and not can_post(client, dest):
             blocks = blocks + bk.notice(INVITE_HINT)
@@ -114,6 +122,7 @@ def news(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, co
         channel_id=str(body.get("channel_id", "")),
         channel_name=body.get("channel_name"),
         user_id=str(body.get("user_id", "")),
+        enterprise_id=context.enterprise_id,
     )
     respond_checked(respond, response_type="ephemeral", text=text, blocks=blocks)
 

@@ -106,23 +106,18 @@ def make_client(settings: Settings, token: str | None) -> WebClient:
 
 
 def client_factory(settings: Settings, sessions: sessionmaker[Session]) -> ClientFor:
-    """SLACK_BOT_TOKEN for one workspace; otherwise each workspace's bot token from the installations."""
-    if settings.slack_bot_token or not settings.slack_client_id:
+    """SLACK_BOT_TOKEN for one workspace; otherwise each workspace's bot token from the installations
+    (a Grid workspace's or its organisation's, refreshed when it is about to expire)."""
+    from bot.tokens import BotTokens
+
+    tokens = BotTokens(settings, sessions)
+    if tokens.mode == "single":
         client = make_client(settings, settings.slack_bot_token)
         return lambda _team_id, _enterprise_id: client
-    from bot.oauth import installation_store
-
-    bind = sessions.kw.get("bind")
-    store = installation_store(settings.slack_client_id, bind)  # type: ignore[arg-type]
-    clients: dict[tuple[str, str | None], WebClient] = {}
 
     def client_for(team_id: str, enterprise_id: str | None) -> WebClient:
-        key = (team_id, enterprise_id)
-        if key not in clients:
-            bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
-            token = bot.bot_token if bot is not None else None
-            clients[key] = make_client(settings, token)  # no token: Slack answers not_authed
-        return clients[key]
+        # Asked once per workspace per run; no token: Slack answers not_authed.
+        return make_client(settings, tokens.token_for(team_id, enterprise_id))
 
     return client_for
 

@@ -59,6 +59,7 @@ def on_message(event: dict[str, Any], body: dict[str, Any], client: WebClient, c
         channel_id=channel,
         channel_name="directmessage",
         user_id=str(event["user"]),
+        enterprise_id=context.enterprise_id,
     )
     post_checked(
         client, channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False, **where

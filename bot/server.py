@@ -1,22 +1,27 @@
-"""HTTP mode: `/slack/events`, `/slack/install`, `/slack/oauth_redirect` and `/healthz` on a WSGI server.
+"""HTTP mode: `/slack/events`, `/slack/install`, `/slack/oauth_redirect` and `/healthz` on waitress.
 
-Bolt's WSGI adapter does the Slack part (signature and timestamp checks, OAuth pages); the server is
-the standard library's threaded WSGI server, which is enough behind a TLS-terminating proxy: a
-slash command is acknowledged in milliseconds and answered from Bolt's worker threads.
+Bolt's WSGI adapter does the Slack part (signature and timestamp checks, OAuth pages); waitress is the
+production server. Its event loop buffers each request completely before a worker thread sees it, so a
+slow or idle client holds a socket, never a thread; idle connections are closed after
+`channel_timeout`, and at most `connection_limit` are open at once. Bodies over 1 MiB and oversized
+headers are refused before they are read. A body that is not what Slack sends (an interactive
+`payload` that is not a JSON object, a JSON body that is not one) is answered 400 before Bolt sees it.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import logging
-import socketserver
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress.server import BaseWSGIServer, create_server
 
 log = logging.getLogger(__name__)
 
@@ -26,53 +31,120 @@ StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
-def make_wsgi_app(app: App) -> WSGIApp:
+@dataclass(frozen=True)
+class Limits:
+    """What one `briefings web` process accepts; the defaults suit one small instance."""
+
+    threads: int = 16  # request threads: acknowledgements are quick, answers run in Bolt's own pool
+    connection_limit: int = 1000  # open sockets, idle ones included; past it, new ones wait in the backlog
+    channel_timeout: int = 30  # seconds an idle or stalled connection is kept
+    cleanup_interval: int = 5  # how often idle connections are looked for
+    max_header: int = 64 * 1024
+    max_body: int = MAX_BODY
+
+
+def _plain(start_response: StartResponse, status: str, text: str) -> list[bytes]:
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+    return [text.encode("utf-8")]
+
+
+def malformed(body: bytes, content_type: str) -> str | None:
+    """Why a POST to /slack/events cannot be one of Slack's, or None when it may be."""
+    if not body:
+        return None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "body is not UTF-8"
+    if "application/json" in content_type:
+        try:
+            return None if isinstance(json.loads(text), dict) else "JSON body is not an object"
+        except ValueError:
+            return "JSON body does not parse"
+    payloads = parse_qs(text, keep_blank_values=True).get("payload")
+    if payloads is None:
+        return None
+    try:
+        return None if isinstance(json.loads(payloads[0]), dict) else "payload is not a JSON object"
+    except ValueError:
+        return "payload does not parse"
+
+
+def make_wsgi_app(app: App, *, max_body: int = MAX_BODY) -> WSGIApp:
     slack = SlackRequestHandler(app, path="/slack/events")
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/healthz":
-            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
-            return [b"ok"]
+            return _plain(start_response, "200 OK", "ok")
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = -1
-        if length < 0 or length > MAX_BODY:
-            start_response("413 Payload Too Large", [("Content-Type", "text/plain; charset=utf-8")])
-            return [b"payload too large"]
+        if length < 0 or length > max_body:
+            return _plain(start_response, "413 Payload Too Large", "payload too large")
+        if environ.get("REQUEST_METHOD") == "POST" and path == "/slack/events":
+            body = environ["wsgi.input"].read(length) if length else b""
+            why = malformed(body, str(environ.get("CONTENT_TYPE", "")))
+            if why is not None:
+                log.info("refused a malformed request: %s", why)
+                return _plain(start_response, "400 Bad Request", "bad request")
+            environ["wsgi.input"] = io.BytesIO(body)
         return slack(environ, start_response)
 
     return wsgi
 
 
-class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = 256
+def create(app: App, host: str = "0.0.0.0", port: int = 3000, limits: Limits | None = None) -> BaseWSGIServer:
+    """A bound waitress server (port 0: any free port), not yet serving."""
+    limits = limits or Limits()
+    server: BaseWSGIServer = create_server(
+        make_wsgi_app(app, max_body=limits.max_body),
+        host=host,
+        port=port,
+        threads=limits.threads,
+        connection_limit=limits.connection_limit,
+        channel_timeout=limits.channel_timeout,
+        cleanup_interval=limits.cleanup_interval,
+        max_request_header_size=limits.max_header,
+        max_request_body_size=limits.max_body,
+        asyncore_use_poll=True,  # select() stops at 1024 descriptors
+        clear_untrusted_proxy_headers=True,
+        expose_tracebacks=False,
+        ident="Briefings",
+    )
+    return server
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s - %s", self.address_string(), format % args)
+def _loop(server: BaseWSGIServer, stop: threading.Event) -> None:
+    while not stop.is_set():
+        server.asyncore.loop(timeout=0.05, map=server._map, use_poll=True, count=1)
+
+
+def _shutdown(server: BaseWSGIServer) -> None:
+    for channel in list(server._map.values()):
+        if channel is not server:
+            channel.close()
+    server.close()
+    server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
 
 
 @dataclass
 class RunningServer:
     """A server running in a background thread (tests, `briefings run`); `close()` stops it cleanly."""
 
-    server: WSGIServer
+    server: BaseWSGIServer
     thread: threading.Thread = field(repr=False)
+    stop: threading.Event = field(repr=False)
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"http://{self.server.effective_host}:{self.server.effective_port}"
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.stop.set()
         self.thread.join(timeout=5)
+        _shutdown(self.server)
 
     def __enter__(self) -> RunningServer:
         return self
@@ -81,23 +153,20 @@ class RunningServer:
         self.close()
 
 
-def create_server(app: App, host: str = "0.0.0.0", port: int = 3000) -> WSGIServer:
-    return make_server(
-        host, port, make_wsgi_app(app), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
-    )
-
-
-def start_server(app: App, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
-    server = create_server(app, host, port)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="briefings-http", daemon=True)
+def start_server(
+    app: App, host: str = "127.0.0.1", port: int = 0, limits: Limits | None = None
+) -> RunningServer:
+    server = create(app, host, port, limits)
+    stop = threading.Event()
+    thread = threading.Thread(target=_loop, args=(server, stop), name="briefings-http", daemon=True)
     thread.start()
-    return RunningServer(server, thread)
+    return RunningServer(server, thread, stop)
 
 
-def serve(app: App, host: str = "0.0.0.0", port: int = 3000) -> None:
+def serve(app: App, host: str = "0.0.0.0", port: int = 3000, limits: Limits | None = None) -> None:
     """Serve until interrupted (`briefings web`)."""
-    server = create_server(app, host, port)
+    server = create(app, host, port, limits)
     try:
-        server.serve_forever()
+        server.run()
     finally:
-        server.server_close()
+        _shutdown(server)

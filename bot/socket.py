@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-from bot.app import ConfigError, make_client
+from bot.tokens import ConfigError, make_client
 from briefings.config import Settings
 
 

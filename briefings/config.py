@@ -13,6 +13,7 @@ import unicodedata
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -20,6 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 USER_AGENT = "Briefings/0.1 (Korean company-news briefings; feed reader)"
 
 # The drivers the project is built and tested with; plain `postgresql://` (and Heroku-style
@@ -47,7 +49,11 @@ class Settings(BaseSettings):
     slack_app_token: str | None = Field(None, description="Socket Mode 앱 토큰 (xapp-…)")
     slack_client_id: str | None = Field(None, description="Slack 앱의 Client ID")
     slack_client_secret: str | None = Field(None, description="Slack 앱의 Client Secret")
-    slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API 기본 URL")
+    slack_api_url: str = Field(
+        "https://slack.com/api/", description="https 주소 (http는 127.0.0.1/localhost만)"
+    )
+    # Fernet key: Slack tokens are stored encrypted when set.
+    slack_token_key: str | None = Field(None, description="Fernet 키 (`briefings token-key`로 만듭니다)")
     port: int = Field(3000, ge=1, le=65535, description="1~65535 사이의 포트 번호")
 
     # Gatherer limits: generous for real outlets, small enough that one bad feed cannot stall a cycle.
@@ -120,6 +126,18 @@ class Settings(BaseSettings):
     def _one_line(cls, value: str) -> str:
         if any(unicodedata.category(ch) == "Cc" for ch in value) or not value.strip():
             raise ValueError("control characters")
+        return value.strip()
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_is_https(cls, value: str) -> str:
+        """A stray `.env` must not send the bot token to a plain-http host: https, or loopback only."""
+        parts = urlsplit(value.strip())
+        allowed = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
+        if not allowed or not parts.hostname:
+            raise ValueError(
+                f"SLACK_API_URL은 https 주소여야 합니다 (http는 127.0.0.1/localhost만 허용): {value[:80]}"
+            )
         return value.strip()
 
     @cached_property

@@ -329,6 +329,8 @@ class Channel(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
+    # The Enterprise Grid organisation of the workspace (None outside Grid): finds the org-wide token.
+    enterprise_id: Mapped[str | None] = mapped_column(String(32), index=True)
     channel_id: Mapped[str] = mapped_column(String(32))
     is_dm: Mapped[bool] = mapped_column(Boolean, default=False)
     briefing_time: Mapped[str] = mapped_column(String(5), default="08:00")
@@ -360,6 +362,7 @@ class Subscription(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32), index=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(32), index=True)
     channel_id: Mapped[str] = mapped_column(String(32))
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
     is_dm: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -378,6 +381,7 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
     channel_id: Mapped[str] = mapped_column(String(32))
     briefing_date: Mapped[date] = mapped_column(Date)
     # claimed | retry | posted | empty | skipped | failed | unconfirmed
@@ -395,3 +399,14 @@ class Delivery(Base):
     covered_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class HandledEvent(Base):
+    """A Slack event already acted on: Slack retries an event it thinks was lost (same `event_id`),
+    and a retried uninstall must not remove what a reinstall made in between."""
+
+    __tablename__ = "handled_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    handled_at: Mapped[datetime] = mapped_column(index=True)

@@ -73,15 +73,31 @@ def parse_timezone(value: str) -> str:
 
 
 def ensure_channel(
-    session: Session, team_id: str, channel_id: str, *, now: datetime, is_dm: bool = False
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    *,
+    now: datetime,
+    is_dm: bool = False,
+    enterprise_id: str | None = None,
 ) -> Channel:
-    """The channel's row, created with defaults on first use (also when two requests race)."""
+    """The channel's row, created with defaults on first use (also when two requests race).
+    `enterprise_id` is the workspace's Enterprise Grid organisation, recorded when first known."""
     channel = session.scalar(
         select(Channel).where(Channel.team_id == team_id, Channel.channel_id == channel_id)
     )
     if channel is not None:
+        if enterprise_id and channel.enterprise_id is None:
+            channel.enterprise_id = enterprise_id
         return channel
-    channel = Channel(team_id=team_id, channel_id=channel_id, is_dm=is_dm, created_at=now, themes=[])
+    channel = Channel(
+        team_id=team_id,
+        enterprise_id=enterprise_id,
+        channel_id=channel_id,
+        is_dm=is_dm,
+        created_at=now,
+        themes=[],
+    )
     try:
         with session.begin_nested():
             session.add(channel)
@@ -103,9 +119,10 @@ def subscribe(
     now: datetime,
     user_id: str | None = None,
     is_dm: bool = False,
+    enterprise_id: str | None = None,
 ) -> bool:
     """Subscribe the channel to a company; False when it already was (idempotent)."""
-    ensure_channel(session, team_id, channel_id, now=now, is_dm=is_dm)
+    ensure_channel(session, team_id, channel_id, now=now, is_dm=is_dm, enterprise_id=enterprise_id)
     exists = session.scalar(
         select(Subscription.id).where(
             Subscription.team_id == team_id,
@@ -117,6 +134,7 @@ def subscribe(
         return False
     sub = Subscription(
         team_id=team_id,
+        enterprise_id=enterprise_id,
         channel_id=channel_id,
         company_id=company_id,
         is_dm=is_dm,

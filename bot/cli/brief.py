@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.briefing_blocks import blocks_json, briefing_messages, builder_payload, builder_url, render_terminal
 from bot.deliver import DeliverOptions, Outcome, deliver_due, summarize
+from bot.tokens import check_tokens
 from briefings.brief import BriefingLoader, channel_tz, due_at, window_start
 from briefings.cli.common import UserError, console, db_session, sessions, settings
 from briefings.models import Channel, Delivery
@@ -126,8 +127,7 @@ def deliver_cmd(
     if not now_flag:
         raise UserError("`briefings deliver --now`처럼 --now를 붙여 실행하세요.")
     cfg = settings()
-    if not cfg.slack_bot_token and not (cfg.slack_client_id and cfg.slack_client_secret):
-        raise UserError("SLACK_BOT_TOKEN이 설정되지 않았습니다 (여러 워크스페이스: SLACK_CLIENT_ID/SECRET).")
+    check_tokens(cfg)  # the one token rule
     now = _parse_at(at)
     stop = threading.Event()
     # SIGTERM: the briefing in hand is finished and recorded, the rest wait for the next run.

@@ -10,13 +10,17 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from briefings.cli.common import UserError, console, sessions, settings
+from bot.tokens import check_tokens
+from briefings.cli.common import console, sessions, settings
 
 if TYPE_CHECKING:
     from bot.scheduler import Jobs
 
 
 def _logging() -> None:
+    from bot import redact
+
+    redact.install()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # A line per job run every minute drowns what matters; our jobs log their own results.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -27,8 +31,7 @@ def worker() -> None:
     from bot.scheduler import Jobs, build_scheduler
 
     cfg = settings()
-    if not cfg.slack_bot_token and not (cfg.slack_client_id and cfg.slack_client_secret):
-        raise UserError("SLACK_BOT_TOKEN(또는 SLACK_CLIENT_ID/SECRET)이 필요합니다: 브리핑을 게시하려면.")
+    check_tokens(cfg)  # the one token rule, before anything is loaded
     _logging()
     jobs = Jobs(cfg, sessions())
     console.print("형태소 분석기를 불러오는 중…")
@@ -58,20 +61,18 @@ def run(
     port: int = typer.Option(0, min=0, max=65535, help="HTTP 모드 포트 (기본: PORT 설정)"),
 ) -> None:
     """봇과 스케줄러를 한 프로세스에서 실행합니다 (SLACK_APP_TOKEN이 있으면 Socket Mode)."""
-    from bot.app import ConfigError, build_app
+    from bot.app import build_app, check_settings
     from bot.scheduler import Jobs, build_scheduler
 
     cfg = settings()
+    check_settings(cfg)  # the one token rule and the signing secret, before Kiwi is loaded
     _logging()
     factory = sessions()
     console.print("형태소 분석기를 불러오는 중… (한 번만)")
     from briefings.digest.nlp import get_nlp
 
     nlp = get_nlp()  # the one Kiwi of this process: the bot's search and the digester share it
-    try:
-        app = build_app(cfg, sessions=factory, nlp=nlp)
-    except ConfigError as exc:
-        raise UserError(str(exc)) from None
+    app = build_app(cfg, sessions=factory, nlp=nlp)
     jobs = Jobs(cfg, factory)
     _warm_up(jobs)
     scheduler = build_scheduler(jobs, blocking=False)

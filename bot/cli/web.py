@@ -3,29 +3,48 @@
 from __future__ import annotations
 
 import logging
+import signal
+from types import FrameType
 
 import typer
 
-from briefings.cli.common import UserError, console, sessions, settings
+from briefings.cli.common import console, sessions, settings
+
+
+def _stop(_sig: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)  # waitress's loop ends on SystemExit and lets its threads finish
 
 
 def web(
     host: str = typer.Option("0.0.0.0", help="수신 주소"),
     port: int = typer.Option(0, min=0, max=65535, help="포트 (기본: PORT 설정, 3000)"),
+    threads: int = typer.Option(16, min=1, max=256, help="요청 처리 스레드 수"),
 ) -> None:
     """Slack 앱을 HTTP 모드로 실행합니다: /slack/events, /slack/install, /slack/oauth_redirect, /healthz."""
-    from bot.app import ConfigError, build_app
-    from bot.server import serve
+    from bot import redact
+    from bot.app import build_app, check_settings
+    from bot.server import Limits, serve
+    from briefings.companies import CachedRegistry
 
     cfg = settings()
-    try:
-        app = build_app(cfg, sessions=sessions())
-    except ConfigError as exc:
-        raise UserError(str(exc)) from None
+    check_settings(cfg)  # the one token rule and the signing secret, before Kiwi is loaded
+    redact.install()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    factory = sessions()
+    # Kiwi and the company index are loaded before the first request is accepted: loading them inside
+    # a request would hold every acknowledgement behind it for seconds.
+    console.print("형태소 분석기와 회사 목록을 불러오는 중…")
+    from briefings.digest.nlp import get_nlp
+
+    nlp = get_nlp()
+    index = CachedRegistry()
+    with factory() as session:
+        index.get(session)
+    app = build_app(cfg, sessions=factory, nlp=nlp, registry=index)
     bound = port or cfg.port
-    console.print(f"Briefings Slack 앱 (HTTP 모드): http://{host}:{bound}/slack/events")
-    serve(app, host, bound)
+    console.print(f"준비 완료. Briefings Slack 앱 (HTTP 모드): http://{host}:{bound}/slack/events")
+    signal.signal(signal.SIGTERM, _stop)
+    serve(app, host, bound, Limits(threads=threads))
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from functools import cache
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -86,6 +87,8 @@ def run_guarded(app: typer.Typer) -> None:
         raise SystemExit(_print_error(usage_line(exc))) from None
     except typer.Abort:
         raise SystemExit(_print_error("중단했습니다.")) from None
+    except ValidationError as exc:  # settings: pydantic's report is many lines; one per problem is enough
+        raise SystemExit(_print_error(settings_problems(exc))) from None
     except (OperationalError, ProgrammingError) as exc:
         if _schema_missing(exc):
             msg = "데이터베이스가 준비되지 않았습니다. 먼저 `briefings db upgrade`를 실행하세요."
@@ -99,6 +102,16 @@ def run_guarded(app: typer.Typer) -> None:
         head = (str(exc).strip().splitlines() or [""])[0][:200]
         raise SystemExit(_print_error(f"예상하지 못한 오류입니다 ({type(exc).__name__}: {head})")) from None
     raise SystemExit(code if isinstance(code, int) else 0)
+
+
+def settings_problems(exc: ValidationError) -> str:
+    """One line for pydantic's report: each problem, named by its environment variable."""
+    problems = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"]).upper()
+        message = str(error["msg"]).removeprefix("Value error, ")
+        problems.append(message if name in message else f"{name}: {message}")
+    return " / ".join(problems)
 
 
 def _print_error(message: str) -> int:

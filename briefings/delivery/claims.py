@@ -85,7 +85,7 @@ class ClaimStore:
                     timezone=c.timezone,
                     user_tz=c.user_tz,
                     created_at=c.created_at,
-                    enterprise_id=getattr(c, "enterprise_id", None),
+                    enterprise_id=c.enterprise_id,
                 )
                 for c in rows
             ]
@@ -126,6 +126,7 @@ class ClaimStore:
         if row is None:
             fresh = Delivery(
                 team_id=due.team_id,
+                enterprise_id=due.enterprise_id,
                 channel_id=due.channel_id,
                 briefing_date=due.briefing_date,
                 status=CLAIMED,
@@ -299,7 +300,7 @@ class ClaimStore:
                     c.channel_id if c.channel_id[:1] in ("U", "W") else owners.get((c.team_id, c.channel_id))
                 )
                 if user:
-                    out.append(DmUser(c.id, c.team_id, str(user), getattr(c, "enterprise_id", None)))
+                    out.append(DmUser(c.id, c.team_id, str(user), c.enterprise_id))
             return out
 
     def set_user_tz(self, channel_pk: int, tz: str | None, *, now: datetime) -> None:

@@ -31,6 +31,7 @@ from urllib.parse import parse_qsl, urlsplit
 from tests.fakes import block_kit
 from tests.fakes.block_kit import Refusal
 from tests.fakes.block_kit import decoded as _decode
+from tests.fakes.slack_auth import SlackAuth
 
 # Reads Slack limits to one call a minute for apps outside the Marketplace.
 READ_LIMITED = frozenset({"conversations.history", "conversations.replies"})
@@ -77,7 +78,7 @@ class Rejection:
 
 
 @dataclass
-class FakeSlack:
+class FakeSlack(SlackAuth):
     team_id: str = "T0001"
     bot_user_id: str = "UBOT"
     calls: list[Call] = field(default_factory=list)
@@ -233,6 +234,10 @@ class FakeSlack:
         with self._lock:
             self.calls.append(Call(method, args, headers, time.time()))
             scripted = self._scripts[method].popleft() if self._scripts[method] else None
+            refused = self.token_error(method, headers, args)
+        if refused is not None:
+            self._send_json(req, 200, {"ok": False, "error": refused})
+            return
         channel_arg = str(args.get("channel", ""))
         if scripted is None and method == "chat.postMessage" and self._over_rate(channel_arg):
             self._send_json(req, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
@@ -342,18 +347,6 @@ class FakeSlack:
 
     def _next_ts(self) -> str:
         return f"{int(time.time())}.{next(self._ts):06d}"
-
-    def _api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "ok": True,
-            "url": "https://fake.slack.test/",
-            "team": "Fake Team",
-            "team_id": self.team_id,
-            "user": "briefings",
-            "user_id": self.bot_user_id,
-            "bot_id": "B0001",
-            "is_enterprise_install": False,
-        }
 
     def _api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))
@@ -467,17 +460,3 @@ class FakeSlack:
     def _api_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         users = str(args.get("users", ""))
         return {"ok": True, "channel": {"id": "D" + users.split(",")[0].lstrip("U")}}
-
-    def _api_oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "ok": True,
-            "app_id": "A0001",
-            "authed_user": {"id": "U0001"},
-            "scope": "commands,chat:write",
-            "token_type": "bot",
-            "access_token": "xoxb-fake-installed",
-            "bot_user_id": self.bot_user_id,
-            "team": {"id": self.team_id, "name": "Fake Team"},
-            "enterprise": None,
-            "is_enterprise_install": False,
-        }
