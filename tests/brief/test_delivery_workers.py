@@ -51,11 +51,13 @@ def test_briefing_posted_over_rate_limited_parts_is_never_taken_over(
     sessions: sessionmaker[Session], fake_slack: FakeSlack
 ) -> None:
     seed_long(sessions)
-    lease = timedelta(seconds=1.5)
-    # Every part waits twice for Retry-After: posting takes far longer than one lease.
-    fake_slack.script("chat.postMessage", *[Reply(429, retry_after=1) for _ in range(2)])
-    fake_slack.script("chat.postMessage", Reply(), *[Reply(429, retry_after=1) for _ in range(2)])
-    fake_slack.script("chat.postMessage", Reply(), *[Reply(429, retry_after=1) for _ in range(2)])
+    # A lease long enough that a thread starved for a second or two on a loaded machine still renews
+    # in time; every part waits four times for Retry-After, so posting spans more than three leases.
+    lease = timedelta(seconds=3)
+    waits = [Reply(429, retry_after=1) for _ in range(4)]
+    fake_slack.script("chat.postMessage", *waits)
+    fake_slack.script("chat.postMessage", Reply(), *waits)
+    fake_slack.script("chat.postMessage", Reply(), *waits)
     start = threading.Barrier(2)
     t0 = time.monotonic()
     done = threading.Event()
