@@ -36,3 +36,24 @@ def knews_items(folder: Path) -> dict[str, dict[str, Any]]:
                 },
             )
     return out
+
+
+TERA_ITEMS = ("tera-rss-economy-2026-02", "items.jsonl")
+
+
+@cache
+def _tera_lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def tera_item(path: Path, line: int) -> dict[str, Any]:
+    """One tera-rss item by its line: headline and lead unescaped, its KST time made explicit."""
+    item: dict[str, Any] = json.loads(_tera_lines(path)[line])
+    lead = html.unescape(html.unescape(_TAG.sub(" ", item.get("lead") or "")))
+    return {
+        "title": html.unescape(html.unescape(item["title"])).strip(),
+        "body": " ".join(lead.split()),
+        "published": item["date_as_given"].removesuffix("Z").removesuffix(".000") + "+09:00",
+        "outlet": item["outlet"],
+        "url": item["url"],
+    }
