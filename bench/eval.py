@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.corpus_refs import CorpusMissing, Text, corpus_root, resolve
+from bench.corpus_refs import CorpusMissing, Text, corpus_root, resolve, sha1_prefix
 
 DEVSET = Path(__file__).resolve().parent / "devset"
 
@@ -554,6 +554,98 @@ def eval_stories(digest: Digest | None, loaded: Loaded) -> Section:
     return sec
 
 
+def sentence_key(text: str) -> str:
+    """How a judged sentence is referred to: a short hash of its letters and digits (never its text)."""
+    from briefings.digest.summary import _squeeze
+
+    return sha1_prefix(_squeeze(text))
+
+
+def first_sentence_baseline(digest: Digest, texts: Sequence[Text]) -> str | None:
+    """The first sentence (Kiwi's split, byline removed) of the story's article with the longest lead."""
+    from briefings.digest.summary import clean_sentence
+
+    with_lead = [t for t in texts if t.body.strip()]
+    if not with_lead:
+        return None
+    longest = max(with_lead, key=lambda t: len(t.body))
+    sentences = digest.nlp.kiwi.split_into_sents(longest.body[:600])
+    return clean_sentence(sentences[0].text) if sentences else None
+
+
+def well_formed(summary: str, titles: Sequence[str]) -> bool:
+    """A whole sentence, no byline or photo credit, not a headline of the story."""
+    from briefings.digest.summary import _BOILERPLATE, _BYLINE, repeats_headline
+
+    if not summary.rstrip("”’\"')").endswith(("다.", ".", "?", "!")):
+        return False
+    if _BYLINE.match(summary) or _BOILERPLATE.search(summary):
+        return False
+    return not any(repeats_headline(summary, t) for t in titles)
+
+
+def eval_summaries(digest: Digest | None, loaded: Loaded) -> Section:
+    """Summaries of the held-out gold stories, against the sentences judged to do (summaries.jsonl)."""
+    sec = Section("summaries")
+    if digest is None:
+        return sec
+    from briefings.digest.summary import summary_sentences
+
+    items = _split_items(loaded, HELD_OUT)
+    analyses = digest.fresh().analyze(digest.inputs([i.text for i in items]))
+    members: dict[str, list[int]] = defaultdict(list)
+    for k, item in enumerate(items):
+        members[str(item.row["story"])].append(k)
+    judged = {r["story"]: set(r["good"]) for r in load_rows("summaries.jsonl")}
+    ours_ok = base_ok = n = 0
+    formed = total = empty = no_lead = 0
+    for story, ks in sorted(members.items()):
+        texts = [items[k].text for k in ks]
+        titles = [t.title for t in texts]
+        chosen = summary_sentences([analyses[k].sentences for k in ks], titles)
+        ours = " ".join(s.text for s in chosen) if chosen else None
+        # A two-sentence summary is judged by its first sentence (the second continues it).
+        first = chosen[0].text if chosen else None
+        if not any(t.body.strip() for t in texts):
+            no_lead += 1
+            empty += ours is None
+            continue
+        if ours is not None:
+            total += 1
+            formed += well_formed(ours, titles)
+        good = judged.get(story)
+        if good is None:
+            continue
+        n += 1
+        base = first_sentence_baseline(digest, texts)
+        ours_ok += first is not None and sentence_key(first) in good
+        base_ok += base is not None and sentence_key(base) in good
+        if first is None or sentence_key(first) not in good:
+            sec.errors.append(f"SUMMARY {story}: {ours}")
+    acc_o = ours_ok / n if n else None
+    acc_b = base_ok / n if n else None
+    sec.rows.append(("summary judged good (held-out stories)", _fmt(acc_o), _fmt(acc_b), str(n)))
+    sec.rows.append(
+        (
+            "summary well-formed (all held-out stories with a lead)",
+            _fmt(formed / total if total else None),
+            "",
+            str(total),
+        )
+    )
+    sec.rows.append(("no summary for stories without a lead", f"{empty}/{no_lead}", "", str(no_lead)))
+    sec.figures = {
+        "judged_stories": n,
+        "ours_good": _r4(acc_o) if acc_o is not None else None,
+        "baseline_first_sentence_good": _r4(acc_b) if acc_b is not None else None,
+        "well_formed": _r4(formed / total) if total else None,
+        "stories_with_summary": total,
+        "title_only_stories": no_lead,
+        "title_only_without_summary": empty,
+    }
+    return sec
+
+
 def _r4(x: float) -> float:
     return round(x, 4)
 
@@ -605,12 +697,14 @@ def run(root: Path | None = None) -> tuple[list[Section], dict[str, Any]]:
         eval_companies(digest, companies),
         eval_stories(digest, stories),
         eval_themes(digest, themes),
+        eval_summaries(digest, stories),
     ]
     drift = companies.drift + stories.drift + themes.drift
     summary: dict[str, Any] = {
         "companies": sections[0].figures,
         "stories": sections[1].figures,
         "themes": sections[2].figures,
+        "summaries": sections[3].figures,
         "drift": drift,
         "notes": notes + [n for s in sections for n in s.notes],
         "goals": GOALS,

@@ -42,6 +42,7 @@ from bot.render import (
     link,
     outlets_text,
     story_line,
+    summary_line,
     time_ago,
     truncate,
 )
@@ -169,7 +170,8 @@ def company_answer(
             text = "더 보여 드릴 기사가 없습니다."
         blocks.append(section(text))
     for i, story in enumerate(stories, start=offset + 1):
-        blocks.append(section(f"{i}. " + story_line(story, now, tz, theme_labels=theme_labels)))
+        line = story_line(story, now, tz, theme_labels=theme_labels)
+        blocks.append(section(f"{i}. {line}{summary_line(story)}"))
     if shared_by:
         blocks.append(context(f"<@{escape_mrkdwn(shared_by)}>님이 `/news`로 공유했습니다."))
     if interactive:

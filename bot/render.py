@@ -147,6 +147,14 @@ def theme_tags(themes: Sequence[str], labels: Mapping[str, str] | None = None) -
     return " ".join(f"`#{inert(truncate(name, 40))}`" for name in names)
 
 
+def summary_line(story: object, max_chars: int = 300) -> str:
+    """The story's summary on its own quoted line under the headline, or "" when it has none."""
+    summary = getattr(story, "summary", None)
+    if not summary:
+        return ""
+    return "\n>" + escape_mrkdwn(truncate(summary, max_chars))
+
+
 def story_line(
     story: StoryLike,
     now: datetime,

@@ -46,6 +46,7 @@ class StoryItem:
     companies: tuple[str, ...] = ()  # primary companies, canonical names
     outlets: tuple[str, ...] = ()
     updated_at: datetime | None = None
+    summary: str | None = None
 
 
 @dataclass(frozen=True)
@@ -431,6 +432,7 @@ def story_item(story: Story, companies: Sequence[str]) -> StoryItem:
         companies=tuple(companies),
         outlets=tuple(story.outlets or ()),
         updated_at=story.updated_at,
+        summary=story.summary,
     )
 
 

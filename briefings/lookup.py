@@ -267,6 +267,7 @@ class StoryView:
     last_published_at: datetime
     themes: tuple[str, ...]
     exclusive: bool
+    summary: str | None = None
 
 
 # Ranking weights, shared by the SQL ranking and its Python twin.
@@ -396,6 +397,7 @@ _VIEW_COLUMNS = (
     Story.last_published_at,
     Story.themes,
     Story.exclusive,
+    Story.summary,
 )
 
 
@@ -411,6 +413,7 @@ def _view(row: Any) -> StoryView:
         last_published_at=row.last_published_at,
         themes=tuple(row.themes or ()),
         exclusive=bool(row.exclusive),
+        summary=row.summary,
     )
 
 

@@ -32,6 +32,7 @@ from briefings.digest.dedup import DuplicateIndex, Fingerprint, shingles_of_lemm
 from briefings.digest.keywords import Background, top_keywords
 from briefings.digest.nlp import KoreanNLP, Morph, get_nlp
 from briefings.digest.stories import StoryArticle, StoryGrouper, StoryParams, group
+from briefings.digest.summary import LeadSentence, choose_summary, lead_sentences
 from briefings.digest.terms import MorphScan, topic_nouns
 from briefings.digest.text import clean_title, is_exclusive, strip_boilerplate
 from briefings.digest.themes import Taxonomy, default_taxonomy
@@ -69,6 +70,8 @@ class ArticleAnalysis:
     exclusive: bool
     # Text identity after cleaning: copies too short for MinHash are still caught.
     text_key: str
+    # Lead sentences that could summarise the article's story (summary.py).
+    sentences: tuple[LeadSentence, ...] = ()
 
     @property
     def primaries(self) -> frozenset[str]:
@@ -124,7 +127,13 @@ class Digester:
         texts = [text for pair in zip(titles, bodies, strict=True) for text in pair]
         stream = self.nlp.tokenize_iter(texts)
         partial: list[
-            tuple[tuple[CompanyHit, ...], tuple[tuple[str, float], ...], Fingerprint, frozenset[str]]
+            tuple[
+                tuple[CompanyHit, ...],
+                tuple[tuple[str, float], ...],
+                Fingerprint,
+                frozenset[str],
+                tuple[LeadSentence, ...],
+            ]
         ] = []
         nouns: list[Counter[str]] = []
         # Each article is analysed as soon as Kiwi hands back its headline and body, while Kiwi's
@@ -141,13 +150,14 @@ class Digester:
                 topic[word] += _TITLE_TOPIC_WEIGHT
                 counts[word] += _TITLE_TOPIC_WEIGHT
             fingerprint = Fingerprint(sig, tuple(sorted((word_hash(w), c) for w, c in topic.items())))
-            partial.append((hits, themes, fingerprint, frozenset(ts.terms | bs.terms)))
+            sentences = lead_sentences(titles[i], bodies[i], bm)
+            partial.append((hits, themes, fingerprint, frozenset(ts.terms | bs.terms), sentences))
             nouns.append(counts)
         for counts in nouns:  # the whole batch is background for its own keywords: order-free
             self.background.add(counts)
         out: list[ArticleAnalysis] = []
         for i, item in enumerate(items):
-            hits, themes, fingerprint, terms = partial[i]
+            hits, themes, fingerprint, terms, sentences = partial[i]
             text_key = hashlib.sha1(
                 ("".join(clean_title(titles[i]).split()) + "\x1f" + "".join(bodies[i].split())).encode()
             ).hexdigest()
@@ -163,6 +173,7 @@ class Digester:
                     fingerprint=fingerprint,
                     exclusive=is_exclusive(titles[i]),
                     text_key=text_key,
+                    sentences=sentences,
                 )
             )
         return out
@@ -181,6 +192,7 @@ class Grouping:
 
     story: Hashable
     duplicate_of: Hashable | None
+    summary: str | None = None  # of the story
 
 
 def story_article(item: ArticleInput, analysis: ArticleAnalysis) -> StoryArticle:
@@ -232,7 +244,14 @@ def group_analyses(
     stories = group(
         [story_article(it, a) for it, a in zip(items, analyses, strict=True)], duplicates=dups, params=params
     )
-    return [Grouping(stories[it.id], dups.get(it.id)) for it in items]
+    members: dict[Hashable, list[ArticleAnalysis]] = {}
+    for it, a in zip(items, analyses, strict=True):
+        members.setdefault(stories[it.id], []).append(a)
+    summaries = {
+        key: choose_summary([a.sentences for a in group_], [a.title for a in group_])
+        for key, group_ in members.items()
+    }
+    return [Grouping(stories[it.id], dups.get(it.id), summaries[stories[it.id]]) for it in items]
 
 
 def group_stories(digester: Digester, items: Sequence[ArticleInput]) -> list[Hashable]:
@@ -258,6 +277,7 @@ def analysis_json(analysis: ArticleAnalysis, grouping: Grouping) -> dict[str, An
         "themes": analysis.theme_slugs,
         "story": grouping.story,
         "duplicate_of": grouping.duplicate_of,
+        "summary": grouping.summary,
     }
 
 
@@ -304,10 +324,22 @@ class _StoryTally:
 
     keywords: Counter[str] = field(default_factory=Counter)
     themes: Counter[str] = field(default_factory=Counter)
+    # Candidate summary sentences and headlines of the articles seen (the stored summary stands in
+    # for the articles of earlier runs).
+    sentences: list[tuple[LeadSentence, ...]] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+
+    def summary(self, article_title: str, sentences: tuple[LeadSentence, ...]) -> str | None:
+        self.sentences.append(sentences)
+        self.titles.append(article_title)
+        return choose_summary(self.sentences, self.titles)
 
     @classmethod
     def from_story(cls, story: Story) -> _StoryTally:
         t = cls()
+        if story.summary:
+            nouns = frozenset(k for k in story.keywords or [] if k in story.summary)
+            t.sentences.append((LeadSentence(story.summary, nouns, 0),))
         for rank, kw in enumerate(story.keywords or []):
             t.keywords[kw] += max(1, 3 - rank // 3)
         for theme in story.themes or []:
@@ -482,6 +514,7 @@ def _digest_batch(
         tally.themes.update(analysis.theme_slugs)
         story.keywords = [k for k, _ in tally.keywords.most_common(KEYWORDS_PER_STORY)]
         story.themes = [t for t, n in tally.themes.most_common(THEMES_PER_STORY)]
+        story.summary = tally.summary(article.title, analysis.sentences) or story.summary
         _story_companies(session, story, analysis, company_ids)
         window.grouper.add(story.id, sa)
         window.add_copy(article.id, as_utc(article.published_at), analysis.fingerprint)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import html
 import json
 import re
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from briefings.digest.pipeline import Digester
+from briefings.digest.pipeline import ArticleInput, Digester
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -57,3 +58,13 @@ def tera_item(path: Path, line: int) -> dict[str, Any]:
         "outlet": item["outlet"],
         "url": item["url"],
     }
+
+
+def tera_inputs(path: Path, lines: list[int]) -> list[ArticleInput]:
+    """Digester inputs of tera-rss items by line (id = line), as the gatherer would store them."""
+    out = []
+    for line in lines:
+        it = tera_item(path, line)
+        published = datetime.fromisoformat(it["published"])
+        out.append(ArticleInput(line, it["title"], it["body"], it["url"], published, it["outlet"]))
+    return out

@@ -7,7 +7,6 @@ reports that word similarity alone puts together or keeps apart wrongly.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 
 import pytest
 
@@ -25,7 +24,7 @@ from briefings.digest.story_signals import (
     subjects_agree,
 )
 from tests.conftest import corpus_path
-from tests.digest.helpers import TERA_ITEMS, shared_digester, tera_item
+from tests.digest.helpers import TERA_ITEMS, shared_digester, tera_inputs, tera_item
 
 
 def title(line: int) -> str:
@@ -100,12 +99,7 @@ def digester() -> Digester:
 
 
 def _inputs(lines: list[int]) -> list[ArticleInput]:
-    out = []
-    for line in lines:
-        it = tera_item(corpus_path(*TERA_ITEMS), line)
-        published = datetime.fromisoformat(it["published"])
-        out.append(ArticleInput(line, it["title"], it["body"], it["url"], published, it["outlet"]))
-    return out
+    return tera_inputs(corpus_path(*TERA_ITEMS), lines)
 
 
 # Real reports of 02-10 and 02-11, by event: each must be one story, and no two events one story.
