@@ -646,6 +646,73 @@ def eval_summaries(digest: Digest | None, loaded: Loaded) -> Section:
     return sec
 
 
+def eval_follow_ups(digest: Digest | None, loaded: Loaded) -> Section:
+    """Links from later-day stories to the earlier story they develop, on the gold stories of all four
+    days; scored on the labelled pairs whose later story starts on a held-out day."""
+    sec = Section("follow-ups")
+    if digest is None:
+        return sec
+    from briefings.digest.follow_ups import StoryDigest, follow_up_links
+    from briefings.digest.pipeline import story_article
+
+    items = sorted(loaded.items, key=lambda i: (i.text.published or "", i.text.loc))
+    inputs = digest.inputs([i.text for i in items])
+    analyses = digest.fresh().analyze(inputs)
+    members: dict[str, list[Any]] = defaultdict(list)
+    first_day: dict[str, str] = {}
+    split_of: dict[str, str] = {}
+    for item, inp, analysis in zip(items, inputs, analyses, strict=True):
+        story = str(item.row["story"])
+        members[story].append(story_article(inp, analysis))
+        day = str(item.row["day"])
+        if story not in first_day or day < first_day[story]:
+            first_day[story], split_of[story] = day, str(item.row.get("split", HELD_OUT))
+    digests = [StoryDigest(k, tuple(v)) for k, v in members.items()]
+    ours = follow_up_links(digests)
+    base = _company_follow_ups(digests)
+    pairs = {
+        (str(r["story"]), str(r["follow_up_of"]))
+        for r in load_rows("follow_ups.jsonl")
+        if first_day.get(str(r["story"]), "") > first_day.get(str(r["follow_up_of"]), "9")
+    }
+    for split in (HELD_OUT, TUNE):
+        gold = {p for p in pairs if split_of.get(p[0]) == split}
+        for label, links in (("ours", ours), ("baseline", base)):
+            pred = {(b, a) for b, a in links.items() if split_of.get(b) == split}
+            m = PRF(len(gold & pred), len(pred - gold), len(gold - pred))
+            sec.figures[f"{split}_{label}"] = m.as_dict()
+            if label == "ours" and split == HELD_OUT:
+                sec.errors += [f"FOLLOW-UP not labelled: {b} -> {a}" for b, a in sorted(pred - gold)]
+                sec.errors += [f"FOLLOW-UP missed: {b} -> {a}" for b, a in sorted(gold - pred)]
+        o, b = sec.figures[f"{split}_ours"], sec.figures[f"{split}_baseline"]
+        name = "held-out" if split == HELD_OUT else "tuning"
+        sec.rows.append(
+            (
+                f"follow-up links P / R ({name} days, labelled pairs)",
+                f"{o['precision']:.3f} / {o['recall']:.3f}",
+                f"{b['precision']:.3f} / {b['recall']:.3f}",
+                str(len(gold)),
+            )
+        )
+    sec.notes.append(
+        "follow-up pairs are few and not exhaustively labelled: an unlabelled link counts as wrong"
+    )
+    return sec
+
+
+def _company_follow_ups(digests: Sequence[Any]) -> dict[Hashable, Hashable]:
+    """Baseline: a story follows the latest story of an earlier day (6 h to 4 days) sharing a company."""
+    out: dict[Hashable, Hashable] = {}
+    ordered = sorted(digests, key=lambda d: d.first)
+    for i, later in enumerate(ordered):
+        for earlier in reversed(ordered[:i]):
+            gap = later.first - earlier.last
+            if 6 * 3600 <= gap <= 4 * 86400 and later.companies & earlier.companies:
+                out[later.key] = earlier.key
+                break
+    return out
+
+
 def _r4(x: float) -> float:
     return round(x, 4)
 
@@ -698,6 +765,7 @@ def run(root: Path | None = None) -> tuple[list[Section], dict[str, Any]]:
         eval_stories(digest, stories),
         eval_themes(digest, themes),
         eval_summaries(digest, stories),
+        eval_follow_ups(digest, stories),
     ]
     drift = companies.drift + stories.drift + themes.drift
     summary: dict[str, Any] = {
@@ -705,6 +773,7 @@ def run(root: Path | None = None) -> tuple[list[Section], dict[str, Any]]:
         "stories": sections[1].figures,
         "themes": sections[2].figures,
         "summaries": sections[3].figures,
+        "follow_ups": sections[4].figures,
         "drift": drift,
         "notes": notes + [n for s in sections for n in s.notes],
         "goals": GOALS,

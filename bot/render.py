@@ -155,6 +155,15 @@ def summary_line(story: object, max_chars: int = 300) -> str:
     return "\n>" + escape_mrkdwn(truncate(summary, max_chars))
 
 
+def follow_up_line(story: object, max_chars: int = 120) -> str:
+    """ "이어지는 소식" under a story that develops an earlier one, linking the earlier story."""
+    follows = getattr(story, "follows", None)
+    if not follows:
+        return ""
+    headline, url = follows
+    return "\n_이어지는 소식: " + link(url, truncate(headline, max_chars)) + "_"
+
+
 def story_line(
     story: StoryLike,
     now: datetime,

@@ -29,6 +29,7 @@ from briefings.digest.companies import (
     seed_if_needed,
 )
 from briefings.digest.dedup import DuplicateIndex, Fingerprint, shingles_of_lemmas, signature, word_hash
+from briefings.digest.follow_ups import StoryDigest, follow_up_in_window
 from briefings.digest.keywords import Background, top_keywords
 from briefings.digest.nlp import KoreanNLP, Morph, get_nlp
 from briefings.digest.stories import StoryArticle, StoryGrouper, StoryParams, group
@@ -495,6 +496,7 @@ def _digest_batch(
         decision = window.grouper.decide(sa, duplicate_of=duplicate_of)
         if decision.story is None:
             story = _new_story(session, article, analysis, now=now)
+            story.follow_up_of_id = _follow_up_of(window, sa, story.id)
             summary.new_stories += 1
         else:
             found = session.get(Story, decision.story)
@@ -545,6 +547,14 @@ def _digest_batch(
             session.execute(insert(model), rows)
     summary.mentions += len(mentions)
     session.flush()
+
+
+def _follow_up_of(window: _Window, article: StoryArticle, story_id: int) -> int | None:
+    """The earlier open story a new story develops (follow_ups.py), among the window's stories."""
+    grouper = window.grouper
+    candidates = [StoryDigest(s.key, tuple(s.articles)) for s in grouper.candidates(article)]
+    found = follow_up_in_window(article, story_id, candidates, grouper.article_vector)
+    return found if isinstance(found, int) else None
 
 
 def _new_story(session: Session, article: Article, analysis: ArticleAnalysis, *, now: datetime) -> Story:

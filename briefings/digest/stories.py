@@ -190,6 +190,10 @@ class StoryGrouper:
         """Count an article's words in the background without grouping it."""
         self.background.add(topic)
 
+    def article_vector(self, article: StoryArticle) -> dict[int, float]:
+        """The article's topic vector against the current background (cached while it is open)."""
+        return self._vector(article)
+
     def _vector(self, article: StoryArticle) -> dict[int, float]:
         vec = self._vectors.get(article.key)
         if vec is None:

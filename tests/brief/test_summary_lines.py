@@ -38,3 +38,10 @@ def test_briefing_shows_the_summary_under_the_headline() -> None:
     text = _texts([b for m in messages for b in m.block_dicts()])
     assert "\\n>삼성전자가 새 폴더블폰을 공개했다고 1일 밝혔다." in text
     assert "<!channel> 지난해" not in text
+
+
+def test_briefing_says_what_a_follow_up_continues() -> None:
+    earlier = ("설탕 3사 과징금 4083억", "https://n.example/fine")
+    stories = [replace(item(2, "제당업계 즉각 사과", ("CJ제일제당",)), follows=earlier)]
+    text = _texts([b for m in briefing_messages(briefing(stories, ["CJ제일제당"])) for b in m.block_dicts()])
+    assert "이어지는 소식: <https://n.example/fine|설탕 3사 과징금 4083억>" in text
