@@ -713,6 +713,81 @@ def _company_follow_ups(digests: Sequence[Any]) -> dict[Hashable, Hashable]:
     return out
 
 
+# The keyword baseline of the theme figures: a handful of obvious words per theme, in headline or lead.
+THEME_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "ai": ("AI", "인공지능"),
+    "aiot": ("IoT", "사물인터넷"),
+    "semiconductor": ("반도체", "D램", "HBM", "파운드리"),
+    "telecom": ("5G", "6G", "통신"),
+    "cloud": ("클라우드",),
+    "sanctions": ("제재", "과징금", "규제", "수출통제"),
+    "investment": ("투자", "IPO", "상장"),
+    "earnings": ("실적", "영업이익", "영업익", "매출"),
+    "alliance": ("MOU", "업무협약", "협약", "제휴", "파트너십", "맞손"),
+    "mna": ("인수", "합병", "M&A", "지분"),
+    "people": ("선임", "임명", "사임", "인사", "사직"),
+    "litigation": ("소송", "재판", "판결", "1심", "대법", "가압류"),
+    "launch": ("출시", "공개", "선보"),
+    "security": ("해킹", "보안", "개인정보", "유출"),
+}
+
+
+def keyword_themes(text: Text) -> set[str]:
+    where = f"{text.title}\n{text.body[:300]}"
+    return {slug for slug, words in THEME_KEYWORDS.items() if any(w in where for w in words)}
+
+
+def eval_story_themes(digest: Digest | None, loaded: Loaded) -> Section:
+    """Themes of the held-out days' articles (their story's themes, story_themes.jsonl)."""
+    sec = Section("themes (RSS held-out days)")
+    items = _split_items(loaded, HELD_OUT)
+    labels = {r["story"]: set(r["themes"]) for r in load_rows("story_themes.jsonl")}
+    gold = [labels.get(str(i.row["story"]), set()) for i in items]
+    base = [keyword_themes(i.text) for i in items]
+    ours = digest.themes([i.text for i in items]) if digest else None
+    for label, pred in (("ours", ours), ("keywords", base)):
+        if pred is None:
+            continue
+        m = prf(gold, pred)
+        per = {}
+        for slug in THEME_KEYWORDS:
+            g = [{slug} & x for x in gold]
+            p_ = [{slug} & x for x in pred]
+            support = sum(1 for x in g if x)
+            if support:
+                per[slug] = {"support": support, "f1": _r4(prf(g, p_).f1)}
+        sec.figures[label] = {"micro": m.as_dict(), "per_theme": per}
+    o, b = sec.figures.get("ours"), sec.figures["keywords"]
+    n = str(len(items))
+    for metric in ("precision", "recall", "f1"):
+        sec.rows.append(
+            (
+                f"theme {metric} (micro, held-out RSS articles)",
+                _fmt(o["micro"][metric]) if o else "—",
+                _fmt(b["micro"][metric]),
+                n,
+            )
+        )
+    if o:
+        big = {k: v for k, v in o["per_theme"].items() if v["support"] >= 10}
+        worst = min(big.items(), key=lambda kv: kv[1]["f1"]) if big else None
+        if worst:
+            sec.rows.append(
+                (
+                    f"lowest theme F1 with ≥ 10 examples ({worst[0]})",
+                    _fmt(worst[1]["f1"]),
+                    "",
+                    str(worst[1]["support"]),
+                )
+            )
+        for item, g, p_ in zip(items, gold, ours or [], strict=False):
+            if g != p_:
+                sec.errors.append(
+                    f"+{','.join(sorted(p_ - g)) or '-'} -{','.join(sorted(g - p_)) or '-'}  {_ref(item)}"
+                )
+    return sec
+
+
 def _r4(x: float) -> float:
     return round(x, 4)
 
@@ -766,6 +841,7 @@ def run(root: Path | None = None) -> tuple[list[Section], dict[str, Any]]:
         eval_themes(digest, themes),
         eval_summaries(digest, stories),
         eval_follow_ups(digest, stories),
+        eval_story_themes(digest, stories),
     ]
     drift = companies.drift + stories.drift + themes.drift
     summary: dict[str, Any] = {
@@ -774,6 +850,7 @@ def run(root: Path | None = None) -> tuple[list[Section], dict[str, Any]]:
         "themes": sections[2].figures,
         "summaries": sections[3].figures,
         "follow_ups": sections[4].figures,
+        "story_themes": sections[5].figures,
         "drift": drift,
         "notes": notes + [n for s in sections for n in s.notes],
         "goals": GOALS,
