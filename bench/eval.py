@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.corpus_refs import CorpusMissing, Text, corpus_root, resolve
+from bench.corpus_refs import CorpusMissing, Text, corpus_root, resolve, sha1_prefix
 
 DEVSET = Path(__file__).resolve().parent / "devset"
 
@@ -554,6 +554,240 @@ def eval_stories(digest: Digest | None, loaded: Loaded) -> Section:
     return sec
 
 
+def sentence_key(text: str) -> str:
+    """How a judged sentence is referred to: a short hash of its letters and digits (never its text)."""
+    from briefings.digest.summary import _squeeze
+
+    return sha1_prefix(_squeeze(text))
+
+
+def first_sentence_baseline(digest: Digest, texts: Sequence[Text]) -> str | None:
+    """The first sentence (Kiwi's split, byline removed) of the story's article with the longest lead."""
+    from briefings.digest.summary import clean_sentence
+
+    with_lead = [t for t in texts if t.body.strip()]
+    if not with_lead:
+        return None
+    longest = max(with_lead, key=lambda t: len(t.body))
+    sentences = digest.nlp.kiwi.split_into_sents(longest.body[:600])
+    return clean_sentence(sentences[0].text) if sentences else None
+
+
+def well_formed(summary: str, titles: Sequence[str]) -> bool:
+    """A whole sentence, no byline or photo credit, not a headline of the story."""
+    from briefings.digest.summary import _BOILERPLATE, _BYLINE, repeats_headline
+
+    if not summary.rstrip("”’\"')").endswith(("다.", ".", "?", "!")):
+        return False
+    if _BYLINE.match(summary) or _BOILERPLATE.search(summary):
+        return False
+    return not any(repeats_headline(summary, t) for t in titles)
+
+
+def eval_summaries(digest: Digest | None, loaded: Loaded) -> Section:
+    """Summaries of the held-out gold stories, against the sentences judged to do (summaries.jsonl)."""
+    sec = Section("summaries")
+    if digest is None:
+        return sec
+    from briefings.digest.summary import summary_sentences
+
+    items = _split_items(loaded, HELD_OUT)
+    analyses = digest.fresh().analyze(digest.inputs([i.text for i in items]))
+    members: dict[str, list[int]] = defaultdict(list)
+    for k, item in enumerate(items):
+        members[str(item.row["story"])].append(k)
+    judged = {r["story"]: set(r["good"]) for r in load_rows("summaries.jsonl")}
+    ours_ok = base_ok = n = 0
+    formed = total = empty = no_lead = 0
+    for story, ks in sorted(members.items()):
+        texts = [items[k].text for k in ks]
+        titles = [t.title for t in texts]
+        chosen = summary_sentences([analyses[k].sentences for k in ks], titles)
+        ours = " ".join(s.text for s in chosen) if chosen else None
+        # A two-sentence summary is judged by its first sentence (the second continues it).
+        first = chosen[0].text if chosen else None
+        if not any(t.body.strip() for t in texts):
+            no_lead += 1
+            empty += ours is None
+            continue
+        if ours is not None:
+            total += 1
+            formed += well_formed(ours, titles)
+        good = judged.get(story)
+        if good is None:
+            continue
+        n += 1
+        base = first_sentence_baseline(digest, texts)
+        ours_ok += first is not None and sentence_key(first) in good
+        base_ok += base is not None and sentence_key(base) in good
+        if first is None or sentence_key(first) not in good:
+            sec.errors.append(f"SUMMARY {story}: {ours}")
+    acc_o = ours_ok / n if n else None
+    acc_b = base_ok / n if n else None
+    sec.rows.append(("summary judged good (held-out stories)", _fmt(acc_o), _fmt(acc_b), str(n)))
+    sec.rows.append(
+        (
+            "summary well-formed (all held-out stories with a lead)",
+            _fmt(formed / total if total else None),
+            "",
+            str(total),
+        )
+    )
+    sec.rows.append(("no summary for stories without a lead", f"{empty}/{no_lead}", "", str(no_lead)))
+    sec.figures = {
+        "judged_stories": n,
+        "ours_good": _r4(acc_o) if acc_o is not None else None,
+        "baseline_first_sentence_good": _r4(acc_b) if acc_b is not None else None,
+        "well_formed": _r4(formed / total) if total else None,
+        "stories_with_summary": total,
+        "title_only_stories": no_lead,
+        "title_only_without_summary": empty,
+    }
+    return sec
+
+
+def eval_follow_ups(digest: Digest | None, loaded: Loaded) -> Section:
+    """Links from later-day stories to the earlier story they develop, on the gold stories of all four
+    days; scored on the labelled pairs whose later story starts on a held-out day."""
+    sec = Section("follow-ups")
+    if digest is None:
+        return sec
+    from briefings.digest.follow_ups import StoryDigest, follow_up_links
+    from briefings.digest.pipeline import story_article
+
+    items = sorted(loaded.items, key=lambda i: (i.text.published or "", i.text.loc))
+    inputs = digest.inputs([i.text for i in items])
+    analyses = digest.fresh().analyze(inputs)
+    members: dict[str, list[Any]] = defaultdict(list)
+    first_day: dict[str, str] = {}
+    split_of: dict[str, str] = {}
+    for item, inp, analysis in zip(items, inputs, analyses, strict=True):
+        story = str(item.row["story"])
+        members[story].append(story_article(inp, analysis))
+        day = str(item.row["day"])
+        if story not in first_day or day < first_day[story]:
+            first_day[story], split_of[story] = day, str(item.row.get("split", HELD_OUT))
+    digests = [StoryDigest(k, tuple(v)) for k, v in members.items()]
+    ours = follow_up_links(digests)
+    base = _company_follow_ups(digests)
+    pairs = {
+        (str(r["story"]), str(r["follow_up_of"]))
+        for r in load_rows("follow_ups.jsonl")
+        if first_day.get(str(r["story"]), "") > first_day.get(str(r["follow_up_of"]), "9")
+    }
+    for split in (HELD_OUT, TUNE):
+        gold = {p for p in pairs if split_of.get(p[0]) == split}
+        for label, links in (("ours", ours), ("baseline", base)):
+            pred = {(b, a) for b, a in links.items() if split_of.get(b) == split}
+            m = PRF(len(gold & pred), len(pred - gold), len(gold - pred))
+            sec.figures[f"{split}_{label}"] = m.as_dict()
+            if label == "ours" and split == HELD_OUT:
+                sec.errors += [f"FOLLOW-UP not labelled: {b} -> {a}" for b, a in sorted(pred - gold)]
+                sec.errors += [f"FOLLOW-UP missed: {b} -> {a}" for b, a in sorted(gold - pred)]
+        o, b = sec.figures[f"{split}_ours"], sec.figures[f"{split}_baseline"]
+        name = "held-out" if split == HELD_OUT else "tuning"
+        sec.rows.append(
+            (
+                f"follow-up links P / R ({name} days, labelled pairs)",
+                f"{o['precision']:.3f} / {o['recall']:.3f}",
+                f"{b['precision']:.3f} / {b['recall']:.3f}",
+                str(len(gold)),
+            )
+        )
+    sec.notes.append(
+        "follow-up pairs are few and not exhaustively labelled: an unlabelled link counts as wrong"
+    )
+    return sec
+
+
+def _company_follow_ups(digests: Sequence[Any]) -> dict[Hashable, Hashable]:
+    """Baseline: a story follows the latest story of an earlier day (6 h to 4 days) sharing a company."""
+    out: dict[Hashable, Hashable] = {}
+    ordered = sorted(digests, key=lambda d: d.first)
+    for i, later in enumerate(ordered):
+        for earlier in reversed(ordered[:i]):
+            gap = later.first - earlier.last
+            if 6 * 3600 <= gap <= 4 * 86400 and later.companies & earlier.companies:
+                out[later.key] = earlier.key
+                break
+    return out
+
+
+# The keyword baseline of the theme figures: a handful of obvious words per theme, in headline or lead.
+THEME_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "ai": ("AI", "인공지능"),
+    "aiot": ("IoT", "사물인터넷"),
+    "semiconductor": ("반도체", "D램", "HBM", "파운드리"),
+    "telecom": ("5G", "6G", "통신"),
+    "cloud": ("클라우드",),
+    "sanctions": ("제재", "과징금", "규제", "수출통제"),
+    "investment": ("투자", "IPO", "상장"),
+    "earnings": ("실적", "영업이익", "영업익", "매출"),
+    "alliance": ("MOU", "업무협약", "협약", "제휴", "파트너십", "맞손"),
+    "mna": ("인수", "합병", "M&A", "지분"),
+    "people": ("선임", "임명", "사임", "인사", "사직"),
+    "litigation": ("소송", "재판", "판결", "1심", "대법", "가압류"),
+    "launch": ("출시", "공개", "선보"),
+    "security": ("해킹", "보안", "개인정보", "유출"),
+}
+
+
+def keyword_themes(text: Text) -> set[str]:
+    where = f"{text.title}\n{text.body[:300]}"
+    return {slug for slug, words in THEME_KEYWORDS.items() if any(w in where for w in words)}
+
+
+def eval_story_themes(digest: Digest | None, loaded: Loaded) -> Section:
+    """Themes of the held-out days' articles (their story's themes, story_themes.jsonl)."""
+    sec = Section("themes (RSS held-out days)")
+    items = _split_items(loaded, HELD_OUT)
+    labels = {r["story"]: set(r["themes"]) for r in load_rows("story_themes.jsonl")}
+    gold = [labels.get(str(i.row["story"]), set()) for i in items]
+    base = [keyword_themes(i.text) for i in items]
+    ours = digest.themes([i.text for i in items]) if digest else None
+    for label, pred in (("ours", ours), ("keywords", base)):
+        if pred is None:
+            continue
+        m = prf(gold, pred)
+        per = {}
+        for slug in THEME_KEYWORDS:
+            g = [{slug} & x for x in gold]
+            p_ = [{slug} & x for x in pred]
+            support = sum(1 for x in g if x)
+            if support:
+                per[slug] = {"support": support, "f1": _r4(prf(g, p_).f1)}
+        sec.figures[label] = {"micro": m.as_dict(), "per_theme": per}
+    o, b = sec.figures.get("ours"), sec.figures["keywords"]
+    n = str(len(items))
+    for metric in ("precision", "recall", "f1"):
+        sec.rows.append(
+            (
+                f"theme {metric} (micro, held-out RSS articles)",
+                _fmt(o["micro"][metric]) if o else "—",
+                _fmt(b["micro"][metric]),
+                n,
+            )
+        )
+    if o:
+        big = {k: v for k, v in o["per_theme"].items() if v["support"] >= 10}
+        worst = min(big.items(), key=lambda kv: kv[1]["f1"]) if big else None
+        if worst:
+            sec.rows.append(
+                (
+                    f"lowest theme F1 with ≥ 10 examples ({worst[0]})",
+                    _fmt(worst[1]["f1"]),
+                    "",
+                    str(worst[1]["support"]),
+                )
+            )
+        for item, g, p_ in zip(items, gold, ours or [], strict=False):
+            if g != p_:
+                sec.errors.append(
+                    f"+{','.join(sorted(p_ - g)) or '-'} -{','.join(sorted(g - p_)) or '-'}  {_ref(item)}"
+                )
+    return sec
+
+
 def _r4(x: float) -> float:
     return round(x, 4)
 
@@ -605,12 +839,18 @@ def run(root: Path | None = None) -> tuple[list[Section], dict[str, Any]]:
         eval_companies(digest, companies),
         eval_stories(digest, stories),
         eval_themes(digest, themes),
+        eval_summaries(digest, stories),
+        eval_follow_ups(digest, stories),
+        eval_story_themes(digest, stories),
     ]
     drift = companies.drift + stories.drift + themes.drift
     summary: dict[str, Any] = {
         "companies": sections[0].figures,
         "stories": sections[1].figures,
         "themes": sections[2].figures,
+        "summaries": sections[3].figures,
+        "follow_ups": sections[4].figures,
+        "story_themes": sections[5].figures,
         "drift": drift,
         "notes": notes + [n for s in sections for n in s.notes],
         "goals": GOALS,

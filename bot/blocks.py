@@ -42,6 +42,7 @@ from bot.render import (
     link,
     outlets_text,
     story_line,
+    summary_line,
     time_ago,
     truncate,
 )
@@ -171,7 +172,8 @@ def company_answer(
         blocks.append(section(text))
     for i, story in enumerate(stories, start=offset + 1):
         about = f"[{escape_mrkdwn(story.company)}] " if story.company else ""  # a group's affiliate
-        blocks.append(section(f"{i}. {about}" + story_line(story, now, tz, theme_labels=theme_labels)))
+        line = story_line(story, now, tz, theme_labels=theme_labels)
+        blocks.append(section(f"{i}. {about}{line}{summary_line(story)}"))
     if shared_by:
         blocks.append(context(f"<@{escape_mrkdwn(shared_by)}>님이 `/news`로 공유했습니다."))
     if interactive:

@@ -31,7 +31,16 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.limits import HEADER_TEXT, MAX_BLOCKS, SECTION_TEXT
-from bot.render import StoryLike, cut_mrkdwn, escape_mrkdwn, story_line, time_ago, truncate
+from bot.render import (
+    StoryLike,
+    cut_mrkdwn,
+    escape_mrkdwn,
+    follow_up_line,
+    story_line,
+    summary_line,
+    time_ago,
+    truncate,
+)
 from briefings.brief import Briefing, Coverage, StoryItem, ThemeLine
 from briefings.timeutil import as_utc
 
@@ -139,7 +148,10 @@ def _company_lines(briefing: Briefing) -> list[tuple[str, list[str]]]:
         if not section.stories:
             continue
         labels = tuple(sorted(briefing.theme_labels.items()))
-        lines = ["• " + _story_line(s, briefing.now, briefing.tz, labels) for s in section.stories]
+        lines = [
+            "• " + _story_line(s, briefing.now, briefing.tz, labels) + summary_line(s) + follow_up_line(s)
+            for s in section.stories
+        ]
         if section.more:
             lines.append(f"  _외 {section.more}건_")
         out.append((f"*{escape_mrkdwn(section.company)}*", lines))

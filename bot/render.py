@@ -147,6 +147,23 @@ def theme_tags(themes: Sequence[str], labels: Mapping[str, str] | None = None) -
     return " ".join(f"`#{inert(truncate(name, 40))}`" for name in names)
 
 
+def summary_line(story: object, max_chars: int = 300) -> str:
+    """The story's summary on its own quoted line under the headline, or "" when it has none."""
+    summary = getattr(story, "summary", None)
+    if not summary:
+        return ""
+    return "\n>" + escape_mrkdwn(truncate(summary, max_chars))
+
+
+def follow_up_line(story: object, max_chars: int = 120) -> str:
+    """ "이어지는 소식" under a story that develops an earlier one, linking the earlier story."""
+    follows = getattr(story, "follows", None)
+    if not follows:
+        return ""
+    headline, url = follows
+    return "\n_이어지는 소식: " + link(url, truncate(headline, max_chars)) + "_"
+
+
 def story_line(
     story: StoryLike,
     now: datetime,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -47,6 +47,8 @@ class StoryItem:
     companies: tuple[str, ...] = ()  # primary companies, canonical names
     outlets: tuple[str, ...] = ()
     updated_at: datetime | None = None
+    summary: str | None = None
+    follows: tuple[str, str] | None = None  # (headline, url) of the earlier story this one develops
 
 
 @dataclass(frozen=True)
@@ -414,7 +416,21 @@ class BriefingLoader:
         for story_id, company_id in pairs:
             if company_id in names:
                 primaries[story_id].append(names[company_id])
-        return [story_item(s, primaries.get(s.id, [])) for s in rows]
+        earlier_ids = {s.follow_up_of_id for s in rows if s.follow_up_of_id is not None}
+        earlier = (
+            {
+                sid: (headline, url)
+                for sid, headline, url in self.session.execute(
+                    select(Story.id, Story.headline, Story.url).where(Story.id.in_(earlier_ids))
+                )
+            }
+            if earlier_ids
+            else {}
+        )
+        return [
+            replace(story_item(s, primaries.get(s.id, [])), follows=earlier.get(s.follow_up_of_id or -1))
+            for s in rows
+        ]
 
     def coverage(self, since: datetime) -> Coverage:
         cached = self._coverage.get(since)
@@ -438,6 +454,7 @@ def story_item(story: Story, companies: Sequence[str]) -> StoryItem:
         companies=tuple(companies),
         outlets=tuple(story.outlets or ()),
         updated_at=story.updated_at,
+        summary=story.summary,
     )
 
 

@@ -74,6 +74,7 @@ class StoryView:
     exclusive: bool
     # In a group's answer, the company the story is about (LG전자 under LG그룹); "" otherwise.
     company: str = ""
+    summary: str | None = None
 
 
 # Ranking weights, shared by the SQL ranking and its Python twin.
@@ -283,6 +284,7 @@ _VIEW_COLUMNS = (
     Story.last_published_at,
     Story.themes,
     Story.exclusive,
+    Story.summary,
 )
 
 
@@ -299,6 +301,7 @@ def _view(row: Any, company: str = "") -> StoryView:
         themes=tuple(row.themes or ()),
         exclusive=bool(row.exclusive),
         company=company,
+        summary=row.summary,
     )
 
 

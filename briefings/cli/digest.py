@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
+import unicodedata
 from collections.abc import Hashable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -12,7 +15,7 @@ from typing import IO, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from briefings.cli.common import UserError, console, db_session, settings
+from briefings.cli.common import UserError, console, db_session, err_console, settings
 from briefings.timeutil import as_utc, utcnow
 
 ANALYZE_BATCH = 512
@@ -70,88 +73,167 @@ def digest_cmd(as_json: bool = typer.Option(False, "--json", help="요약을 JSO
 
 # --- analyze -------------------------------------------------------------------------------------
 
+# A headline taken from the text itself is its first line, cut at the first sentence when that line
+# is a whole paragraph.
+_DERIVED_TITLE_CHARS = 120
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s|(?<=다\.)|(?<=[?!。])")
 
-def _parse_time(value: Any, lineno: int) -> datetime | None:
+
+@dataclass(frozen=True, slots=True)
+class LineError:
+    """A line `analyze` could not read: reported on its own output line, the rest goes on."""
+
+    lineno: int
+    id: Hashable | None
+    message: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"line": self.lineno, "id": self.id, "error": self.message}
+
+
+class _BadLine(ValueError):
+    pass
+
+
+def _parse_time(value: Any) -> datetime | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str):
-        raise UserError(f"{lineno}번째 줄: published 는 ISO-8601 문자열이어야 합니다")
+        raise _BadLine("published 는 ISO-8601 문자열이어야 합니다")
     try:
         return as_utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
     except ValueError:
-        raise UserError(f"{lineno}번째 줄: published 시각을 읽을 수 없습니다: {value[:40]!r}") from None
+        raise _BadLine(f"published 시각을 읽을 수 없습니다: {value[:40]!r}") from None
+
+
+def title_from_text(body: str) -> tuple[str, str]:
+    """(headline, rest of the body) for a text pasted without a headline.
+
+    A first line short enough to be a headline is one, and leaves the body; a first line that is a
+    whole paragraph gives its first sentence, and the body stays whole (that sentence is its lead).
+    """
+    lines = body.strip().splitlines()
+    if not lines:
+        return "", ""
+    first = lines[0].strip()
+    if len(first) <= _DERIVED_TITLE_CHARS and len(lines) > 1:
+        return first, "\n".join(lines[1:]).strip()
+    m = _SENTENCE_END.search(first)
+    sentence = first[: m.start()].strip() if m else first
+    if len(sentence) > _DERIVED_TITLE_CHARS:
+        cut = sentence.rfind(" ", 0, _DERIVED_TITLE_CHARS)
+        sentence = sentence[: cut if cut > 0 else _DERIVED_TITLE_CHARS].rstrip() + "…"
+    return sentence, body.strip()
+
+
+def _text_field(obj: dict[str, Any], key: str) -> str:
+    value = obj.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _BadLine(f"{key} 는 문자열이어야 합니다")
+    # Decomposed Hangul (NFD, as macOS writes it) would match no company name.
+    return unicodedata.normalize("NFC", value)
+
+
+def parse_line(obj: Any) -> Any:
+    """The ArticleInput of one decoded JSON line; _BadLine says what is wrong with it."""
+    from briefings.digest.pipeline import ArticleInput
+
+    if not isinstance(obj, dict):
+        raise _BadLine("JSON 객체가 아닙니다")
+    ident = obj.get("id")
+    if ident is None or isinstance(ident, (dict, list, bool, float)):
+        raise _BadLine("id (문자열 또는 정수)가 없습니다")
+    title, body = _text_field(obj, "title").strip(), _text_field(obj, "body")
+    if not title:
+        title, body = title_from_text(body)
+    if not title:
+        raise _BadLine("title 도 body 도 비어 있습니다")
+    url, outlet = _text_field(obj, "url"), _text_field(obj, "outlet")
+    return ArticleInput(
+        id=ident,
+        title=title,
+        body=body,
+        url=url or None,
+        published=_parse_time(obj.get("published")),
+        outlet=outlet,
+    )
 
 
 def read_inputs(stream: IO[str]) -> Iterator[Any]:
-    """ArticleInput per non-blank JSON line; a bad line is a UserError naming its number."""
-    from briefings.digest.pipeline import ArticleInput
-
+    """An ArticleInput or a LineError per non-blank line, in order: one bad line stops nothing."""
     seen: set[Hashable] = set()
     for lineno, line in enumerate(stream, start=1):
         if not line.strip():
             continue
+        ident: Hashable | None = None
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{lineno}번째 줄: JSON이 아닙니다 ({exc.msg})") from None
-        if not isinstance(obj, dict):
-            raise UserError(f"{lineno}번째 줄: JSON 객체가 아닙니다")
-        ident = obj.get("id")
-        if ident is None or isinstance(ident, (dict, list, bool, float)):
-            raise UserError(f"{lineno}번째 줄: id (문자열 또는 정수)가 없습니다")
-        if ident in seen:
-            raise UserError(f"{lineno}번째 줄: id {ident!r} 가 중복됩니다")
-        seen.add(ident)
-        title, body = obj.get("title"), obj.get("body", "")
-        if not isinstance(title, str) or not title.strip():
-            raise UserError(f"{lineno}번째 줄: title 이 없습니다")
-        if body is None:
-            body = ""
-        if not isinstance(body, str):
-            raise UserError(f"{lineno}번째 줄: body 는 문자열이어야 합니다")
-        for key in ("url", "outlet"):
-            if obj.get(key) is not None and not isinstance(obj.get(key), str):
-                raise UserError(f"{lineno}번째 줄: {key} 는 문자열이어야 합니다")
-        yield ArticleInput(
-            id=ident,
-            title=title,
-            body=body,
-            url=obj.get("url"),
-            published=_parse_time(obj.get("published"), lineno),
-            outlet=obj.get("outlet") or "",
-        )
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise _BadLine(f"JSON이 아닙니다 ({exc.msg})") from None
+            if isinstance(obj, dict) and isinstance(obj.get("id"), (str, int)):
+                ident = obj["id"]
+            item = parse_line(obj)
+            if item.id in seen:
+                raise _BadLine(f"id {item.id!r} 가 중복됩니다")
+        except _BadLine as exc:
+            yield LineError(lineno, ident, f"{lineno}번째 줄: {exc}")
+            continue
+        seen.add(item.id)
+        yield item
+
+
+def _read_file(file: str) -> list[Any]:
+    if file == "-":
+        return list(read_inputs(sys.stdin))
+    path = Path(file)
+    if not path.is_file():
+        raise UserError(f"파일이 없습니다: {file}")
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return list(read_inputs(fh))
+    except UnicodeDecodeError:
+        raise UserError(f"UTF-8 텍스트 파일이 아닙니다: {file}") from None
 
 
 def analyze_cmd(
     file: str = typer.Argument("-", help="JSON Lines 파일 (생략하거나 - 이면 표준 입력)"),
 ) -> None:
-    """기사(JSON Lines)를 데이터베이스 없이 분석합니다: 한 줄에 하나씩 결과 JSON을 출력합니다."""
-    if file == "-":
-        items = list(read_inputs(sys.stdin))
-    else:
-        path = Path(file)
-        if not path.is_file():
-            raise UserError(f"파일이 없습니다: {file}")
-        try:
-            with path.open(encoding="utf-8") as fh:
-                items = list(read_inputs(fh))
-        except UnicodeDecodeError:
-            raise UserError(f"UTF-8 텍스트 파일이 아닙니다: {file}") from None
-    if not items:
-        return
-    from briefings.digest.pipeline import Digester, analysis_json, group_analyses
+    """기사(JSON Lines)를 데이터베이스 없이 분석합니다: 한 줄에 하나씩 결과 JSON을 출력합니다.
 
-    digester = Digester.default()
-    # Analysed in batches so a large file never holds every text's morphemes at once; the output does
-    # not depend on the batch size (grouping sees the whole input).
-    analyses = [
-        a for i in range(0, len(items), ANALYZE_BATCH) for a in digester.analyze(items[i : i + ANALYZE_BATCH])
-    ]
-    groupings = group_analyses(items, analyses, params=digester.story_params)
+    읽을 수 없는 줄은 그 자리에 오류 객체({"line", "id", "error"})로 출력하고 나머지를 분석합니다.
+    그런 줄이 하나라도 있으면 종료 코드는 1입니다.
+    """
+    rows = _read_file(file)
+    items = [r for r in rows if not isinstance(r, LineError)]
+    failed = [r for r in rows if isinstance(r, LineError)]
+    results: dict[Hashable, dict[str, Any]] = {}
+    if items:
+        from briefings.digest.pipeline import Digester, analysis_json, group_analyses
+
+        digester = Digester.default()
+        # Analysed in batches so a large file never holds every text's morphemes at once; the output
+        # does not depend on the batch size (grouping sees the whole input).
+        analyses = [
+            a
+            for i in range(0, len(items), ANALYZE_BATCH)
+            for a in digester.analyze(items[i : i + ANALYZE_BATCH])
+        ]
+        groupings = group_analyses(items, analyses, params=digester.story_params)
+        for item, analysis, grouping in zip(items, analyses, groupings, strict=True):
+            results[item.id] = {**analysis_json(analysis, grouping), "title": item.title}
     out = sys.stdout
-    for analysis, grouping in zip(analyses, groupings, strict=True):
-        out.write(json.dumps(analysis_json(analysis, grouping), ensure_ascii=False) + "\n")
+    for row in rows:
+        line = row.as_json() if isinstance(row, LineError) else results[row.id]
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
     out.flush()
+    if failed:
+        err_console.print(
+            f"오류: {len(failed)}개 줄을 분석하지 못했습니다 (출력의 error 항목)", highlight=False
+        )
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -44,9 +44,11 @@ from briefings.digest.dedup import (
     signature,
     word_hash,
 )
+from briefings.digest.follow_ups import StoryDigest, follow_up_in_window
 from briefings.digest.keywords import Background, top_keywords
 from briefings.digest.nlp import KoreanNLP, Morph, get_nlp
 from briefings.digest.stories import StoryArticle, StoryGrouper, StoryParams, group
+from briefings.digest.summary import LeadSentence, choose_summary, lead_sentences
 from briefings.digest.terms import MorphScan, topic_nouns
 from briefings.digest.text import clean_title, is_exclusive, strip_boilerplate
 from briefings.digest.themes import Taxonomy, default_taxonomy
@@ -98,6 +100,8 @@ class ArticleAnalysis:
     exclusive: bool
     # Text identity after cleaning: copies too short for MinHash are still caught.
     text_key: str
+    # Lead sentences that could summarise the article's story (summary.py).
+    sentences: tuple[LeadSentence, ...] = ()
 
     @property
     def primaries(self) -> frozenset[str]:
@@ -166,7 +170,13 @@ class Digester:
         texts = [text for pair in zip(titles, bodies, strict=True) for text in pair]
         stream = self.nlp.tokenize_iter(texts)
         partial: list[
-            tuple[tuple[CompanyHit, ...], tuple[tuple[str, float], ...], Fingerprint, frozenset[str]]
+            tuple[
+                tuple[CompanyHit, ...],
+                tuple[tuple[str, float], ...],
+                Fingerprint,
+                frozenset[str],
+                tuple[LeadSentence, ...],
+            ]
         ] = []
         nouns: list[Counter[str]] = []
         # Each article is analysed as soon as Kiwi hands back its headline and body, while Kiwi's
@@ -187,11 +197,12 @@ class Digester:
                 tuple(sorted((word_hash(w), c) for w, c in topic.items())),
                 _text_digest(titles[i], bodies[i])[:TEXT_KEY_BYTES],
             )
-            partial.append((hits, themes, fingerprint, frozenset(ts.terms | bs.terms)))
+            sentences = lead_sentences(titles[i], bodies[i], bm)
+            partial.append((hits, themes, fingerprint, frozenset(ts.terms | bs.terms), sentences))
             nouns.append(counts)
         out: list[ArticleAnalysis] = []
         for i, item in enumerate(items):
-            hits, themes, fingerprint, terms = partial[i]
+            hits, themes, fingerprint, terms, sentences = partial[i]
             text_key = fingerprint.text_key.hex()
             out.append(
                 ArticleAnalysis(
@@ -205,6 +216,7 @@ class Digester:
                     fingerprint=fingerprint,
                     exclusive=is_exclusive(titles[i]),
                     text_key=text_key,
+                    sentences=sentences,
                 )
             )
         return out
@@ -240,6 +252,7 @@ class Grouping:
 
     story: Hashable
     duplicate_of: Hashable | None
+    summary: str | None = None  # of the story
 
 
 def error_text(exc: BaseException) -> str:
@@ -296,7 +309,14 @@ def group_analyses(
     stories = group(
         [story_article(it, a) for it, a in zip(items, analyses, strict=True)], duplicates=dups, params=params
     )
-    return [Grouping(stories[it.id], dups.get(it.id)) for it in items]
+    members: dict[Hashable, list[ArticleAnalysis]] = {}
+    for it, a in zip(items, analyses, strict=True):
+        members.setdefault(stories[it.id], []).append(a)
+    summaries = {
+        key: choose_summary([a.sentences for a in group_], [a.title for a in group_])
+        for key, group_ in members.items()
+    }
+    return [Grouping(stories[it.id], dups.get(it.id), summaries[stories[it.id]]) for it in items]
 
 
 def group_stories(digester: Digester, items: Sequence[ArticleInput]) -> list[Hashable]:
@@ -322,6 +342,7 @@ def analysis_json(analysis: ArticleAnalysis, grouping: Grouping) -> dict[str, An
         "themes": analysis.theme_slugs,
         "story": grouping.story,
         "duplicate_of": grouping.duplicate_of,
+        "summary": grouping.summary,
     }
 
 
@@ -398,10 +419,22 @@ class _StoryTally:
 
     keywords: Counter[str] = field(default_factory=Counter)
     themes: Counter[str] = field(default_factory=Counter)
+    # Candidate summary sentences and headlines of the articles seen (the stored summary stands in
+    # for the articles of earlier runs).
+    sentences: list[tuple[LeadSentence, ...]] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+
+    def summary(self, article_title: str, sentences: tuple[LeadSentence, ...]) -> str | None:
+        self.sentences.append(sentences)
+        self.titles.append(article_title)
+        return choose_summary(self.sentences, self.titles)
 
     @classmethod
     def from_story(cls, story: Story) -> _StoryTally:
         t = cls()
+        if story.summary:
+            nouns = frozenset(k for k in story.keywords or [] if k in story.summary)
+            t.sentences.append((LeadSentence(story.summary, nouns, 0),))
         for rank, kw in enumerate(story.keywords or []):
             t.keywords[kw] += max(1, 3 - rank // 3)
         for theme in story.themes or []:
@@ -785,7 +818,7 @@ def _assign(
     mentions: list[dict[str, Any]] = []
     themes: list[dict[str, Any]] = []
     terms: list[dict[str, Any]] = []
-    for (article, _, analysis), key, duplicate_of in zip(rows, keys, duplicates, strict=True):
+    for (article, item, analysis), key, duplicate_of in zip(rows, keys, duplicates, strict=True):
         target = renamed.get(key, key)
         assert isinstance(target, int)
         sid = target
@@ -794,6 +827,9 @@ def _assign(
         tally.keywords.update(analysis.keywords)
         tally.themes.update(analysis.theme_slugs)
         story.exclusive = bool(story.exclusive) or analysis.exclusive
+        story.summary = tally.summary(article.title, analysis.sentences) or story.summary
+        if key in opened and story.representative_article_id == article.id:
+            story.follow_up_of_id = _follow_up_of(window, story_article(item, analysis), sid)
         article.story_id = sid
         article.duplicate_of_id = duplicate_of if isinstance(duplicate_of, int) else None
         article.minhash = analysis.fingerprint.encode()
@@ -828,6 +864,14 @@ def _assign(
     summary.mentions += len(mentions)
     _recount(session, stories, now=now)
     session.flush()
+
+
+def _follow_up_of(window: _Window, article: StoryArticle, story_id: int) -> int | None:
+    """The earlier open story a new story develops (follow_ups.py), among the window's stories."""
+    grouper = window.grouper
+    candidates = [StoryDigest(s.key, tuple(s.articles)) for s in grouper.candidates(article)]
+    found = follow_up_in_window(article, story_id, candidates, grouper.article_vector)
+    return found if isinstance(found, int) else None
 
 
 def _open_stories(

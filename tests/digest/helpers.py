@@ -5,11 +5,12 @@ from __future__ import annotations
 import html
 import json
 import re
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from briefings.digest.pipeline import Digester
+from briefings.digest.pipeline import ArticleInput, Digester
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -42,3 +43,34 @@ def tera_items(path: Path) -> list[dict[str, Any]]:
     """The tera-rss economy items (title, lead, outlet, date as given), in file order."""
     with path.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
+
+
+TERA_ITEMS = ("tera-rss-economy-2026-02", "items.jsonl")
+
+
+@cache
+def _tera_lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def tera_item(path: Path, line: int) -> dict[str, Any]:
+    """One tera-rss item by its line: headline and lead unescaped, its KST time made explicit."""
+    item: dict[str, Any] = json.loads(_tera_lines(path)[line])
+    lead = html.unescape(html.unescape(_TAG.sub(" ", item.get("lead") or "")))
+    return {
+        "title": html.unescape(html.unescape(item["title"])).strip(),
+        "body": " ".join(lead.split()),
+        "published": item["date_as_given"].removesuffix("Z").removesuffix(".000") + "+09:00",
+        "outlet": item["outlet"],
+        "url": item["url"],
+    }
+
+
+def tera_inputs(path: Path, lines: list[int]) -> list[ArticleInput]:
+    """Digester inputs of tera-rss items by line (id = line), as the gatherer would store them."""
+    out = []
+    for line in lines:
+        it = tera_item(path, line)
+        published = datetime.fromisoformat(it["published"])
+        out.append(ArticleInput(line, it["title"], it["body"], it["url"], published, it["outlet"]))
+    return out

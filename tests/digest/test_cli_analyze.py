@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from briefings.cli import app
 from briefings.cli.common import UserError
+from briefings.cli.digest import title_from_text
 from tests.digest.helpers import shared_digester
 
 pytestmark = pytest.mark.kiwi
@@ -91,25 +93,31 @@ def test_empty_input_prints_nothing() -> None:
 
 
 @pytest.mark.parametrize(
-    ("stdin", "message"),
+    ("bad", "message"),
     [
-        ('{"id": 1, "title": "ok"}\nnot json\n', "2번째 줄"),
-        ('{"id": 1, "title": "ok"}\n{"title": "no id"}\n', "2번째 줄"),
-        ('{"id": 1, "title": ""}\n', "1번째 줄"),
-        ('{"id": 1, "title": "a"}\n{"id": 1, "title": "b"}\n', "중복"),
-        ("[1, 2]\n", "1번째 줄"),
-        ('{"id": 1, "title": "a", "published": "yesterday"}\n', "1번째 줄"),
-        ('{"id": 1, "title": "a", "body": 5}\n', "1번째 줄"),
+        ("not json", "JSON이 아닙니다"),
+        ('{"title": "no id"}', "id"),
+        ('{"id": 2, "title": "", "body": ""}', "비어 있습니다"),
+        ('{"id": 1, "title": "b"}', "중복"),
+        ("[1, 2]", "JSON 객체가 아닙니다"),
+        ('{"id": 2, "title": "a", "published": "yesterday"}', "published"),
+        ('{"id": 2, "title": "a", "body": 5}', "body"),
     ],
 )
-def test_a_bad_line_is_an_error_naming_the_line(stdin: str, message: str) -> None:
+def test_a_bad_line_gets_an_error_object_and_the_rest_is_analysed(bad: str, message: str) -> None:
+    good = json.dumps(LINES[0], ensure_ascii=False)
+    stdin = '{"id": 1, "title": "삼성전자, 5G 장비 공개"}\n' + bad + "\n" + good + "\n"
     result = CliRunner().invoke(app, ["analyze"], input=stdin)
-    assert isinstance(result.exception, UserError)
-    assert message in str(result.exception)
-    assert result.stdout == ""
+    assert result.exit_code == 1
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 3
+    assert rows[0]["id"] == 1 and "companies" in rows[0]
+    assert set(rows[1]) == {"line", "id", "error"} and rows[1]["line"] == 2
+    assert rows[1]["error"].startswith("2번째 줄: ") and message in rows[1]["error"]
+    assert rows[2]["id"] == "a" and {c["name"] for c in rows[2]["companies"]} >= {"화웨이", "삼성전자"}
 
 
-def test_the_error_reaches_the_operator_as_one_korean_line_and_exit_2() -> None:
+def test_the_error_reaches_the_operator_as_one_korean_line_and_a_non_zero_exit() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "bot", "analyze", "-"],
         input='{"id": 1, "title": "ok"}\nnot json\n',
@@ -119,11 +127,46 @@ def test_the_error_reaches_the_operator_as_one_korean_line_and_exit_2() -> None:
         timeout=120,
         check=False,
     )
-    assert proc.returncode == 2
-    assert proc.stdout == ""
+    assert proc.returncode == 1
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert rows[0]["id"] == 1 and rows[1] == {"line": 2, "id": None, "error": rows[1]["error"]}
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("오류:") and "2번째 줄" in lines[0]
+    assert len(lines) == 1 and lines[0].startswith("오류:") and "1개 줄" in lines[0]
     assert "Traceback" not in proc.stderr
+
+
+def test_a_text_without_a_headline_takes_it_from_its_first_line_or_sentence() -> None:
+    pasted = {"id": "p", "body": "화웨이, 삼성전자와 5G 협력\n화웨이는 1일 삼성전자와 업무협약을 맺었다."}
+    paragraph = {
+        "id": "q",
+        "title": "  ",
+        "body": "삼성전자가 1일 새 폴더블폰을 공개했다. 가격은 지난해와 같다.",
+    }
+    stdin = "\n".join(json.dumps(x, ensure_ascii=False) for x in (pasted, paragraph))
+    result = CliRunner().invoke(app, ["analyze"], input=stdin)
+    assert result.exit_code == 0, result.stdout
+    p, q = (json.loads(line) for line in result.stdout.splitlines())
+    assert p["title"] == "화웨이, 삼성전자와 5G 협력"
+    assert {c["name"] for c in p["companies"]} == {"화웨이", "삼성전자"}
+    assert q["title"] == "삼성전자가 1일 새 폴더블폰을 공개했다."
+    assert [c["name"] for c in q["companies"]] == ["삼성전자"]
+
+
+def test_title_from_text_cuts_a_long_first_sentence_at_a_word() -> None:
+    long = "가" * 50 + " " + "나" * 100
+    title, body = title_from_text(long)
+    assert title == "가" * 50 + "…" and body == long
+    assert title_from_text("") == ("", "")
+
+
+def test_decomposed_hangul_is_normalised_before_analysis() -> None:
+    nfd = unicodedata.normalize("NFD", "삼성전자, 새 반도체 공장 착공")
+    assert nfd != "삼성전자, 새 반도체 공장 착공"
+    result = CliRunner().invoke(app, ["analyze"], input=json.dumps({"id": 1, "title": nfd}) + "\n")
+    assert result.exit_code == 0
+    row = json.loads(result.stdout)
+    assert row["title"] == "삼성전자, 새 반도체 공장 착공"
+    assert [c["name"] for c in row["companies"]] == ["삼성전자"]
 
 
 def test_a_missing_file_is_an_error() -> None:

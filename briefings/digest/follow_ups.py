@@ -1,0 +1,124 @@
+"""Follow-ups: a story of a later day that develops an earlier one is linked to it, not merged into it.
+
+The unveiling after the preview, the ruling after the indictment, the apology after the fine: the later
+story is its own event (stories.py keeps it apart: other figures, another subject, hours later), yet a
+reader wants to see what it continues. A later story follows up an earlier one when it comes at least
+`min_gap` after the earlier story's last article, within `max_gap`, is about the same actors (a
+company in common, or the same subject opening their headlines) and its words are close enough to the
+earlier story's; with no actor in common it must be closer still and not another event of its kind.
+
+Pure: stories come in as their articles (StoryArticle values), links come out as keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from briefings.digest.stories import StoryArticle, TopicBackground, cosine, vector
+from briefings.digest.story_signals import kinds_agree, numbers_agree, subjects_agree
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpParams:
+    min_gap: timedelta = timedelta(hours=6)
+    max_gap: timedelta = timedelta(days=4)
+    # Best article-pair cosine needed when the stories share a company or a headline subject, and when
+    # they share neither (then also no conflicting figures and no share move against an announcement:
+    # two firms' earnings or two markets' closes are the same kind of event, not one saga).
+    same_actor: float = 0.25
+    other: float = 0.4
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDigest:
+    """What linking needs of a story: its articles and when it started and last had news."""
+
+    key: Hashable
+    articles: tuple[StoryArticle, ...]
+
+    @property
+    def first(self) -> float:
+        times = [a.published.timestamp() for a in self.articles if a.published is not None]
+        return min(times) if times else 0.0
+
+    @property
+    def last(self) -> float:
+        times = [a.published.timestamp() for a in self.articles if a.published is not None]
+        return max(times) if times else 0.0
+
+    @property
+    def companies(self) -> frozenset[str]:
+        return frozenset().union(*(a.primaries | a.companies for a in self.articles))
+
+
+def follow_up_score(later: Sequence[Mapping[int, float]], earlier: Sequence[Mapping[int, float]]) -> float:
+    """How close two stories' words are: the best pair of their articles' topic vectors."""
+    return max((cosine(a, b) for a in later for b in earlier), default=0.0)
+
+
+def follows(
+    later: StoryDigest,
+    earlier: StoryDigest,
+    score: float,
+    params: FollowUpParams = FollowUpParams(),
+) -> bool:
+    """Whether `later` develops `earlier`, given their word closeness (the decision, without I/O)."""
+    gap = later.first - earlier.last
+    if gap < params.min_gap.total_seconds() or later.first - earlier.first > params.max_gap.total_seconds():
+        return False
+    if later.companies & earlier.companies or _same_subject(later, earlier):
+        return score >= params.same_actor
+    return score >= params.other and not _different_kind(later, earlier)
+
+
+def _different_kind(later: StoryDigest, earlier: StoryDigest) -> bool:
+    a, b = later.articles[0].title, earlier.articles[0].title
+    return numbers_agree(a, b) < 0 or kinds_agree(a, b) < 0
+
+
+def _same_subject(later: StoryDigest, earlier: StoryDigest) -> bool:
+    return any(subjects_agree(a.title, b.title) > 0 for a in later.articles for b in earlier.articles)
+
+
+def follow_up_links(
+    stories: Iterable[StoryDigest], params: FollowUpParams = FollowUpParams()
+) -> dict[Hashable, Hashable]:
+    """Later story key -> the earlier story it follows up (the closest one), for a batch of stories."""
+    stories = sorted(stories, key=lambda s: s.first)
+    background = TopicBackground()
+    for s in stories:
+        for a in s.articles:
+            background.add(a.topic)
+    vectors = {s.key: [vector(a.topic, background.idf) for a in s.articles] for s in stories}
+    links: dict[Hashable, Hashable] = {}
+    for i, later in enumerate(stories):
+        best: tuple[float, Hashable] | None = None
+        for earlier in stories[:i]:
+            score = follow_up_score(vectors[later.key], vectors[earlier.key])
+            if follows(later, earlier, score, params) and (best is None or score > best[0]):
+                best = (score, earlier.key)
+        if best is not None:
+            links[later.key] = best[1]
+    return links
+
+
+def follow_up_in_window(
+    article: StoryArticle,
+    story_key: Hashable,
+    open_stories: Iterable[StoryDigest],
+    vector_of: Callable[[StoryArticle], Mapping[int, float]],
+    params: FollowUpParams = FollowUpParams(),
+) -> Hashable | None:
+    """The earlier open story a newly opened story (its first article) follows up, or None."""
+    later = StoryDigest(story_key, (article,))
+    mine = [vector_of(article)]
+    best: tuple[float, Hashable] | None = None
+    for earlier in open_stories:
+        if earlier.key == story_key:
+            continue
+        score = follow_up_score(mine, [vector_of(a) for a in earlier.articles])
+        if follows(later, earlier, score, params) and (best is None or score > best[0]):
+            best = (score, earlier.key)
+    return None if best is None else best[1]

@@ -1,0 +1,183 @@
+"""A story's summary: one or two sentences of its own articles, the ones most central across outlets.
+
+Candidates are the lead sentences of each article, as Kiwi splits them (the `sent_position` of the
+tokens of the digester's one Kiwi pass: the same segmentation as `Kiwi.split_into_sents`, without
+analysing the text a second time). A candidate must be a whole sentence (it ends in a final ending and
+punctuation, and is not the cut-off end of an RSS lead), not a byline, a photo caption or a headline
+repeated. The chosen one shares most with the centroid of the story: the nouns counted once per
+article, so a word every outlet uses weighs more than one outlet's repetition. A story whose articles
+have no lead (title-only outlets) gets no summary: the headline is not repeated as one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from briefings.digest.nlp import NOUN_TAGS, Morph
+
+# Only the lead is read: that is where a news report says what happened, and it bounds the cost.
+LEAD_CHARS = 600
+MIN_CHARS = 20
+MAX_CHARS = 220
+# A first sentence this short is followed by the next one of the same article.
+SHORT_CHARS = 45
+# How similar to a headline a sentence may be before it counts as the headline repeated.
+HEADLINE_OVERLAP = 0.8
+LEAD_BONUS = 0.1
+
+# Datelines and bylines that open leads: "[서울=뉴시스]홍길동 기자 =", "[파이낸셜뉴스]",
+# "(서울=연합뉴스) 김 기자 =", "【파이낸셜뉴스 뉴욕=이병철 특파원】", "[헤럴드경제=박성준 기자]",
+# "[사진=KGM]".
+_BYLINE = re.compile(
+    r"^\s*(?:[\[【(<][^\]】)>]{0,40}[\]】)>]\s*)+"
+    r"|^\s*[가-힣]{2,4}\s?(?:기자|특파원|선임기자)\s*=\s*"
+    r"|^\s*[가-힣]{2,4}\s?(?:기자|특파원)\s+(?=[가-힣])"
+)
+_BOILERPLATE = re.compile(
+    r"무단\s?전재|재배포|저작권자|구독|@[\w.-]+\.\w+|기자\s?=|사진\s?=|\[사진|뉴스1\s|▶|ⓒ|©|<저작권"
+)
+_CAPTION_AFTER = re.compile(r"\s*[\[(<【]\s*(?:사진|그래픽|자료|영상)\s*[=:]")
+_TERMINAL = ("다.", "다", ".", "?", "!", "다”", '다"', "다’", "요.", "…다.")
+_CUT = ("..", "…", "...")
+
+
+@dataclass(frozen=True, slots=True)
+class LeadSentence:
+    """A candidate summary sentence of one article."""
+
+    text: str
+    nouns: frozenset[str]
+    position: int  # 0 = the lead's first sentence
+
+
+def _squeeze(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
+
+
+def _bigrams(text: str) -> set[str]:
+    s = _squeeze(text)
+    return {s[i : i + 2] for i in range(len(s) - 1)}
+
+
+def repeats_headline(sentence: str, title: str) -> bool:
+    """Whether a sentence is the headline again: it says (almost) nothing the headline does not.
+
+    A lead that restates the headline as a sentence and adds who said it and when ("…돌파했다고 12일
+    밝혔다") is not a repeat; the headline with a full stop is.
+    """
+    a, b = _bigrams(sentence), _bigrams(title)
+    if not a or not b:
+        return False
+    return len(a & b) / len(a) >= HEADLINE_OVERLAP
+
+
+_CLOSING = frozenset("’”\"')」』]")
+
+
+def _sentences(body: str, morphs: Sequence[Morph]) -> Iterable[tuple[int, int, list[Morph]]]:
+    """(start, end, morphemes) of each sentence in the lead, in order.
+
+    Kiwi's sentence numbers (`sent_position`) decide, with two repairs: Kiwi sometimes ends a sentence
+    at a closing quote ("‘올해의 KAIST인상’" | "은 …"), so a piece that begins with a particle or an
+    ending continues the one before; and it sometimes runs on past a full stop into an opening quote
+    ("…밝혔다. ‘올해의…"), so a full stop followed by anything but a closing mark ends a sentence.
+    """
+    current: int | None = None
+    group: list[Morph] = []
+    for m in morphs:
+        if m.start >= LEAD_CHARS:
+            break
+        pos = getattr(m, "sent_position", None)
+        if pos is None:  # hand-made morphemes: only full stops end sentences
+            pos = current if current is not None else 0
+        continues = m.tag.startswith(("J", "E", "X"))
+        ended = bool(group) and group[-1].tag == "SF" and m.form not in _CLOSING and m.tag != "SF"
+        if group and not continues and (pos != current or ended):
+            yield group[0].start, group[-1].start + group[-1].len, group
+            group = []
+        current = pos
+        group.append(m)
+    if group:
+        yield group[0].start, group[-1].start + group[-1].len, group
+
+
+def clean_sentence(text: str) -> str:
+    """A sentence without the dateline or byline that opens a lead."""
+    previous = None
+    while previous != text:
+        previous = text
+        text = _BYLINE.sub("", text, count=1)
+    return " ".join(text.split())
+
+
+def lead_sentences(title: str, body: str, morphs: Sequence[Morph]) -> tuple[LeadSentence, ...]:
+    """The lead's sentences that could stand as the story's summary."""
+    body_end = body.rstrip()
+    out: list[LeadSentence] = []
+    for position, (start, end, group) in enumerate(_sentences(body, morphs)):
+        # Closing quotes and brackets belong to the sentence they end.
+        while end < len(body) and body[end] in "”’\"')」』":
+            end += 1
+        raw = body[start:end]
+        if end >= len(body_end) and body_end.endswith(_CUT):
+            continue  # the RSS lead was cut here: not a whole sentence
+        if group[0].tag.startswith(("J", "E", "X")):
+            continue  # begins with a particle or an ending: the tail of a sentence split at a quote
+        if _CAPTION_AFTER.match(body, end):
+            continue  # a photo caption: "… 기념촬영을 하고 있다. [사진=KAI]"
+        text = clean_sentence(raw)
+        if not (MIN_CHARS <= len(text) <= MAX_CHARS):
+            continue
+        if not text.endswith(_TERMINAL) or not any(m.tag == "EF" for m in group):
+            continue
+        if _BOILERPLATE.search(text) or repeats_headline(text, title):
+            continue
+        nouns = frozenset(m.form for m in group if m.tag in NOUN_TAGS and len(m.form) > 1)
+        if nouns:
+            out.append(LeadSentence(text, nouns, position))
+    return tuple(out)
+
+
+def summary_sentences(
+    articles: Sequence[Sequence[LeadSentence]], titles: Sequence[str] = ()
+) -> list[LeadSentence]:
+    """The one or two sentences that summarise a story, or [] when its articles offer none.
+
+    Centrality: cosine between a sentence's nouns and the story's noun centroid (each article counts a
+    noun once), plus a little for being a lead's first sentence. Ties go to the earlier article. A
+    short sentence is followed by the next one of its article.
+    """
+    centroid: Counter[str] = Counter()
+    for sentences in articles:
+        centroid.update(set().union(*(s.nouns for s in sentences)) if sentences else set())
+    for title in titles:  # the headlines tell what the story is about, too
+        centroid.update({n for s in articles for x in s for n in x.nouns if n in title})
+    if not centroid:
+        return []
+    norm = math.sqrt(sum(v * v for v in centroid.values()))
+    best: tuple[float, int, int] | None = None
+    for a, sentences in enumerate(articles):
+        for k, s in enumerate(sentences):
+            score = sum(centroid[n] for n in s.nouns) / (norm * math.sqrt(len(s.nouns)))
+            score += LEAD_BONUS if s.position == 0 else 0.0
+            if best is None or score > best[0] + 1e-9:
+                best = (score, a, k)
+    if best is None:
+        return []
+    _, a, k = best
+    chosen = articles[a][k]
+    following = articles[a][k + 1] if k + 1 < len(articles[a]) else None
+    if len(chosen.text) < SHORT_CHARS and following is not None and following.position == chosen.position + 1:
+        return [chosen, following]
+    return [chosen]
+
+
+def choose_summary(articles: Sequence[Sequence[LeadSentence]], titles: Sequence[str] = ()) -> str | None:
+    """The summary of a story as text, or None when none of its articles has a lead sentence."""
+    chosen = summary_sentences(articles, titles)
+    return " ".join(s.text for s in chosen) if chosen else None

@@ -1,0 +1,47 @@
+"""A story's summary shows under its headline in `/news` answers and in briefings, escaped."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+
+import bot.blocks as bk
+from bot.briefing_blocks import briefing_messages
+from briefings.lookup import CompanyRef, StoryView
+from tests.brief.test_blocks import KST, NOW, briefing, item
+
+SUMMARY = "삼성전자가 새 폴더블폰을 공개했다고 1일 밝혔다. 가격은 <!channel> 지난해와 같다."
+
+
+def _texts(blocks: list[dict[str, object]]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+def test_news_answer_shows_the_summary_quoted_under_the_headline() -> None:
+    story = StoryView(
+        1, "삼성전자, 새 폴더블폰 공개", "https://n.example/1", 3, "연합뉴스", NOW, NOW, (), False, SUMMARY
+    )
+    bare = replace(story, id=2, summary=None)
+    company = CompanyRef(1, "삼성전자", "Samsung Electronics", "company", "005930", None)
+    blocks = bk.company_answer(company, [story, bare], now=NOW + timedelta(hours=1), tz=KST, days=7)
+    sections = [b for b in blocks if b.get("type") == "section"]
+    first, second = (str(b["text"]["text"]) for b in sections[:2])  # type: ignore[index]
+    assert "\n>삼성전자가 새 폴더블폰을 공개했다고 1일 밝혔다." in first
+    assert "&lt;!channel&gt;" in first and "<!channel>" not in first  # escaped like a headline
+    assert "\n>" not in second  # no summary, no quote line (the headline is not repeated)
+
+
+def test_briefing_shows_the_summary_under_the_headline() -> None:
+    stories = [replace(item(1, "삼성전자, 새 폴더블폰 공개", ("삼성전자",)), summary=SUMMARY)]
+    messages = briefing_messages(briefing(stories, ["삼성전자"]))
+    text = _texts([b for m in messages for b in m.block_dicts()])
+    assert "\\n>삼성전자가 새 폴더블폰을 공개했다고 1일 밝혔다." in text
+    assert "<!channel> 지난해" not in text
+
+
+def test_briefing_says_what_a_follow_up_continues() -> None:
+    earlier = ("설탕 3사 과징금 4083억", "https://n.example/fine")
+    stories = [replace(item(2, "제당업계 즉각 사과", ("CJ제일제당",)), follows=earlier)]
+    text = _texts([b for m in briefing_messages(briefing(stories, ["CJ제일제당"])) for b in m.block_dicts()])
+    assert "이어지는 소식: <https://n.example/fine|설탕 3사 과징금 4083억>" in text
