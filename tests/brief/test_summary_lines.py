@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import bot.blocks as bk
 from bot.briefing_blocks import briefing_messages
-from briefings.lookup import CompanyRef, StoryView
+from briefings.companies import CompanyRef
+from briefings.lookup import StoryView
 from tests.brief.test_blocks import KST, NOW, briefing, item
 
 SUMMARY = "삼성전자가 새 폴더블폰을 공개했다고 1일 밝혔다. 가격은 <!channel> 지난해와 같다."
