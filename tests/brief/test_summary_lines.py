@@ -21,7 +21,16 @@ def _texts(blocks: list[dict[str, object]]) -> str:
 
 def test_news_answer_shows_the_summary_quoted_under_the_headline() -> None:
     story = StoryView(
-        1, "삼성전자, 새 폴더블폰 공개", "https://n.example/1", 3, "연합뉴스", NOW, NOW, (), False, SUMMARY
+        1,
+        "삼성전자, 새 폴더블폰 공개",
+        "https://n.example/1",
+        3,
+        "연합뉴스",
+        NOW,
+        NOW,
+        (),
+        False,
+        summary=SUMMARY,
     )
     bare = replace(story, id=2, summary=None)
     company = CompanyRef(1, "삼성전자", "Samsung Electronics", "company", "005930", None)
