@@ -29,6 +29,7 @@ def make_settings(db_url: str, fake: FakeSlack | None = None, **extra: object) -
         "slack_bot_token": "xoxb-test",
         "briefings_tz": "Asia/Seoul",
         "slack_api_url": fake.api_url if fake else "http://127.0.0.1:9/api/",
+        "_env_file": None,  # never a developer's .env
     }
     values.update(extra)
     return get_settings(**values)
