@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -10,7 +11,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from briefings.digest.pipeline import ArticleInput, Digester
+from briefings.models import Article
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -74,3 +78,31 @@ def tera_inputs(path: Path, lines: list[int]) -> list[ArticleInput]:
         published = datetime.fromisoformat(it["published"])
         out.append(ArticleInput(line, it["title"], it["body"], it["url"], published, it["outlet"]))
     return out
+
+
+def stored_article(
+    session: Session,
+    *,
+    url: str,
+    title: str,
+    body: str,
+    outlet: str,
+    title_key: str,
+    published: datetime,
+    seen: datetime,
+) -> int:
+    """An article row as the gatherer stores it, its keys hashed from `url` and `title_key`."""
+    art = Article(
+        url=url,
+        url_key=hashlib.sha1(url.encode()).hexdigest(),
+        title_key=hashlib.sha1(title_key.encode()).hexdigest(),
+        outlet=outlet,
+        title=title,
+        summary="",
+        body=body,
+        published_at=published,
+        seen_at=seen,
+    )
+    session.add(art)
+    session.flush()
+    return art.id

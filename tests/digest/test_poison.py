@@ -4,7 +4,6 @@ every real corpus text goes through the analysis; oversized bodies are cut to DI
 from __future__ import annotations
 
 import csv
-import hashlib
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -21,7 +20,7 @@ from briefings.digest.pipeline import ArticleAnalysis, ArticleInput, Digester, b
 from briefings.jobs import Digest
 from briefings.models import Article, Company, Mention
 from tests.conftest import corpus_path
-from tests.digest.helpers import knews_items, shared_digester, tera_items
+from tests.digest.helpers import knews_items, shared_digester, stored_article, tera_items
 
 pytestmark = pytest.mark.kiwi
 
@@ -33,21 +32,16 @@ CITY_OF_ANGELS = ("1940년대 LA에선 무슨 일이…뮤지컬 시티오브엔
 def add(
     session: Session, n: int, title: str, body: str = "", hours: float = 0, outlet: str = "한겨레"
 ) -> int:
-    url = f"https://{n}.example.kr/{n}"
-    art = Article(
-        url=url,
-        url_key=hashlib.sha1(url.encode()).hexdigest(),
-        title_key=hashlib.sha1(title.encode()).hexdigest(),
-        outlet="한겨레",
+    return stored_article(
+        session,
+        url=f"https://{n}.example.kr/{n}",
         title=title,
-        summary="",
         body=body,
-        published_at=T0 + timedelta(hours=hours),
-        seen_at=T0,
+        outlet=outlet,
+        title_key=title,
+        published=T0 + timedelta(hours=hours),
+        seen=T0,
     )
-    session.add(art)
-    session.flush()
-    return art.id
 
 
 def test_the_headline_kiwi_spaces_differently_is_analysed() -> None:

@@ -3,7 +3,6 @@ evicted with time; one copy rule and process-independent keywords."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from briefings.digest.nlp import KoreanNLP
 from briefings.digest.pipeline import ArticleInput, Digester, build_digester, digest_pending
 from briefings.models import Article
-from tests.digest.helpers import shared_digester
+from tests.digest.helpers import shared_digester, stored_article
 
 pytestmark = pytest.mark.kiwi
 
@@ -24,21 +23,16 @@ WIRE = (
 
 
 def add(session: Session, n: int, title: str, body: str, hours: float, outlet: str) -> int:
-    url = f"https://{outlet}.example.kr/{n}"
-    art = Article(
-        url=url,
-        url_key=hashlib.sha1(url.encode()).hexdigest(),
-        title_key=hashlib.sha1(f"{title}{n}".encode()).hexdigest(),
-        outlet=outlet,
+    return stored_article(
+        session,
+        url=f"https://{outlet}.example.kr/{n}",
         title=title,
-        summary="",
         body=body,
-        published_at=T0 + timedelta(hours=hours),
-        seen_at=T0,
+        outlet=outlet,
+        title_key=f"{title}{n}",
+        published=T0 + timedelta(hours=hours),
+        seen=T0,
     )
-    session.add(art)
-    session.flush()
-    return art.id
 
 
 def test_a_process_catches_up_with_what_another_digested(
