@@ -1,5 +1,8 @@
 """HTTP mode: `/slack/events`, `/slack/install`, `/slack/oauth_redirect` and `/healthz` on waitress.
 
+The public story and company pages and their charts (`briefings.pages`), when given, are answered
+before Bolt's adapter sees the request.
+
 Bolt's WSGI adapter does the Slack part (signature and timestamp checks, OAuth pages); waitress is the
 production server. Its event loop buffers each request completely before a worker thread sees it, so a
 slow or idle client holds a socket, never a thread; idle connections are closed after
@@ -22,6 +25,8 @@ from urllib.parse import parse_qs
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import BaseWSGIServer, create_server
+
+from briefings.pages.app import Pages
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +75,15 @@ def malformed(body: bytes, content_type: str) -> str | None:
         return "payload does not parse"
 
 
-def make_wsgi_app(app: App, *, max_body: int = MAX_BODY) -> WSGIApp:
+def make_wsgi_app(app: App, *, max_body: int = MAX_BODY, pages: Pages | None = None) -> WSGIApp:
     slack = SlackRequestHandler(app, path="/slack/events")
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/healthz":
             return _plain(start_response, "200 OK", "ok")
+        if pages is not None and pages.handles(path):
+            return pages(environ, start_response)
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -95,11 +102,17 @@ def make_wsgi_app(app: App, *, max_body: int = MAX_BODY) -> WSGIApp:
     return wsgi
 
 
-def create(app: App, host: str = "0.0.0.0", port: int = 3000, limits: Limits | None = None) -> BaseWSGIServer:
+def create(
+    app: App,
+    host: str = "0.0.0.0",
+    port: int = 3000,
+    limits: Limits | None = None,
+    pages: Pages | None = None,
+) -> BaseWSGIServer:
     """A bound waitress server (port 0: any free port), not yet serving."""
     limits = limits or Limits()
     server: BaseWSGIServer = create_server(
-        make_wsgi_app(app, max_body=limits.max_body),
+        make_wsgi_app(app, max_body=limits.max_body, pages=pages),
         host=host,
         port=port,
         threads=limits.threads,
@@ -154,18 +167,28 @@ class RunningServer:
 
 
 def start_server(
-    app: App, host: str = "127.0.0.1", port: int = 0, limits: Limits | None = None
+    app: App,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    limits: Limits | None = None,
+    pages: Pages | None = None,
 ) -> RunningServer:
-    server = create(app, host, port, limits)
+    server = create(app, host, port, limits, pages)
     stop = threading.Event()
     thread = threading.Thread(target=_loop, args=(server, stop), name="briefings-http", daemon=True)
     thread.start()
     return RunningServer(server, thread, stop)
 
 
-def serve(app: App, host: str = "0.0.0.0", port: int = 3000, limits: Limits | None = None) -> None:
+def serve(
+    app: App,
+    host: str = "0.0.0.0",
+    port: int = 3000,
+    limits: Limits | None = None,
+    pages: Pages | None = None,
+) -> None:
     """Serve until interrupted (`briefings web`)."""
-    server = create(app, host, port, limits)
+    server = create(app, host, port, limits, pages)
     try:
         server.run()
     finally:

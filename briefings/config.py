@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     # Fernet key: Slack tokens are stored encrypted when set.
     slack_token_key: str | None = Field(None, description="Fernet 키 (`briefings token-key`로 만듭니다)")
     port: int = Field(3000, ge=1, le=65535, description="1~65535 사이의 포트 번호")
+    # Where `briefings web` is reachable from outside (https://briefings.example.com): story and company
+    # pages and chart images are linked under it; unset, answers carry no links and charts are uploaded.
+    briefings_public_url: str | None = Field(
+        None, description="http(s) 주소 (예: https://briefings.example.com)"
+    )
 
     # Gatherer limits: generous for real outlets, small enough that one bad feed cannot stall a cycle.
     fetch_concurrency: int = Field(32, ge=1, le=512, description="1~512 사이의 정수 (동시 수집 피드 수)")
@@ -139,6 +144,16 @@ class Settings(BaseSettings):
                 f"SLACK_API_URL은 https 주소여야 합니다 (http는 127.0.0.1/localhost만 허용): {value[:80]}"
             )
         return value.strip()
+
+    @field_validator("briefings_public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("not an http(s) URL")
+        return value.strip().rstrip("/")
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -278,7 +278,7 @@ class Story(Base):
     # One or two sentences of its own articles (digest/summary.py); None when no article has a lead.
     summary: Mapped[str | None] = mapped_column(Text)
     # The earlier story this one develops (digest/follow_ups.py). Not a foreign key, as above.
-    follow_up_of_id: Mapped[int | None] = mapped_column(BigInteger)
+    follow_up_of_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     updated_at: Mapped[datetime]
 
     companies: Mapped[list[StoryCompany]] = relationship(back_populates="story", cascade="all, delete-orphan")

@@ -20,11 +20,14 @@ def web(
     port: int = typer.Option(0, min=0, max=65535, help="포트 (기본: PORT 설정, 3000)"),
     threads: int = typer.Option(16, min=1, max=256, help="요청 처리 스레드 수"),
 ) -> None:
-    """Slack 앱을 HTTP 모드로 실행합니다: /slack/events, /slack/install, /slack/oauth_redirect, /healthz."""
+    """Slack 앱을 HTTP 모드로 실행합니다: /slack/events, /slack/install, /slack/oauth_redirect, /healthz,
+    그리고 기사·회사 페이지 (/stories/ID, /companies/ID)."""
     from bot import redact
     from bot.app import build_app, check_settings
+    from bot.deps import TTLCache
     from bot.server import Limits, serve
     from briefings.companies import CachedRegistry
+    from briefings.pages.app import pages_for
 
     cfg = settings()
     check_settings(cfg)  # the one token rule and the signing secret, before Kiwi is loaded
@@ -44,7 +47,8 @@ def web(
     bound = port or cfg.port
     console.print(f"준비 완료. Briefings Slack 앱 (HTTP 모드): http://{host}:{bound}/slack/events")
     signal.signal(signal.SIGTERM, _stop)
-    serve(app, host, bound, Limits(threads=threads))
+    pages = pages_for(cfg, factory, cache=TTLCache(ttl=60.0, size=512))
+    serve(app, host, bound, Limits(threads=threads), pages=pages)
 
 
 def register(app: typer.Typer) -> None:
