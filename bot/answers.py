@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 
 from bot import blocks as bk
 from bot.deps import BotDeps
+from bot.limits import MAX_BLOCKS
 from bot.render import escape_mrkdwn, inert
 from briefings.companies import CompanyRef, Resolution, resolve_company
 from briefings.korean import euro, has_final_consonant, josa
 from briefings.lookup import QueryError, clean_query, search_articles, top_stories
 from briefings.models import Subscription
+from briefings.pages.links import absolute, company_path
 from briefings.subscriptions import (
     InvalidSetting,
     channel_settings,
@@ -47,6 +49,8 @@ SUBCOMMANDS: dict[str, str] = {
     "time": "time",
     "테마": "theme",
     "theme": "theme",
+    "추이": "trend",
+    "trend": "trend",
     "도움말": "help",
     "도움": "help",
     "help": "help",
@@ -58,11 +62,12 @@ MISSING_ARGUMENT = {
     "unsubscribe": "구독 해지할 회사 이름을 함께 입력해 주세요. 예: `/news 해지 화웨이`",
     "time": "브리핑 시간을 HH:MM 형식으로 함께 입력해 주세요. 예: `/news 시간 08:30`",
     "theme": "테마 이름을 함께 입력해 주세요. 예: `/news 테마 반도체`",
+    "trend": "보도 추이를 볼 회사 이름을 함께 입력해 주세요. 예: `/news 화웨이 추이`",
 }
 
 
 # The subcommands that may also follow their company name.
-TRAILING = frozenset({"subscribe", "unsubscribe"})
+TRAILING = frozenset({"subscribe", "unsubscribe", "trend"})
 
 
 class InputError(ValueError):
@@ -71,7 +76,7 @@ class InputError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    action: Literal["lookup", "subscribe", "unsubscribe", "list", "time", "theme", "help"]
+    action: Literal["lookup", "subscribe", "unsubscribe", "list", "time", "theme", "help", "trend"]
     arg: str = ""
 
 
@@ -167,10 +172,20 @@ def company_page(
         theme_labels=deps.theme_labels,
         notice=notice,
     )
+    blocks = with_page_link(blocks, deps.settings.briefings_public_url, company.id)
     text = f"{company.name}: 최근 {days}일 주요 뉴스 {len(stories)}건"
     answer = (bk.fallback_text(text), blocks)
     deps.answers.put(key, answer)
     return answer
+
+
+def with_page_link(blocks: list[bk.BlockDict], public_url: str | None, company_id: int) -> list[bk.BlockDict]:
+    """ "전체 보도 보기" (the company's page) above the buttons, when `briefings web` is published."""
+    page = absolute(public_url, company_path(company_id))
+    if page is None or len(blocks) >= MAX_BLOCKS:
+        return blocks
+    at = len(blocks) - 1 if blocks and blocks[-1].get("type") == "actions" else len(blocks)
+    return [*blocks[:at], bk.context(f"<{page}|전체 보도 보기>").to_dict(), *blocks[at:]]
 
 
 def resolve(deps: BotDeps, session: Session, query: str) -> Resolution:
@@ -284,6 +299,11 @@ def run_command(
         return lookup(deps, session, command.arg, team_id=team_id, channel_id=channel_id)
     if command.action == "help":
         return "/news 사용법", bk.help_answer()
+    if command.action == "trend":
+        from bot.trend import trend_answer  # bot.trend builds on this module
+
+        found = _resolve_one(deps, session, command.arg, bk.PICK)
+        return found if isinstance(found, tuple) else trend_answer(deps, session, found)
     if command.action in ("subscribe", "unsubscribe"):
         action_id = bk.SUBSCRIBE if command.action == "subscribe" else bk.UNSUBSCRIBE
         found = _resolve_one(deps, session, command.arg, action_id)

@@ -44,6 +44,10 @@ SCOPES: dict[str, Scope] = {
     "groups:history": Scope(
         "the same in private channels", ("conversations.history", "conversations.replies")
     ),
+    "files:write": Scope(
+        "coverage charts uploaded as PNG files when no public URL serves them",
+        ("files.getUploadURLExternal", "files.completeUploadExternal"),
+    ),
     "im:history": Scope(
         "the Messages tab (message.im) and crash recovery of DM briefings",
         ("event:message.im", "conversations.history"),

@@ -78,6 +78,32 @@ class Rejection:
 
 
 @dataclass
+class UploadedFile:
+    """A file on its way through Slack's external upload: announced, uploaded, then completed."""
+
+    id: str
+    filename: str
+    length: int
+    alt_txt: str | None = None
+    content: bytes | None = None
+    completed: bool = False
+    title: str | None = None
+    channel: str | None = None
+    thread_ts: str | None = None
+    initial_comment: str | None = None
+
+
+# What Slack's upload service accepts as an image: the file's bytes must be what its name says.
+IMAGE_SIGNATURES = {
+    ".png": b"\x89PNG\r\n\x1a\n",
+    ".gif": b"GIF8",
+    ".jpg": b"\xff\xd8\xff",
+    ".jpeg": b"\xff\xd8\xff",
+}
+MAX_ALT_TXT = 1000
+
+
+@dataclass
 class FakeSlack(SlackAuth):
     team_id: str = "T0001"
     bot_user_id: str = "UBOT"
@@ -94,6 +120,8 @@ class FakeSlack(SlackAuth):
     post_rate_per_channel: float | None = None
     post_rate_per_team: float | None = None
     rejections: list[Rejection] = field(default_factory=list)
+    # Files shared through files.getUploadURLExternal → upload URL → files.completeUploadExternal.
+    files: dict[str, UploadedFile] = field(default_factory=dict)
     # A test that sends refused payloads on purpose sets this; otherwise any refusal fails at close().
     allow_rejections: bool = False
     # Channels the bot is a member of (DMs always are). History is readable only there, as in Slack.
@@ -167,6 +195,7 @@ class FakeSlack(SlackAuth):
             self.messages.clear()
             self.responses.clear()
             self.views.clear()
+            self.files.clear()
             self._scripts.clear()
             self._read_calls.clear()
 
@@ -202,6 +231,10 @@ class FakeSlack(SlackAuth):
         length = int(req.headers.get("Content-Length") or 0)
         raw = req.rfile.read(length) if length else b""
         parts = urlsplit(req.path)
+        if parts.path.startswith("/upload/"):  # file bytes, not a Web API call
+            headers = {k.lower(): v for k, v in req.headers.items()}
+            self._upload(req, parts.path.removeprefix("/upload/"), raw, headers)
+            return
         args: dict[str, Any] = dict(parse_qsl(parts.query))
         ctype = req.headers.get("Content-Type", "")
         if raw:
@@ -260,6 +293,21 @@ class FakeSlack(SlackAuth):
                 self._send_json(req, scripted.status, body, extra)
                 return
         self._send_json(req, 200, self._answer(method, args))
+
+    def _upload(self, req: BaseHTTPRequestHandler, file_id: str, raw: bytes, headers: dict[str, str]) -> None:
+        """The upload URL: raw bytes (as slack_sdk sends them) for a file announced and not yet sent."""
+        with self._lock:
+            self.calls.append(Call("upload", {"file_id": file_id, "bytes": len(raw)}, headers, time.time()))
+            pending = self.files.get(file_id)
+            if pending is None or pending.content is not None:
+                self._send(req, 404, b"not found", "text/plain")
+                return
+            if len(raw) != pending.length:
+                # The announced length is what Slack reserves; a different body is refused.
+                self._send(req, 400, b"length mismatch", "text/plain")
+                return
+            pending.content = raw
+        self._send(req, 200, f"OK - {len(raw)}".encode(), "text/plain")
 
     def _over_rate(self, channel: str) -> bool:
         """Token-bucket-like limits as Slack applies them to chat.postMessage (monotonic clock)."""
@@ -456,6 +504,77 @@ class FakeSlack(SlackAuth):
         with self._lock:
             self.views[str(args.get("user_id", ""))] = view
         return {"ok": True, "view": view}
+
+    def _api_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        filename = str(args.get("filename") or "")
+        try:
+            length = int(str(args.get("length", "")))
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        if not filename or length <= 0:
+            return {"ok": False, "error": "missing_argument"}
+        alt = args.get("alt_txt")
+        if alt is not None and len(str(alt)) > MAX_ALT_TXT:
+            return {"ok": False, "error": "alt_txt_too_large"}
+        with self._lock:
+            file_id = f"F{len(self.files) + 1:08d}"
+            self.files[file_id] = UploadedFile(file_id, filename, length, None if alt is None else str(alt))
+        return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+
+    def _api_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            listed = json.loads(str(args.get("files") or ""))
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        if not isinstance(listed, list) or not listed or not all(isinstance(f, dict) for f in listed):
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = args.get("channel_id")
+        thread_ts = args.get("thread_ts")
+        if channel is not None:
+            channel = str(channel)
+            if channel in self.channel_errors:
+                return {"ok": False, "error": self.channel_errors[channel]}
+            # Unlike chat.postMessage with chat:write.public, a file is shared only where the app is a member.
+            if not self.is_member(channel):
+                return {"ok": False, "error": "not_in_channel"}
+        if thread_ts is not None and channel is None:
+            return {"ok": False, "error": "invalid_arguments"}
+        if thread_ts is not None:
+            with self._lock:
+                parents = [m for m in self.messages.get(str(channel), []) if m["ts"] == str(thread_ts)]
+            if not parents or "thread_ts" in parents[0]:
+                return {"ok": False, "error": "invalid_thread_ts"}
+        with self._lock:
+            found = [self.files.get(str(f.get("id", ""))) for f in listed]
+            if any(f is None or f.content is None or f.completed for f in found):
+                return {"ok": False, "error": "file_not_found"}
+            done: list[UploadedFile] = [f for f in found if f is not None]
+            for f, item in zip(done, listed, strict=True):
+                suffix = "." + f.filename.rsplit(".", 1)[-1].lower() if "." in f.filename else ""
+                signature = IMAGE_SIGNATURES.get(suffix)
+                if signature is not None and not (f.content or b"").startswith(signature):
+                    return {"ok": False, "error": "invalid_file_type"}
+                f.title = str(item.get("title") or f.filename)
+            for f in done:
+                f.completed = True
+                f.channel = channel
+                f.thread_ts = None if thread_ts is None else str(thread_ts)
+                f.initial_comment = (
+                    None if args.get("initial_comment") is None else str(args["initial_comment"])
+                )
+            shared = [{"id": f.id, "name": f.filename, "title": f.title} for f in done]
+            if channel is not None:
+                message: dict[str, Any] = {
+                    "type": "message",
+                    "ts": self._next_ts(),
+                    "text": done[0].initial_comment or "",
+                    "files": shared,
+                    "bot_id": "B0001",
+                }
+                if thread_ts is not None:
+                    message["thread_ts"] = str(thread_ts)
+                self.messages[channel].append(message)
+        return {"ok": True, "files": shared}
 
     def _api_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         users = str(args.get("users", ""))
