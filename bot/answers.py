@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import blocks as bk
+from bot.alerts_answers import alerts_answer
 from bot.deps import BotDeps
 from bot.limits import MAX_BLOCKS
 from bot.render import escape_mrkdwn, inert
@@ -51,6 +52,8 @@ SUBCOMMANDS: dict[str, str] = {
     "theme": "theme",
     "추이": "trend",
     "trend": "trend",
+    "알림": "alerts",
+    "alerts": "alerts",
     "도움말": "help",
     "도움": "help",
     "help": "help",
@@ -76,7 +79,7 @@ class InputError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    action: Literal["lookup", "subscribe", "unsubscribe", "list", "time", "theme", "help", "trend"]
+    action: Literal["lookup", "subscribe", "unsubscribe", "list", "time", "theme", "alerts", "help", "trend"]
     arg: str = ""
 
 
@@ -331,6 +334,16 @@ def run_command(
         blocks = bk.subscriptions_answer(subs, briefing_time=briefing_time, themes=themes)
         return bk.fallback_text(f"구독 {len(subs)}개"), blocks
     try:
+        if command.action == "alerts":
+            return alerts_answer(
+                session,
+                command.arg,
+                team_id=team_id,
+                channel_id=channel_id,
+                is_dm=is_dm,
+                now=deps.now(),
+                enterprise_id=enterprise_id,
+            )
         if command.action == "time":
             hhmm = set_briefing_time(session, team_id, channel_id, command.arg, now=deps.now())
             where = "DM" if is_dm else "이 채널"

@@ -123,16 +123,16 @@ def client_factory(settings: Settings, sessions: sessionmaker[Session]) -> Clien
 
 
 def metadata_for(key: BriefingKey, part: int, parts: int) -> dict[str, Any]:
-    return {
-        "event_type": EVENT_TYPE,
-        "event_payload": {
-            "team": key.team_id,
-            "channel": key.channel_id,
-            "date": key.briefing_date.isoformat(),
-            "part": part,
-            "parts": parts,
-        },
+    payload: dict[str, Any] = {
+        "team": key.team_id,
+        "channel": key.channel_id,
+        "date": key.briefing_date.isoformat(),
+        "part": part,
+        "parts": parts,
     }
+    if key.subject:
+        payload["subject"] = key.subject
+    return {"event_type": EVENT_TYPE, "event_payload": payload}
 
 
 def _ours(message: dict[str, Any], key: BriefingKey) -> bool:
@@ -140,10 +140,11 @@ def _ours(message: dict[str, Any], key: BriefingKey) -> bool:
     if meta.get("event_type") != EVENT_TYPE:
         return False
     got = meta.get("event_payload") or {}
-    return (got.get("team"), got.get("channel"), got.get("date")) == (
+    return (got.get("team"), got.get("channel"), got.get("date"), got.get("subject", "")) == (
         key.team_id,
         key.channel_id,
         key.briefing_date.isoformat(),
+        key.subject,
     )
 
 

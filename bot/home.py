@@ -10,10 +10,13 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot import blocks as bk
+from bot.alerts_answers import baseline_note
 from bot.deps import BotDeps, deps_of
+from bot.limits import MAX_HOME_BLOCKS
 from bot.replies import publish_checked
 from briefings.companies import CompanyRef
 from briefings.lookup import StoryView, top_stories
+from briefings.signals.alert_store import waiting_for_baseline
 from briefings.subscriptions import SubscriptionView, list_team_subscriptions
 
 log = logging.getLogger(__name__)
@@ -59,7 +62,12 @@ def home_payload(deps: BotDeps, *, team_id: str, user_id: str, visible: set[str]
             seen.add(company.id)
             stories = top_stories(session, company.id, now=now, days=deps.days, limit=STORIES_PER_COMPANY)
             latest.append((company, stories))
-    return bk.home_view(personal, channel_subs, latest, now=now, tz=deps.tz, theme_labels=deps.theme_labels)
+        followed = {s.channel_id for s in personal} | {s.channel_id for s in channel_subs}
+        note = baseline_note(waiting_for_baseline(session, team_id, followed, now=now))
+    view = bk.home_view(personal, channel_subs, latest, now=now, tz=deps.tz, theme_labels=deps.theme_labels)
+    if note and len(view["blocks"]) < MAX_HOME_BLOCKS:
+        view["blocks"].append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
+    return view
 
 
 HOME_FALLBACK = "Briefings: `/news 구독 회사이름`으로 구독하세요."

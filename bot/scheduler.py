@@ -1,4 +1,4 @@
-"""The scheduler: gather (+ digest), the briefing tick and retention, on APScheduler 3.
+"""The scheduler: gather (+ digest, then spike alerts), the briefing tick and retention, on APScheduler 3.
 
 The timezone is set explicitly (BRIEFINGS_TZ) so cron-style jobs never follow the host's clock
 settings. Every job runs at most once at a time (`max_instances=1`) and missed runs coalesce into
@@ -21,6 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.alerts import AlertOutcome, post_alerts
 from bot.deliver import ClientFor, DeliverOptions, Outcome, deliver_due, summarize
 from briefings.config import Settings
 from briefings.jobs import Digest, GatherReport, gather_job, release_lease, retention_job, take_lease
@@ -62,6 +63,9 @@ class Jobs:
             report = gather_job(self.sessions, self.settings, digest=self.digest, now=now)
         finally:
             release_lease(self.sessions, "gather")
+        if report.digested:
+            # New stories are the only thing that can start a spike: check right after each digest.
+            self.alerts()
         if report.feeds:
             log.info(
                 "gather: %d feeds, %d ok, %d failed, %d new, %d digested",
@@ -84,6 +88,20 @@ class Jobs:
         for o in outcomes:
             if o.status == "failed":
                 log.warning("briefing for %s/%s failed for good: %s", o.team_id, o.channel_id, o.error)
+        return outcomes
+
+    def alerts(self) -> list[AlertOutcome]:
+        now = utcnow()
+        options = dataclasses.replace(self.options, should_stop=self.stop.is_set)
+        try:
+            outcomes = post_alerts(
+                self.sessions, now=now, settings=self.settings, client_for=self.client_for, options=options
+            )
+        except Exception:  # an alert check must never fail the gather job it follows
+            log.exception("alerts failed")
+            return []
+        if outcomes:
+            log.info("alerts: %s", summarize(outcomes))
         return outcomes
 
     def retention(self) -> int:

@@ -349,6 +349,8 @@ class Channel(Base):
     user_tz_checked_at: Mapped[datetime | None]
     # When the app joined this public channel (so it can read its own posts back after a crash).
     joined_at: Mapped[datetime | None]
+    # How readily spike alerts are posted here: 민감 | 보통 | 둔감 | 끔 (briefings.signals.spikes).
+    alert_sensitivity: Mapped[str] = mapped_column(String(8), default="보통", server_default="보통")
     created_at: Mapped[datetime]
 
 
@@ -374,7 +376,29 @@ class Subscription(Base):
     created_at: Mapped[datetime]
 
 
-class Delivery(Base):
+class ClaimColumns:
+    """The columns of a claim, shared by every table claimed before posting (briefings.delivery.claims)."""
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    # claimed | retry | posted | empty | skipped | failed | unconfirmed
+    status: Mapped[str] = mapped_column(String(16))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]  # the first claim: nothing of this message was posted before it
+    # Fencing: every claim or takeover bumps it; a worker writes (and posts) only under its own.
+    generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    heartbeat_at: Mapped[datetime | None]  # renewed before every part: the lease runs from here
+    parts_posted: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    posting_part: Mapped[int | None] = mapped_column(Integer)  # sent, answer not yet recorded
+    posted_at: Mapped[datetime | None]
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Delivery(ClaimColumns, Base):
     """A briefing for (team, channel, date): claimed before posting, recorded after; never twice."""
 
     __tablename__ = "deliveries"
@@ -383,26 +407,23 @@ class Delivery(Base):
         Index("ix_deliveries_status", "status"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(32))
-    enterprise_id: Mapped[str | None] = mapped_column(String(32))
-    channel_id: Mapped[str] = mapped_column(String(32))
     briefing_date: Mapped[date] = mapped_column(Date)
-    # claimed | retry | posted | empty | skipped | failed | unconfirmed
-    status: Mapped[str] = mapped_column(String(16))
-    claimed_by: Mapped[str | None] = mapped_column(String(64))
-    claimed_at: Mapped[datetime | None]  # the first claim: nothing of this briefing was posted before it
-    # Fencing: every claim or takeover bumps it; a worker writes (and posts) only under its own.
-    generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    heartbeat_at: Mapped[datetime | None]  # renewed before every part: the lease runs from here
-    parts_posted: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    posting_part: Mapped[int | None] = mapped_column(Integer)  # sent, answer not yet recorded
-    posted_at: Mapped[datetime | None]
-    message_ts: Mapped[str | None] = mapped_column(String(32))
     covered_since: Mapped[datetime | None]
     covered_until: Mapped[datetime | None]
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertClaim(ClaimColumns, Base):
+    """A spike alert for (team, channel, company, KST day): at most one, claimed like a briefing."""
+
+    __tablename__ = "alert_claims"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", "company_id", "alert_date"),)
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    alert_date: Mapped[date] = mapped_column(Date, index=True)
+    # What the alert said, kept for the record: today's count, the expected one, the tail probability.
+    stories: Mapped[int] = mapped_column(Integer, default=0)
+    expected: Mapped[float] = mapped_column(Float, default=0.0)
+    p_value: Mapped[float] = mapped_column(Float, default=1.0)
 
 
 class HandledEvent(Base):

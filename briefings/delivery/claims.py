@@ -1,4 +1,4 @@
-"""The claims store: who posts which briefing, under which generation, and what it covered.
+"""The claims store: who posts which briefing (or alert), under which generation, and what it covered.
 
 A briefing (team, channel, local date) is one `deliveries` row. A new row is an INSERT guarded by the
 unique constraint; taking over a row (a lease that ran out, a failure to retry) is a compare-and-set
@@ -12,10 +12,10 @@ part, if any, is in doubt.
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from briefings.db import session_scope
 from briefings.delivery.decide import Held
 from briefings.delivery.plan import Due, Schedule
-from briefings.models import Channel, Delivery, Subscription
+from briefings.models import Channel, ClaimColumns, Delivery, Subscription
 from briefings.timeutil import as_utc
 
 CLAIMED, RETRY = "claimed", "retry"
@@ -61,11 +61,98 @@ class DmUser:
     enterprise_id: str | None = None
 
 
+R = TypeVar("R", bound=ClaimColumns)
+
+
+@dataclass(frozen=True)
+class Taken(Generic[R]):
+    """A claim just won on one row of a claims table."""
+
+    row_id: int
+    generation: int
+    held: Held
+    claimed_at: datetime  # the first claim of this row
+    before: R | None  # the row as an earlier attempt left it (None: the row is new)
+
+
+class ClaimTable(Generic[R]):
+    """Insert-or-compare-and-set claims over any table with `ClaimColumns`, with generation fencing.
+
+    Briefings (`deliveries`) and spike alerts (`alert_claims`) are claimed by the same rules: the first
+    claim is an INSERT guarded by the table's unique key, a takeover (lease run out, a retry) bumps the
+    generation by compare-and-set, and every later write names the generation it was claimed under.
+    """
+
+    def __init__(self, model: type[R], *, worker_id: str, lease: timedelta) -> None:
+        self.model = model
+        self.worker_id = worker_id
+        self.lease = lease
+
+    def take(self, session: Session, key: Sequence[Any], fresh: R, *, now: datetime) -> Taken[R] | None:
+        """Claim the row `key` selects, inserting `fresh` (its key columns set) when there is none.
+        None when it is settled, a live worker holds it, or another worker won the race."""
+        model = self.model
+        # SKIP LOCKED: workers on one PostgreSQL never wait for each other over a row (SQLite ignores it).
+        row = session.scalar(select(model).where(*key).with_for_update(skip_locked=True))
+        if row is None:
+            fresh.status = CLAIMED
+            fresh.claimed_by = self.worker_id
+            fresh.claimed_at = now
+            fresh.heartbeat_at = now
+            fresh.generation = 1
+            fresh.attempts = 1
+            fresh.parts_posted = 0
+            try:
+                with session.begin_nested():
+                    session.add(fresh)
+            except IntegrityError:
+                return None  # another worker inserted it first
+            return Taken(fresh.id, 1, Held(1, None, 0, None), now, None)
+        if row.status in FINAL:
+            return None
+        beat = row.heartbeat_at or row.claimed_at
+        if row.status == CLAIMED and beat is not None and as_utc(beat) > now - self.lease:
+            return None  # held by a live worker
+        generation = row.generation + 1
+        result = session.execute(
+            update(model)
+            .where(model.id == row.id, model.generation == row.generation)
+            .values(
+                status=CLAIMED,
+                claimed_by=self.worker_id,
+                claimed_at=row.claimed_at or now,
+                heartbeat_at=now,
+                generation=generation,
+                attempts=row.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if _count(result) != 1:
+            return None  # someone else won the compare-and-set
+        held = Held(row.attempts + 1, row.message_ts, row.parts_posted, row.posting_part)
+        return Taken(row.id, generation, held, as_utc(row.claimed_at or now), row)
+
+    def write(
+        self, session: Session, row_id: int, generation: int, values: dict[str, Any], *, live: bool = True
+    ) -> bool:
+        """Write under our generation; False when another worker has taken the row over since.
+        `live`: only while the claim is still held (not when recording its final state)."""
+        model = self.model
+        where = [model.id == row_id, model.generation == generation]
+        if live:
+            where.append(model.status == CLAIMED)
+        result = session.execute(
+            update(model).where(*where).values(**values).execution_options(synchronize_session=False)
+        )
+        return _count(result) == 1
+
+
 class ClaimStore:
     def __init__(self, sessions: sessionmaker[Session], *, worker_id: str, lease: timedelta) -> None:
         self.sessions = sessions
         self.worker_id = worker_id
         self.lease = lease
+        self.table = ClaimTable(Delivery, worker_id=worker_id, lease=lease)
 
     # --- what planning reads -----------------------------------------------------------------
 
@@ -121,53 +208,18 @@ class ClaimStore:
             Delivery.channel_id == due.channel_id,
             Delivery.briefing_date == due.briefing_date,
         )
-        # SKIP LOCKED: workers on one PostgreSQL never wait for each other over a row (SQLite ignores it).
-        row = session.scalar(select(Delivery).where(*key).with_for_update(skip_locked=True))
-        if row is None:
-            fresh = Delivery(
-                team_id=due.team_id,
-                enterprise_id=due.enterprise_id,
-                channel_id=due.channel_id,
-                briefing_date=due.briefing_date,
-                status=CLAIMED,
-                claimed_by=self.worker_id,
-                claimed_at=now,
-                heartbeat_at=now,
-                generation=1,
-                attempts=1,
-                parts_posted=0,
-            )
-            try:
-                with session.begin_nested():
-                    session.add(fresh)
-            except IntegrityError:
-                return None  # another worker inserted it first
-            return Claim(fresh.id, 1, Held(1, None, 0, None), now, None, None)
-        if row.status in FINAL:
+        fresh = Delivery(
+            team_id=due.team_id,
+            enterprise_id=due.enterprise_id,
+            channel_id=due.channel_id,
+            briefing_date=due.briefing_date,
+        )
+        taken = self.table.take(session, key, fresh, now=now)
+        if taken is None:
             return None
-        beat = row.heartbeat_at or row.claimed_at
-        if row.status == CLAIMED and beat is not None and as_utc(beat) > now - self.lease:
-            return None  # held by a live worker
-        generation = row.generation + 1
-        result = session.execute(
-            update(Delivery)
-            .where(Delivery.id == row.id, Delivery.generation == row.generation)
-            .values(
-                status=CLAIMED,
-                claimed_by=self.worker_id,
-                claimed_at=row.claimed_at or now,
-                heartbeat_at=now,
-                generation=generation,
-                attempts=row.attempts + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if _count(result) != 1:
-            return None  # someone else won the compare-and-set
-        held = Held(row.attempts + 1, row.message_ts, row.parts_posted, row.posting_part)
-        return Claim(
-            row.id, generation, held, as_utc(row.claimed_at or now), row.covered_since, row.covered_until
-        )
+        row = taken.before
+        since, until = (row.covered_since, row.covered_until) if row is not None else (None, None)
+        return Claim(taken.row_id, taken.generation, taken.held, taken.claimed_at, since, until)
 
     def _guarded(
         self,
@@ -185,17 +237,7 @@ class ClaimStore:
                     .values(joined_at=now)
                     .execution_options(synchronize_session=False)
                 )
-            result = session.execute(
-                update(Delivery)
-                .where(
-                    Delivery.id == claim.delivery_id,
-                    Delivery.generation == claim.generation,
-                    Delivery.status == CLAIMED,
-                )
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
-            if _count(result) != 1:
+            if not self.table.write(session, claim.delivery_id, claim.generation, values):
                 raise Fenced(f"delivery {claim.delivery_id}: generation {claim.generation} superseded")
 
     def heartbeat(self, claim: Claim, *, now: datetime) -> None:
@@ -256,13 +298,7 @@ class ClaimStore:
             values["posted_at"] = as_utc(now)
             values["covered_since"], values["covered_until"] = covered
         with session_scope(self.sessions) as session:
-            result = session.execute(
-                update(Delivery)
-                .where(Delivery.id == claim.delivery_id, Delivery.generation == claim.generation)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
-            if _count(result) != 1:
+            if not self.table.write(session, claim.delivery_id, claim.generation, values, live=False):
                 return False
             if covered is not None and channel_pk is not None:
                 session.execute(

@@ -39,6 +39,9 @@ class BriefingKey:
     team_id: str
     channel_id: str
     briefing_date: date
+    # What else than the day's briefing the message is (a spike alert's "alert:<company id>"), so a
+    # channel's briefing and its alerts of one day are never taken for one another.
+    subject: str = ""
 
 
 class Poster(Protocol[M]):

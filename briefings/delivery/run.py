@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -344,7 +344,12 @@ class DeliveryRun(Generic[M]):
             )
 
 
-def summarize(outcomes: Iterable[Outcome]) -> dict[str, int]:
+class HasStatus(Protocol):
+    @property
+    def status(self) -> str: ...
+
+
+def summarize(outcomes: Iterable[HasStatus]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1

@@ -1,0 +1,81 @@
+"""Spike alerts in Slack: the Block Kit message, and the glue the scheduler and `alerts --now` call.
+
+Posting rides on `bot.deliver.SlackPoster` (Slack's manners, read-back after a lost answer) and the
+domain's `AlertRun` (claims, fencing, the in-doubt check), so an alert reaches a channel once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.briefing_blocks import SlackMessage
+from bot.deliver import ClientFor, DeliverOptions, SlackPoster, client_factory
+from bot.limits import SECTION_TEXT
+from bot.render import cut_lines, escape_mrkdwn, inert, story_line, truncate
+from briefings.config import Settings
+from briefings.signals.alert_run import AlertOptions, AlertOutcome, AlertRun
+from briefings.signals.alert_store import Alert, AlertStore
+from briefings.timeutil import as_utc
+
+__all__ = ["AlertOutcome", "alert_message", "post_alerts"]
+
+SENSITIVITY_HINT = {
+    "민감": "작은 변화에도 알림",
+    "보통": "뚜렷한 급증에 알림",
+    "둔감": "큰 급증에만 알림",
+}
+
+
+def alert_message(alert: Alert, *, now: datetime, tz: tzinfo) -> SlackMessage:
+    """One message: what rose, against what, the stories that drive it, and the words that rose."""
+    d = alert.decision
+    name = inert(truncate(alert.company_name, 60))
+    head = f":chart_with_upwards_trend: *{name}* 보도 급증 · {escape_mrkdwn(d.text())}"
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=head))]
+    if alert.stories:
+        lines = [f"• {story_line(s, now, tz, max_headline=200)}" for s in alert.stories]
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=cut_lines(lines, SECTION_TEXT))))
+    notes = []
+    if alert.words:
+        notes.append("떠오른 단어: " + " · ".join(f"`{inert(truncate(w, 30))}`" for w in alert.words))
+    hint = SENSITIVITY_HINT.get(d.sensitivity, "")
+    notes.append(f"알림 민감도 *{d.sensitivity}*({hint}) · 바꾸려면 `/news 알림 민감|보통|둔감|끔`")
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=n) for n in notes]))
+    fallback = f"{alert.company_name} 보도 급증: {d.text()}"
+    return SlackMessage(text=escape_mrkdwn(truncate(fallback, 300)), blocks=tuple(blocks))
+
+
+def post_alerts(
+    sessions: sessionmaker[Session],
+    *,
+    now: datetime,
+    settings: Settings,
+    client_for: ClientFor | None = None,
+    options: DeliverOptions | None = None,
+    grace: timedelta | None = None,
+) -> list[AlertOutcome]:
+    """Post every spike alert that is due now, each once (for the scheduler and `alerts --now`)."""
+    options = options or DeliverOptions()
+    client_for = client_for or client_factory(settings, sessions)
+    store = AlertStore(sessions, worker_id=options.worker_id, lease=options.lease)
+    alert_options = AlertOptions(
+        worker_id=options.worker_id,
+        lease=options.lease,
+        max_attempts=options.max_attempts,
+        should_stop=options.should_stop,
+        monotonic=options.monotonic,
+    )
+    if grace is not None:
+        alert_options.grace = grace
+    tz = settings.tz
+    run = AlertRun[SlackMessage](
+        store,
+        now=as_utc(now),
+        poster_for=lambda team, enterprise: SlackPoster(client_for(team, enterprise), options),
+        render=lambda alert: alert_message(alert, now=as_utc(now), tz=tz),
+        options=alert_options,
+    )
+    return run()
