@@ -32,11 +32,12 @@ import io
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -54,6 +55,8 @@ from briefings.db import make_engine, make_sessionmaker, upgrade
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "tera-rss-economy-2026-02"
 KST = ZoneInfo("Asia/Seoul")
 FIRST_DAY = datetime(2026, 2, 6, tzinfo=KST)
+# Where generated volumes end (`tick`).
+GENERATED_END = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def rss_mb() -> float:
@@ -293,87 +296,240 @@ def run_ticks(
 # --- tick at a generated volume ----------------------------------------------------------------
 
 
+def _bulk_rows(engine: Engine, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Rows written through the driver's bulk path: COPY on PostgreSQL, one executemany on SQLite.
+
+    Values are given as the driver takes them (naive UTC times, on SQLite as ISO text; JSON as text),
+    so no ORM or type processing runs per row.
+    """
+    raw = engine.raw_connection()
+    count = 0
+    try:
+        cur: Any = raw.cursor()
+        cols = ", ".join(columns)
+        if engine.dialect.name == "postgresql":
+            with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+        else:
+            marks = ", ".join("?" for _ in columns)
+            batch: list[Sequence[Any]] = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) == 50_000:
+                    cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", batch)
+                    count, batch = count + len(batch), []
+            cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", batch)
+            count += len(batch)
+        raw.commit()
+    finally:
+        raw.close()
+    return count
+
+
+@contextmanager
+def indexes_dropped(engine: Engine, tables: Sequence[Any]) -> Iterator[None]:
+    """Secondary indexes dropped for a bulk load and built once afterwards (far faster than kept)."""
+    indexes = [ix for t in tables for ix in sorted(t.indexes, key=lambda ix: str(ix.name))]
+    with engine.begin() as conn:
+        for ix in indexes:
+            ix.drop(conn)
+    yield
+    with engine.begin() as conn:
+        for ix in indexes:
+            ix.create(conn)
+
+
 def generate_stored(
     engine: Engine, sessions: sessionmaker[Session], items: list[dict[str, Any]], n: int, end: datetime
 ) -> None:
     """N digested articles ending at `end`: 3,000 a day for the last six days, the rest spread before.
 
-    Fingerprints and stories come from real items analysed once (a pool of 3,000), so the window a
-    digest loads is a real one; two articles share a story on average.
+    Fingerprints, companies, themes and keywords come from real items analysed once (a pool of
+    6,000; each copy gets a text key of its own, so copies are near-duplicates rather than one text).
+    Two articles share a story. Search terms exist for the last 30 days only, as retention leaves
+    them. Rows go in through the driver's bulk path and the secondary indexes are built afterwards.
     """
+    from briefings.digest.dedup import TEXT_KEY_BYTES
     from briefings.digest.pipeline import ArticleInput, build_digester
-    from briefings.models import Article, Story
+    from briefings.models import Article, ArticleTerm, ArticleTheme, Mention, Story, StoryCompany
 
-    pool = items[:: max(1, len(items) // 3000)][:3000]
+    t0 = time.perf_counter()
+    pool = items[:: max(1, len(items) // 6000)][:6000]
     with sessions() as s:
         digester = build_digester(s, now=end)
+        ids = {name: cid for name, cid in s.execute(text("SELECT name, id FROM companies"))}
         s.commit()
-    blobs = []
+    analysed = []
     for i in range(0, len(pool), 500):
         chunk = pool[i : i + 500]
-        for a in digester.analyze([ArticleInput(j, it["title"], it["lead"]) for j, it in enumerate(chunk)]):
-            blobs.append(a.fingerprint.encode())
+        analysed += digester.analyze([ArticleInput(j, it["title"], it["lead"]) for j, it in enumerate(chunk)])
+    blobs = [a.fingerprint.encode()[:-TEXT_KEY_BYTES] for a in analysed]
+    hits = [
+        [
+            (ids[h.company.name], h.is_primary, h.salience, h.mentions)
+            for h in a.companies
+            if h.company.name in ids
+        ]
+        for a in analysed
+    ]
+    print(f"  analysed a pool of {len(pool):,} real items in {time.perf_counter() - t0:.0f} s", flush=True)
+    t0 = time.perf_counter()
     recent = min(n, 18_000)
     older = n - recent
-    old_span = timedelta(days=max(1.0, older / 3000))
-    t0 = time.perf_counter()
-    story_id = 0
-    with engine.begin() as conn:
-        for start in range(0, n, 10_000):
-            stories, articles = [], []
-            for i in range(start, min(n, start + 10_000)):
-                if i < older:
-                    published = end - timedelta(days=6) - old_span * (1 - i / max(1, older))
-                else:
-                    published = end - timedelta(days=6) * (1 - (i - older) / recent)
-                it = pool[i % len(pool)]
-                if i % 2 == 0:
-                    story_id += 1
-                    stories.append(
-                        {
-                            "id": story_id,
-                            "headline": it["title"],
-                            "url": f"{it['url']}#g{i}",
-                            "first_outlet": it["outlet"],
-                            "first_published_at": published,
-                            "last_published_at": published,
-                            "outlets_count": 1,
-                            "articles_count": 2,
-                            "exclusive": False,
-                            "outlets": [it["outlet"]],
-                            "themes": [],
-                            "keywords": [],
-                            "updated_at": end,
-                        }
-                    )
-                row = article_row(it, published, f"g{i}", published)
-                row.update(
-                    digested_at=published,
-                    story_id=story_id,
-                    minhash=blobs[i % len(blobs)],
-                    digest_seq=0,
-                    body_pruned_at=published if i < older else None,
+    old_span = timedelta(days=max(1.0, older / 3000)).total_seconds()
+    six_days = timedelta(days=6).total_seconds()
+    base = (end - timedelta(days=6)).astimezone(UTC).replace(tzinfo=None)
+    sqlite = engine.dialect.name == "sqlite"
+
+    def when(i: int) -> Any:
+        if i < older:
+            dt = base - timedelta(seconds=old_span * (1 - i / max(1, older)))
+        else:
+            dt = base + timedelta(seconds=six_days * (i - older) / recent)
+        return dt.isoformat(sep=" ", timespec="microseconds") if sqlite else dt
+
+    def js(values: Sequence[str]) -> str:
+        return json.dumps(list(values), ensure_ascii=False)
+
+    times = [when(i) for i in range(n)]
+    stamp = times[-1]
+    terms_from = max(0, n - 90_000)  # the last 30 days at 3,000 a day
+    tables = [t.__table__ for t in (Article, Story, Mention, ArticleTerm, ArticleTheme, StoryCompany)]
+    counts: dict[str, int] = {}
+    with indexes_dropped(engine, tables):
+        counts["stories"] = _bulk_rows(
+            engine,
+            "stories",
+            [
+                "id",
+                "headline",
+                "url",
+                "representative_article_id",
+                "first_outlet",
+                "first_published_at",
+                "last_published_at",
+                "outlets_count",
+                "articles_count",
+                "exclusive",
+                "outlets",
+                "themes",
+                "keywords",
+                "updated_at",
+            ],
+            (
+                (
+                    i // 2 + 1,
+                    pool[i % len(pool)]["title"],
+                    f"{pool[i % len(pool)]['url']}#g{i}",
+                    i + 1,
+                    pool[i % len(pool)]["outlet"],
+                    times[i],
+                    times[min(n - 1, i + 1)],
+                    1,
+                    min(2, n - i),
+                    False,
+                    js([pool[i % len(pool)]["outlet"]]),
+                    js(analysed[i % len(pool)].theme_slugs[:5]),
+                    js(analysed[i % len(pool)].keywords),
+                    stamp,
                 )
-                articles.append(row)
-            conn.execute(insert(Story), stories)
-            conn.execute(insert(Article), articles)
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
+                for i in range(0, n, 2)
+            ),
+        )
+
+        def article(i: int) -> tuple[Any, ...]:
+            it = pool[i % len(pool)]
+            url = f"{it['url']}#g{i}"
+            return (
+                i + 1,
+                url,
+                hashlib.sha1(url.encode()).hexdigest(),
+                f"{i:040x}",
+                it["outlet"],
+                it["title"],
+                it["lead"],
+                None if i < older else it["lead"],
+                times[i],
+                times[i],
+                times[i],
+                i // 2 + 1,
+                blobs[i % len(pool)] + i.to_bytes(TEXT_KEY_BYTES, "big"),
+                0,
+                times[i] if i < older else None,
+            )
+
+        counts["articles"] = _bulk_rows(
+            engine,
+            "articles",
+            [
+                "id",
+                "url",
+                "url_key",
+                "title_key",
+                "outlet",
+                "title",
+                "summary",
+                "body",
+                "published_at",
+                "seen_at",
+                "digested_at",
+                "story_id",
+                "minhash",
+                "digest_seq",
+                "body_pruned_at",
+            ],
+            (article(i) for i in range(n)),
+        )
+        counts["mentions"] = _bulk_rows(
+            engine,
+            "mentions",
+            ["article_id", "company_id", "is_primary", "salience", "count"],
+            ((i + 1, cid, p, sal, c) for i in range(n) for cid, p, sal, c in hits[i % len(pool)]),
+        )
+        counts["story_companies"] = _bulk_rows(
+            engine,
+            "story_companies",
+            ["story_id", "company_id", "is_primary", "last_published_at"],
+            (
+                (i // 2 + 1, cid, p, times[min(n - 1, i + 1)])
+                for i in range(0, n, 2)
+                for cid, p, _, _ in hits[i % len(pool)]
+            ),
+        )
+        counts["article_themes"] = _bulk_rows(
+            engine,
+            "article_themes",
+            ["article_id", "theme", "score"],
+            ((i + 1, slug, score) for i in range(n) for slug, score in analysed[i % len(pool)].themes),
+        )
+        counts["article_terms"] = _bulk_rows(
+            engine,
+            "article_terms",
+            ["term", "article_id"],
+            ((t, i + 1) for i in range(terms_from, n) for t in sorted(analysed[i % len(pool)].terms)),
+        )
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT setval('stories_id_seq', (SELECT max(id) FROM stories))"))
-            conn.commit()
-            conn.execute(text("ANALYZE"))
-            conn.commit()
-    print(f"  generated {n:,} stored articles in {time.perf_counter() - t0:.0f} s")
+            conn.execute(text("SELECT setval('articles_id_seq', (SELECT max(id) FROM articles))"))
+        conn.execute(text("ANALYZE"))
+        conn.commit()
+    rows = ", ".join(f"{v:,} {k}" for k, v in counts.items())
+    print(f"  generated {n:,} stored articles ({rows}) in {time.perf_counter() - t0:.0f} s", flush=True)
 
 
 def bench_tick(items: list[dict[str, Any]], sizes: list[int], ticks: int, kind: str) -> None:
     from briefings.jobs import Digest
 
-    end = datetime(2026, 3, 1, tzinfo=UTC)
+    end = GENERATED_END
     for n in sizes:
         with database(kind) as url:
             engine, sessions = seeded(url)
-            generate_stored(engine, sessions, items, n, end)
+            # Generated in a process of its own, so the memory figure below is the digest's alone.
+            cmd = [sys.executable, "-m", "bench.digest_scale", "generate", "--url", url, "--stored", str(n)]
+            subprocess.run(cmd, check=True)
             digest = Digest()
             digest.warm_up(sessions)
             run_ticks(engine, sessions, digest, items, end, ticks, kind, n)
@@ -421,6 +577,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--stored", default="10000,90000,1000000")
     ap.add_argument("--ticks", type=int, default=30)
     ap.add_argument("--db", default="sqlite", choices=["sqlite", "postgresql"])
+    ap.add_argument("--url", help=argparse.SUPPRESS)  # `generate`: the database to fill
     args = ap.parse_args(argv)
     items = load_items()
     print(f"corpus: {len(items)} items; machine: {os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}")
@@ -432,6 +589,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             bench_throughput(items, args.articles, args.db)
         elif part == "tick":
             bench_tick(items, [int(x) for x in args.stored.split(",")], args.ticks, args.db)
+        elif part == "generate":
+            engine, sessions = seeded(args.url)
+            generate_stored(engine, sessions, items, int(args.stored), GENERATED_END)
+            engine.dispose()
         elif part == "days":
             bench_days(items, args.days, args.per_day, args.ticks, args.db)
         else:

@@ -15,7 +15,7 @@ from bot.deps import BotDeps, deps_of
 from bot.limits import MAX_HOME_BLOCKS
 from bot.replies import publish_checked
 from briefings.companies import CompanyRef
-from briefings.lookup import StoryView, top_stories
+from briefings.lookup import StoryView, top_stories_each
 from briefings.signals.alert_store import waiting_for_baseline
 from briefings.subscriptions import SubscriptionView, list_team_subscriptions
 
@@ -53,15 +53,14 @@ def home_payload(deps: BotDeps, *, team_id: str, user_id: str, visible: set[str]
             s for s in everything if not s.is_dm and visible is not None and s.channel_id in visible
         ]
         index = deps.index.get(session)
-        latest: list[tuple[CompanyRef, list[StoryView]]] = []
-        seen: set[int] = set()
-        for sub in personal:
-            company = index.companies.get(sub.company_id)
-            if company is None or company.id in seen:
-                continue
-            seen.add(company.id)
-            stories = top_stories(session, company.id, now=now, days=deps.days, limit=STORIES_PER_COMPANY)
-            latest.append((company, stories))
+        companies = list(
+            {c.id: c for c in (index.companies.get(s.company_id) for s in personal) if c is not None}.values()
+        )
+        # Every company's latest stories in one query, however many the user follows.
+        top = top_stories_each(
+            session, [c.id for c in companies], now=now, days=deps.days, limit=STORIES_PER_COMPANY
+        )
+        latest: list[tuple[CompanyRef, list[StoryView]]] = [(c, top[c.id]) for c in companies]
         followed = {s.channel_id for s in personal} | {s.channel_id for s in channel_subs}
         note = baseline_note(waiting_for_baseline(session, team_id, followed, now=now))
     view = bk.home_view(personal, channel_subs, latest, now=now, tz=deps.tz, theme_labels=deps.theme_labels)

@@ -15,8 +15,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.orm import Session, aliased
 
 from briefings.config import Settings, get_settings
 from briefings.gather.failures import label as failure_label
@@ -29,6 +29,8 @@ FIRST_WINDOW = timedelta(hours=24)
 # A story whose first report is older than this before the window is yesterday's news echoing, not new.
 ECHO_SLACK = timedelta(hours=24)
 EXCLUSIVE_BONUS = 1.5
+# Company ids per `IN (...)`: a channel's subscriptions stay far below any database's limit.
+IDS_PER_QUERY = 500
 
 
 @dataclass(frozen=True)
@@ -265,10 +267,11 @@ def window_start(covered_until: datetime | None, now: datetime) -> datetime:
 
 
 class BriefingLoader:
-    """Loads briefings for many channels of one run, reading each company's recent stories once.
+    """Loads briefings for many channels of one run, reading the recent stories once.
 
-    Coverage and theme labels are also computed once per window, so composing for a thousand channels
-    costs a few queries, not thousands.
+    Stories, their companies, the stories they follow up, coverage and theme labels are each read in
+    one query per kind, whatever the number of channels, companies or followed themes: composing for
+    a thousand channels costs a few queries, not thousands.
     """
 
     def __init__(self, session: Session, *, now: datetime, settings: Settings | None = None) -> None:
@@ -283,9 +286,11 @@ class BriefingLoader:
         self._subs: dict[tuple[str, str], list[int]] | None = None
         self._channels: dict[tuple[str, str], Channel] | None = None
         self._all_prefetched = False
+        # Every story updated after the bound, for followed themes: (bound, stories).
+        self._recent: tuple[datetime, list[StoryItem]] | None = None
 
     def prefetch(self) -> None:
-        """Read every channel and subscription in two queries (a delivery run needs most of them)."""
+        """Read every channel, subscription and recent story at once (a delivery run needs most)."""
         subs: dict[tuple[str, str], list[int]] = defaultdict(list)
         for team_id, channel_id, company_id in self.session.execute(
             select(Subscription.team_id, Subscription.channel_id, Subscription.company_id).order_by(
@@ -295,26 +300,10 @@ class BriefingLoader:
             subs[(team_id, channel_id)].append(company_id)
         self._subs = dict(subs)
         self._channels = {(c.team_id, c.channel_id): c for c in self.session.scalars(select(Channel))}
-        # Every company's recent primary stories in one query, each story built once.
-        names = self._company_names()
-        rows = self.session.execute(
-            select(Story, StoryCompany.company_id)
-            .join(StoryCompany, StoryCompany.story_id == Story.id)
-            .where(StoryCompany.is_primary.is_(True), StoryCompany.last_published_at >= self._horizon)
-            .order_by(Story.id, StoryCompany.company_id)
-        ).all()
-        stories: dict[int, Story] = {}
-        companies: dict[int, list[int]] = defaultdict(list)
-        for story, company_id in rows:
-            stories[story.id] = story
-            companies[story.id].append(company_id)
-        per_company: dict[int, list[StoryItem]] = defaultdict(list)
-        for story_id, story in stories.items():
-            item = story_item(story, [names[c] for c in companies[story_id] if c in names])
-            for company_id in companies[story_id]:
-                per_company[company_id].append(item)
-        self._company_stories = dict(per_company)
+        items, by_company = self._load_items(Story.last_published_at >= self._horizon)
+        self._company_stories = {cid: [items[sid] for sid in sids] for cid, sids in by_company.items()}
         self._all_prefetched = True
+        self._recent = (self._horizon, list(items.values()))
 
     def subscriptions(self, team_id: str, channel_id: str) -> list[int]:
         if self._subs is not None:
@@ -348,9 +337,7 @@ class BriefingLoader:
         ids = list(company_ids) if company_ids is not None else self.subscriptions(team_id, channel_id)
         names = self._company_names()
         subscribed = [names[i] for i in ids if i in names]
-        stories: list[StoryItem] = []
-        for company_id in ids:
-            stories.extend(self._stories_of(company_id))
+        stories = self._stories_of(ids)
         followed = list(channel.themes) if channel and channel.themes else []
         if followed:
             stories.extend(self._stories_with_themes(followed, start))
@@ -378,59 +365,69 @@ class BriefingLoader:
             self._theme_labels = load_theme_labels()
         return self._theme_labels
 
-    def _stories_of(self, company_id: int) -> list[StoryItem]:
-        cached = self._company_stories.get(company_id)
-        if cached is None and self._all_prefetched:
-            return []
-        if cached is None:
-            rows = self.session.scalars(
-                select(Story)
-                .join(StoryCompany, StoryCompany.story_id == Story.id)
-                .where(
-                    StoryCompany.company_id == company_id,
-                    StoryCompany.is_primary.is_(True),
-                    StoryCompany.last_published_at >= self._horizon,
-                )
-            ).all()
-            cached = self._items(rows)
-            self._company_stories[company_id] = cached
-        return cached
+    def _stories_of(self, company_ids: Sequence[int]) -> list[StoryItem]:
+        """The recent primary stories of these companies; the ones not read yet in one query."""
+        missing = [] if self._all_prefetched else [c for c in company_ids if c not in self._company_stories]
+        missing = list(dict.fromkeys(missing))
+        for start in range(0, len(missing), IDS_PER_QUERY):
+            part = missing[start : start + IDS_PER_QUERY]
+            wanted = select(StoryCompany.story_id).where(
+                StoryCompany.company_id.in_(part),
+                StoryCompany.is_primary.is_(True),
+                StoryCompany.last_published_at >= self._horizon,
+            )
+            items, by_company = self._load_items(Story.id.in_(wanted))
+            for cid in part:
+                self._company_stories[cid] = [items[sid] for sid in by_company.get(cid, [])]
+        return [item for cid in company_ids for item in self._company_stories.get(cid, [])]
 
     def _stories_with_themes(self, themes: Sequence[str], since: datetime) -> list[StoryItem]:
-        rows = self.session.scalars(
-            select(Story).where(Story.last_published_at > since - ECHO_SLACK).order_by(Story.id)
-        ).all()
+        bound = since - ECHO_SLACK
+        if self._recent is None or bound < self._recent[0]:
+            items, _ = self._load_items(Story.last_published_at > min(bound, self._horizon))
+            self._recent = (min(bound, self._horizon), list(items.values()))
         wanted = set(themes)
-        return [s for s in self._items(rows) if wanted.intersection(s.themes)]
+        return [s for s in self._recent[1] if s.last_published_at > bound and wanted.intersection(s.themes)]
 
-    def _items(self, rows: Sequence[Story]) -> list[StoryItem]:
-        if not rows:
-            return []
+    def _load_items(self, where: ColumnElement[bool]) -> tuple[dict[int, StoryItem], dict[int, list[int]]]:
+        """Stories matching `where` as StoryItems by id, and story ids per primary company.
+
+        Three queries, each filtered the same way (never a list of story ids): the stories, their
+        primary companies, and the earlier stories they follow up.
+        """
         names = self._company_names()
-        primaries: dict[int, list[str]] = defaultdict(list)
-        pairs = self.session.execute(
+        rows = self.session.scalars(select(Story).where(where).order_by(Story.id)).all()
+        if not rows:
+            return {}, {}
+        primaries: dict[int, list[int]] = defaultdict(list)
+        for story_id, company_id in self.session.execute(
             select(StoryCompany.story_id, StoryCompany.company_id)
-            .where(StoryCompany.story_id.in_([s.id for s in rows]), StoryCompany.is_primary.is_(True))
+            .join(Story, Story.id == StoryCompany.story_id)
+            .where(where, StoryCompany.is_primary.is_(True))
             .order_by(StoryCompany.story_id, StoryCompany.company_id)
-        )
-        for story_id, company_id in pairs:
-            if company_id in names:
-                primaries[story_id].append(names[company_id])
-        earlier_ids = {s.follow_up_of_id for s in rows if s.follow_up_of_id is not None}
-        earlier = (
-            {
-                sid: (headline, url)
-                for sid, headline, url in self.session.execute(
-                    select(Story.id, Story.headline, Story.url).where(Story.id.in_(earlier_ids))
-                )
-            }
-            if earlier_ids
-            else {}
-        )
-        return [
-            replace(story_item(s, primaries.get(s.id, [])), follows=earlier.get(s.follow_up_of_id or -1))
+        ):
+            primaries[story_id].append(company_id)
+        earlier = aliased(Story)
+        follows = {
+            sid: (headline, url)
+            for sid, headline, url in self.session.execute(
+                select(Story.id, earlier.headline, earlier.url)
+                .join(earlier, earlier.id == Story.follow_up_of_id)
+                .where(where)
+            )
+        }
+        items = {
+            s.id: replace(
+                story_item(s, [names[c] for c in primaries.get(s.id, []) if c in names]),
+                follows=follows.get(s.id),
+            )
             for s in rows
-        ]
+        }
+        by_company: dict[int, list[int]] = defaultdict(list)
+        for s in rows:
+            for company_id in primaries.get(s.id, []):
+                by_company[company_id].append(s.id)
+        return items, dict(by_company)
 
     def coverage(self, since: datetime) -> Coverage:
         cached = self._coverage.get(since)

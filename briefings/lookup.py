@@ -32,6 +32,8 @@ from briefings.models import Article, ArticleTerm, Company, Story, StoryCompany,
 from briefings.timeutil import as_utc
 
 MAX_QUERY_CHARS = 200
+# Company ids per `IN (...)`: far below any database's parameter limit.
+IDS_PER_QUERY = 500
 
 
 class QueryError(ValueError):
@@ -198,6 +200,67 @@ def top_stories(
         .where(*_where(dialect, ids[0], since, first_id))
     ).all()
     return _rank_in_python(session, candidates, {}, now=now, limit=limit, offset=offset)
+
+
+def top_stories_each(
+    session: Session, company_ids: Sequence[int], *, now: datetime, days: int = 7, limit: int = 5
+) -> dict[int, list[StoryView]]:
+    """Each company's best `limit` primary stories of the last `days`, for many companies at once.
+
+    The same ranking as `top_stories`, numbered per company by the database (`ROW_NUMBER`), so a
+    page listing several companies (App Home) costs one query, not one per company.
+    """
+    ids = list(dict.fromkeys(company_ids))
+    now = as_utc(now)
+    since = now - timedelta(days=days)
+    first_id = _first_story_id(session, since) if ids else None
+    out: dict[int, list[StoryView]] = {cid: [] for cid in ids}
+    if first_id is None:
+        return out
+    dialect = session.get_bind().dialect.name
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        part = ids[start : start + IDS_PER_QUERY]
+        links = (
+            StoryCompany.company_id.in_(part),
+            StoryCompany.is_primary.is_(True),
+            StoryCompany.story_id >= first_id,
+            StoryCompany.last_published_at >= since,
+        )
+        try:
+            rank = func.row_number().over(
+                partition_by=StoryCompany.company_id,
+                order_by=(_score_sql(dialect, now).desc(), Story.id.desc()),
+            )
+            numbered = (
+                select(*_VIEW_COLUMNS, StoryCompany.company_id, rank.label("rank"))
+                .join(StoryCompany, StoryCompany.story_id == Story.id)
+                .where(*links)
+                .subquery()
+            )
+            rows = session.execute(
+                select(numbered)
+                .where(numbered.c.rank <= limit)
+                .order_by(numbered.c.company_id, numbered.c.rank)
+            )
+            for row in rows:
+                out[row.company_id].append(_view(row))
+            continue
+        except OperationalError as exc:  # an SQLite built without math functions: rank in Python
+            if "no such function" not in str(exc):
+                raise
+        candidates = session.execute(
+            select(*_VIEW_COLUMNS, StoryCompany.company_id)
+            .join(StoryCompany, StoryCompany.story_id == Story.id)
+            .where(*links)
+        ).all()
+        ranked = sorted(
+            candidates,
+            key=lambda r: (-story_score(r.outlets_count, r.last_published_at, r.exclusive, now), -r.id),
+        )
+        for row in ranked:
+            if len(out[row.company_id]) < limit:
+                out[row.company_id].append(_view(row))
+    return out
 
 
 def _rank_in_python(
