@@ -185,7 +185,7 @@ class Digester:
             # One pass over each text's morphemes feeds themes, keywords, terms, shingles, topic words.
             ts, bs = MorphScan(tm), MorphScan(bm, LEAD_CHARS)
             hits = tuple(self.matcher.find(titles[i], bodies[i], tm, bm))
-            themes = tuple(self.taxonomy.score_runs(bs.runs, ts.runs))
+            themes = tuple(self.taxonomy.score_runs(bs.runs, ts.runs, morphs=bm, title_morphs=tm))
             sig = signature(shingles_of_lemmas([r[0] for r in ts.runs] + [r[0] for r in bs.runs]))
             topic: Counter[str] = Counter(bs.nouns[: bs.lead_nouns])
             counts: Counter[str] = Counter(bs.nouns)

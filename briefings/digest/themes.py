@@ -3,12 +3,21 @@
 An article gets every theme whose weighted lexicon score reaches the threshold (multi-label), so an
 alliance about 5G is both 제휴·동맹 and 통신·5G. Lexicon phrases are sequences of lemmas; because Kiwi
 may split a compound (업무협약 → 업무 + 협약) or keep it whole, both forms match the same entry.
+
+A bare word list mistakes a mention for the subject, so each hit is weighed by what surrounds it:
+- where it stands: the headline names the subject, the lead says what happened, the rest is detail;
+- the words next to it: a theme's `blockers` near a hit void it for that theme (협력 between two
+  ministers is diplomacy, not a business alliance; 공개 of a music video is not a product launch);
+- what follows it: a negation (출시 안 해, 인수 무산) voids it, a hedge (사임론, 인수설) weakens it;
+- who acts: themes that are things companies do (`corporate`: earnings, deals, launches) weigh
+  little when the headline's actor is a ministry, a city or another public body (서초구, …협약).
 """
 
 from __future__ import annotations
 
 import json
 import math
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +29,12 @@ from briefings.digest.nlp import Morph
 from briefings.digest.terms import lemma_runs
 
 _MAX_PHRASE = 4
+# How many morphemes after a hit are read for a negation or a hedge (출시 / 하 / 지 / 않 / 는다).
+_AFTER_MORPHS = 4
+# Tags that end the clause a hit belongs to: a negation beyond them is about something else.
+_CLAUSE_END = frozenset({"SF", "SP", "SS", "SSO", "SSC", "EC", "EF", "ETM"})
+
+Run = tuple[str, int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +42,45 @@ class Theme:
     slug: str
     label: str
     lexicon: tuple[tuple[str, float], ...]
+    # Lemmas that, standing near a hit, say the word is not about this theme here.
+    blockers: frozenset[str] = frozenset()
+    # A thing companies do: weak when a public body heads the headline.
+    corporate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    key: str
+    start: int
+    end: int
+    first: int  # index of the hit's first run
+    last: int  # index of the hit's last run
+
+
+# A headline's actor is the noun before its first comma ("서초구, SGC문화재단과 …", "산업부, …").
+_ACTOR_MORPHS = 6
+_PUBLIC_SUFFIXES = ("시", "구", "군", "도", "부", "청", "처")
+
+
+def title_actor(title_morphs: Sequence[Morph]) -> str | None:
+    """The noun a headline opens with when it is followed by a comma: who the headline says acts."""
+    nouns: list[str] = []
+    for m in title_morphs[:_ACTOR_MORPHS]:
+        if m.tag == "SP" and m.form == ",":
+            return "".join(nouns) or None
+        if m.tag in ("NNP", "NNG", "SL", "SH", "XSN"):
+            nouns.append(m.form)
+        elif m.tag not in ("SSO", "SSC", "SW", "SN", "SO"):
+            nouns = []
+    return None
 
 
 def _key(entry: str) -> str:
     return "".join(entry.lower().split())
+
+
+def _strings(data: dict[str, Any], name: str) -> frozenset[str]:
+    return frozenset(_key(str(w)) for w in data.get(name, ()))
 
 
 class Taxonomy:
@@ -44,6 +94,15 @@ class Taxonomy:
         title_factor: float = 2.0,
         relative_cut: float = 0.25,
         body_factor: float = 0.75,
+        lead_chars: int | None = None,
+        tail_factor: float | None = None,
+        context_chars: int = 0,
+        negators: frozenset[str] = frozenset(),
+        hedges: frozenset[str] = frozenset(),
+        hedge_factor: float = 1.0,
+        not_followed_by: dict[str, frozenset[str]] | None = None,
+        public_actors: frozenset[str] = frozenset(),
+        public_factor: float = 1.0,
     ) -> None:
         self.themes = tuple(themes)
         self.threshold = threshold
@@ -51,6 +110,18 @@ class Taxonomy:
         self.relative_cut = relative_cut
         # A single passing mention in the body is not enough: it takes a repeat, a second word or the title.
         self.body_factor = body_factor
+        # Past the lead a word is detail: it counts `tail_factor` of a lead word (None: no lead cut).
+        self.lead_chars = lead_chars
+        self.tail_factor = body_factor if tail_factor is None else tail_factor
+        self.context_chars = context_chars
+        self.negators = negators
+        self.hedges = hedges
+        self.hedge_factor = hedge_factor
+        # Entries another sense of which shows in the next morpheme (인사 + 하 = to greet).
+        self.not_followed_by = not_followed_by or {}
+        # A government body heading the headline: its 협약 or 투자 is policy, not a company's deal.
+        self.public_actors = public_actors
+        self.public_factor = public_factor
         self.labels = {t.slug: t.label for t in self.themes}
         self._entries: dict[str, list[tuple[int, float]]] = {}
         self._prefixes: set[str] = set()
@@ -59,6 +130,7 @@ class Taxonomy:
                 key = _key(entry)
                 self._entries.setdefault(key, []).append((i, weight))
                 self._prefixes.update(key[:n] for n in range(1, len(key)))
+        self._blocked = any(t.blockers for t in self.themes) and context_chars > 0
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Taxonomy:
@@ -67,15 +139,30 @@ class Taxonomy:
                 slug=str(t["slug"]),
                 label=str(t["label"]),
                 lexicon=tuple((str(k), float(v)) for k, v in t["lexicon"].items()),
+                blockers=_strings(t, "blockers"),
+                corporate=bool(t.get("corporate", False)),
             )
             for t in data["themes"]
         ]
+        lead = data.get("lead_chars")
+        tail = data.get("tail_factor")
         return cls(
             themes,
             threshold=float(data.get("threshold", 2.0)),
             title_factor=float(data.get("title_factor", 2.0)),
             relative_cut=float(data.get("relative_cut", 0.25)),
             body_factor=float(data.get("body_factor", 0.75)),
+            lead_chars=None if lead is None else int(lead),
+            tail_factor=None if tail is None else float(tail),
+            context_chars=int(data.get("context_chars", 0)),
+            negators=_strings(data, "negators"),
+            hedges=_strings(data, "hedges"),
+            hedge_factor=float(data.get("hedge_factor", 1.0)),
+            public_actors=_strings(data, "public_actors"),
+            public_factor=float(data.get("public_factor", 1.0)),
+            not_followed_by={
+                _key(k): frozenset(str(f) for f in v) for k, v in data.get("not_followed_by", {}).items()
+            },
         )
 
     @classmethod
@@ -86,12 +173,15 @@ class Taxonomy:
             text = path.read_text(encoding="utf-8")
         return cls.from_data(json.loads(text))
 
-    def _hits(self, morphs: Sequence[Morph]) -> dict[str, int]:
-        return self._hits_in_runs(lemma_runs(morphs))
+    def is_public(self, actor: str | None) -> bool:
+        """A ministry, city, district or office (산업부, 서초구, 국세청) or a listed public actor."""
+        if not actor:
+            return False
+        return actor in self.public_actors or (len(actor) >= 3 and actor.endswith(_PUBLIC_SUFFIXES))
 
-    def _hits_in_runs(self, runs: Sequence[tuple[str, int, int]]) -> dict[str, int]:
-        """How often each lexicon key occurs: single lemmas and adjacent lemma runs, longest first."""
-        counts: dict[str, int] = {}
+    def _hits_in_runs(self, runs: Sequence[Run]) -> list[_Hit]:
+        """Lexicon keys in order of appearance: single lemmas and adjacent lemma runs, longest first."""
+        hits: list[_Hit] = []
         entries, prefixes = self._entries, self._prefixes
         n = len(runs)
         i = 0
@@ -107,27 +197,104 @@ class Taxonomy:
                 if joined in entries:
                     best_key, best_len = joined, j - i
             if best_len:
-                counts[best_key] = counts.get(best_key, 0) + 1
+                last = i + best_len - 1
+                hits.append(_Hit(best_key, runs[i][1], runs[last][2], i, last))
                 i += best_len
             else:
                 i += 1
-        return counts
+        return hits
+
+    def _after(self, morphs: Sequence[Morph], hit: _Hit) -> float:
+        """1 for a plain hit, 0 when the clause negates it or the next morpheme shows another sense,
+        `hedge_factor` when it only reports talk of it."""
+        if not morphs or not (self.negators or self.hedges or self.not_followed_by):
+            return 1.0
+        k = bisect_left(morphs, hit.end, key=lambda m: m.start)
+        other = self.not_followed_by.get(hit.key)
+        if other and k < len(morphs) and morphs[k].form in other:
+            return 0.0
+        for m in morphs[k : k + _AFTER_MORPHS]:
+            form = m.form
+            if form in self.negators:
+                return 0.0
+            if form in self.hedges:
+                return self.hedge_factor
+            if m.tag in _CLAUSE_END:
+                break
+        return 1.0
+
+    def _blocked_themes(self, runs: Sequence[Run], hit: _Hit) -> set[int]:
+        """Themes whose blockers stand within `context_chars` of the hit (same text)."""
+        lo, hi = hit.start - self.context_chars, hit.end + self.context_chars
+        near: set[str] = set()
+        i = hit.first - 1
+        while i >= 0 and runs[i][2] >= lo:
+            near.add(runs[i][0])
+            i -= 1
+        i = hit.last + 1
+        while i < len(runs) and runs[i][1] <= hi:
+            near.add(runs[i][0])
+            i += 1
+        return {
+            t for t, theme in enumerate(self.themes) if theme.blockers and not near.isdisjoint(theme.blockers)
+        }
+
+    def _add(
+        self,
+        scores: list[float],
+        runs: Sequence[Run],
+        morphs: Sequence[Morph],
+        *,
+        title: bool,
+    ) -> None:
+        seen: dict[str, int] = {}
+        for hit in self._hits_in_runs(runs):
+            factor = self._after(morphs, hit)
+            if not factor:
+                continue
+            if title:
+                if hit.key in seen:  # a headline says a word once
+                    continue
+                factor *= self.title_factor
+            else:
+                where = self.body_factor
+                if self.lead_chars is not None and hit.start >= self.lead_chars:
+                    where = self.tail_factor
+                # Repeats add less and less (1, 0.5·log n ...), as before: tf is sublinear.
+                repeat = seen.get(hit.key, 0)
+                factor *= where * (1.0 if repeat == 0 else 0.5 * (math.log(repeat + 1) - math.log(repeat)))
+            seen[hit.key] = seen.get(hit.key, 0) + 1
+            blocked = self._blocked_themes(runs, hit) if self._blocked else set()
+            for i, weight in self._entries[hit.key]:
+                if i not in blocked:
+                    scores[i] += weight * factor
 
     def score(self, morphs: Sequence[Morph], title_morphs: Sequence[Morph] = ()) -> list[tuple[str, float]]:
         """Themes of a text with their scores, best first; only those that pass the threshold."""
-        return self.score_runs(lemma_runs(morphs), lemma_runs(title_morphs))
+        return self.score_runs(
+            lemma_runs(morphs), lemma_runs(title_morphs), morphs=morphs, title_morphs=title_morphs
+        )
 
     def score_runs(
-        self, runs: Sequence[tuple[str, int, int]], title_runs: Sequence[tuple[str, int, int]] = ()
+        self,
+        runs: Sequence[Run],
+        title_runs: Sequence[Run] = (),
+        *,
+        morphs: Sequence[Morph] = (),
+        title_morphs: Sequence[Morph] = (),
     ) -> list[tuple[str, float]]:
-        """`score` on lemma runs already read off the morphemes (see terms.MorphScan)."""
+        """`score` on lemma runs already read off the morphemes (see terms.MorphScan).
+
+        `morphs`/`title_morphs` (the same texts' morphemes) let what follows a hit count (a negation, a
+        hedge, another sense) and name the headline's actor; without them only the lemmas count.
+        """
         scores = [0.0] * len(self.themes)
-        for key, count in self._hits_in_runs(runs).items():
-            for i, weight in self._entries[key]:
-                scores[i] += weight * self.body_factor * (1.0 + 0.5 * math.log(count))
-        for key in self._hits_in_runs(title_runs):
-            for i, weight in self._entries[key]:
-                scores[i] += weight * self.title_factor
+        self._add(scores, runs, morphs, title=False)
+        self._add(scores, title_runs, title_morphs, title=True)
+        if self.public_factor != 1.0 and self.is_public(title_actor(title_morphs)):
+            for i, theme in enumerate(self.themes):
+                if theme.corporate:
+                    scores[i] *= self.public_factor
         top = max(scores, default=0.0)
         floor = max(self.threshold, top * self.relative_cut)
         ranked = sorted(

@@ -145,3 +145,59 @@ def test_keywords_are_the_nouns_that_stand_out(nlp: KoreanNLP) -> None:
     assert "잔해" in found and "로켓" in found
     assert "정부" not in found and "경제" not in found
     assert keywords([], 3) == []
+
+
+# Headlines of the 2026-02 RSS items (tuning days of bench/devset): the context a bare word list lacks.
+@pytest.mark.parametrize(
+    ("title", "theme", "expected"),
+    [
+        # who acts: a district's 협약 is local policy; two companies' 맞손 is an alliance
+        ("서초구, SGC문화재단과 ‘문화예술 나눔 협약’", "alliance", False),
+        ("한화에어로스페이스·KAI, KF-21·FA-50 항공무장 국산화 맞손", "alliance", True),
+        # blockers near the word: 협력 between vice-ministers is diplomacy, a new song is no product
+        ("이호현 기후차관, 伊 차관과 에너지 전환·공급망 협력 등 논의", "alliance", False),
+        ("볼보, ‘케데헌’ 이재와 협업 신곡 공개", "launch", False),
+        ("삼성전자, 폴더블 신제품 공개", "launch", True),
+        # another sense, read off the next morpheme: 인사하다 is to greet
+        ("창덕궁서 자율순찰 로봇 ‘순라봇’ 만나면 인사할까", "people", False),
+        ("LG전자 새 CEO에 조주완 사장 선임", "people", True),
+        # negation in the same clause
+        ("카카오게임즈, 올해 신작 출시 안 한다", "launch", False),
+        ("카카오게임즈, 올해 신작 출시", "launch", True),
+    ],
+)
+def test_the_words_around_a_theme_word_decide_whether_it_counts(
+    nlp: KoreanNLP, title: str, theme: str, expected: bool
+) -> None:
+    assert (theme in themes_of(nlp, title)) is expected
+
+
+def test_a_hedge_weakens_a_theme_word(nlp: KoreanNLP) -> None:
+    tax = default_taxonomy()
+    (plain,) = nlp.tokenize(["러트닉 상무 사임 확산"])
+    (hedged,) = nlp.tokenize(["러트닉 상무 사임론 확산"])
+    assert dict(tax.score([], hedged))["people"] == pytest.approx(dict(tax.score([], plain))["people"] / 2)
+
+
+def test_a_word_past_the_lead_counts_less_than_in_the_lead() -> None:
+    tax = Taxonomy.from_data(
+        {
+            "threshold": 1.0,
+            "body_factor": 1.0,
+            "lead_chars": 100,
+            "tail_factor": 0.25,
+            "themes": [{"slug": "x", "label": "엑스", "lexicon": {"제재": 2.0}}],
+        }
+    )
+    assert tax.score([SimpleMorph("제재", "NNG", 10, 2)]) == [("x", 2.0)]
+    assert tax.score([SimpleMorph("제재", "NNG", 300, 2)]) == []
+
+
+def test_the_headline_actor_is_the_noun_before_its_first_comma(nlp: KoreanNLP) -> None:
+    from briefings.digest.themes import title_actor
+
+    (seocho,) = nlp.tokenize(["서초구, SGC문화재단과 ‘문화예술 나눔 협약’"])
+    (plain,) = nlp.tokenize(["설 앞두고 협력사 대금 조기 지급"])
+    assert title_actor(seocho) == "서초구"
+    assert default_taxonomy().is_public(title_actor(seocho))
+    assert title_actor(plain) is None
