@@ -58,6 +58,8 @@ class SlackMessage:
 
     text: str
     blocks: tuple[Block, ...]
+    # PNG files shared in the message's thread once it is posted (bot/weekly_chart.py): (name, title, bytes).
+    files: tuple[tuple[str, str, bytes], ...] = ()
 
     def block_dicts(self) -> list[dict[str, Any]]:
         return [b.to_dict() for b in self.blocks]

@@ -32,6 +32,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.briefing_blocks import SlackMessage, briefing_messages
+from bot.weekly_chart import with_weekly_chart
 from briefings.config import Settings
 from briefings.delivery.claims import ClaimStore
 from briefings.delivery.decide import Seen
@@ -355,7 +356,20 @@ class SlackPoster:
             guard=guard,
         )
         self._last_post[channel] = time.monotonic()
+        if message.files:
+            self._share_files(channel, message, thread_ts or str(resp["ts"]))
         return str(resp["ts"])
+
+    def _share_files(self, channel: str, message: SlackMessage, thread_ts: str) -> None:
+        """The part's charts, uploaded into the thread after the part is posted: at most once, never
+        retried blindly (an upload has no metadata to find it by), and a failure loses only the files."""
+        for name, title, content in message.files:
+            try:
+                self.client.files_upload_v2(
+                    channel=channel, content=content, filename=name, title=title, thread_ts=thread_ts
+                )
+            except Exception as exc:  # the briefing itself is posted; the chart is a bonus
+                log.warning("chart upload %s to %s failed: %s", name, channel, exc)
 
     def user_tz(self, user_id: str) -> str | None:
         try:
@@ -387,7 +401,7 @@ def deliver_due(
         now=now,
         settings=settings,
         poster_for=lambda team, enterprise: SlackPoster(client_for(team, enterprise), options),
-        render=briefing_messages,
+        render=with_weekly_chart(briefing_messages, sessions, settings),
         options=RunOptions(
             worker_id=options.worker_id,
             lease=options.lease,

@@ -155,6 +155,7 @@ class DemoResult:
     subscribed: list[str] = field(default_factory=list)
     now: datetime | None = None
     settings: Settings | None = None
+    chart_png: bytes | None = None  # the looked-up company's coverage chart (briefings.signals.trend)
 
 
 def internet_reachable(url: str, timeout: float = 3.0) -> bool:
@@ -226,6 +227,14 @@ def run_demo(home: Path, *, now: datetime, live: bool = False, step: Step | None
                 if resolution.status == "found"
                 else []
             )
+            chart = None
+            if resolution.status == "found":
+                trend = importlib.import_module("briefings.signals.trend")
+                counts = importlib.import_module("briefings.signals.counts")
+                company = resolution.company
+                chart = trend.load_trend(
+                    session, company.id, company.name, last_day=counts.kst_day(now)
+                ).png()
             articles = int(session.scalar(select(func.count()).select_from(Article)) or 0)
             story_count = int(session.scalar(select(func.count()).select_from(Story)) or 0)
         return DemoResult(
@@ -241,6 +250,7 @@ def run_demo(home: Path, *, now: datetime, live: bool = False, step: Step | None
             subscribed=subscribed,
             now=now,
             settings=settings,
+            chart_png=chart,
         )
     finally:
         engine.dispose()

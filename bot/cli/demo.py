@@ -76,6 +76,15 @@ def demo(
     )
     console.print()
     _show_lookup(result)
+    if result.chart_png:
+        chart = base / "trend-chart.png"
+        try:
+            chart.write_bytes(result.chart_png)
+            console.print(
+                f"/news {result.query} 추이 차트 (PNG): [bold]{chart.resolve()}[/]", highlight=False
+            )
+        except OSError as exc:
+            console.print(f"[yellow]차트 파일을 쓰지 못했습니다: {exc.strerror}[/]", highlight=False)
     where = f" 데이터베이스: {home / 'demo.db'}" if keep else ""
     console.print(f"[green]데모 완료[/] ({time.perf_counter() - started:.1f}초).{where}", highlight=False)
 

@@ -84,21 +84,28 @@ def run(
         stop.set()
 
     signal.signal(signal.SIGTERM, _stop)
+    from bot.deps import TTLCache
+    from bot.server import start_server
+    from briefings.pages.app import pages_for
+
+    pages = pages_for(cfg, factory, cache=TTLCache(ttl=60.0, size=512))
+    bound = port or cfg.port
     try:
         if cfg.slack_app_token:
             from bot.socket import start_socket_mode
 
             handler = start_socket_mode(app, cfg, block=False)
+            # Pages and chart images need an HTTP server even in Socket Mode, when they are published.
+            web = start_server(app, host, bound, pages=pages) if cfg.briefings_public_url else None
             console.print("Briefings 실행 중: Socket Mode + 스케줄러. 종료: Ctrl+C")
             try:
                 stop.wait()
             finally:
                 handler.close()  # type: ignore[no-untyped-call]
+                if web is not None:
+                    web.close()
         else:
-            from bot.server import start_server
-
-            bound = port or cfg.port
-            server = start_server(app, host, bound)
+            server = start_server(app, host, bound, pages=pages)
             console.print(f"Briefings 실행 중: http://{host}:{bound}/slack/events + 스케줄러. 종료: Ctrl+C")
             try:
                 stop.wait()

@@ -66,6 +66,10 @@ def test_demo_command_shows_a_briefing_and_the_news_answer(tmp_path: Path) -> No
     assert "수집: 피드 8개 중 8개 정상" in out
     assert "/news 화웨이" in out and "최근 7일 주요 소식" in out
     assert "데모 완료" in out
+    # One coverage chart is written where the demo says, and kept.
+    chart = tmp_path / "home" / "trend-chart.png"
+    assert "추이 차트 (PNG)" in out and chart.name in out
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # The temporary database is cleaned up.
     assert not list((tmp_path / "home").glob("demo-*"))
     json.dumps(out)  # printable text only
