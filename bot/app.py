@@ -21,7 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.installation_store import InstallationStore
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import actions, commands, home, lifecycle, messages, redact, trend
+from bot import actions, commands, home, lifecycle, messages, trend
 from bot.deps import LISTENER_THREADS, BotDeps, install
 from bot.oauth import state_store
 from bot.scopes import BOT_SCOPES
@@ -34,6 +34,7 @@ from bot.tokens import (
     retry_handlers,
     store_for,
 )
+from briefings import redact
 from briefings.companies import CachedRegistry, Registry
 from briefings.config import Settings
 from briefings.lookup import Tokenizer
@@ -42,6 +43,11 @@ from briefings.timeutil import utcnow
 __all__ = ["BOT_SCOPES", "ConfigError", "build_app", "make_client", "retry_handlers"]
 
 log = logging.getLogger(__name__)
+
+
+REINSTALL = (
+    "이 워크스페이스에는 Briefings 설치 정보가 없습니다. 관리자에게 앱을 다시 설치해 달라고 요청해 주세요."
+)
 
 
 def _index_cache(registry: object) -> CachedRegistry:
@@ -88,6 +94,8 @@ def build_app(
         "request_verification_enabled": bool(settings.slack_signing_secret),
         "process_before_response": False,
         "raise_error_for_unhandled_request": False,
+        # What a user of a workspace without an installation sees instead of Bolt's English apology.
+        "user_facing_authorize_error_message": REINSTALL,
         # The one pool that runs listeners (each acknowledges, then answers in its thread); the database
         # pool is sized to it (bot/deps.py).
         "listener_executor": ThreadPoolExecutor(

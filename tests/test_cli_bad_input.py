@@ -13,7 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import typer
 
+from briefings.cli.common import run_guarded
 from briefings.db import make_engine, make_sessionmaker
 from tests.bot.seed import seed_world
 from tests.conftest import process_env
@@ -30,6 +32,7 @@ CASES: list[tuple[str, tuple[str, ...], dict[str, str]]] = [
     ("feeds add: empty", ("feeds", "add", ""), {}),
     ("feeds add: not a URL", ("feeds", "add", "피드 주소"), {}),
     ("feeds add: ftp", ("feeds", "add", "ftp://news.example.kr/rss"), {}),
+    ("feeds add: huge URL", ("feeds", "add", "https://news.example.kr/" + HUGE), {}),
     ("feeds remove: unknown id", ("feeds", "remove", "99999"), {}),
     ("feeds remove: empty", ("feeds", "remove", ""), {}),
     ("feeds remove: huge", ("feeds", "remove", HUGE), {}),
@@ -116,3 +119,25 @@ def test_every_command_answers_bad_input_with_one_korean_line(migrated: str, tmp
         if not ok:
             problems.append(f"{name}: exit {result.returncode}, stderr {result.stderr[:300]!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_an_unforeseen_error_line_never_shows_a_token_or_a_password(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["briefings"])
+    app = typer.Typer()
+
+    @app.command()
+    def post() -> None:  # what a Slack or database error can carry in its text
+        raise RuntimeError(
+            "refresh failed for xoxe.xoxb-1-SECRETROTATED with refresh_token=xoxe-1-REFRESHME "
+            "at postgresql+psycopg://briefings:hunter2@db.internal:5432/briefings"
+        )
+
+    with pytest.raises(SystemExit) as exited:
+        run_guarded(app)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and "예상하지 못한 오류" in err
+    for secret in ("SECRETROTATED", "REFRESHME", "hunter2"):
+        assert secret not in err
+    assert "briefings:***@db.internal" in err

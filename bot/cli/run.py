@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def _logging() -> None:
-    from bot import redact
+    from briefings import redact
 
     redact.install()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -22,10 +22,10 @@ def web(
 ) -> None:
     """Slack 앱을 HTTP 모드로 실행합니다: /slack/events, /slack/install, /slack/oauth_redirect, /healthz,
     그리고 기사·회사 페이지 (/stories/ID, /companies/ID)."""
-    from bot import redact
     from bot.app import build_app, check_settings
     from bot.deps import TTLCache
     from bot.server import Limits, serve
+    from briefings import redact
     from briefings.companies import CachedRegistry
     from briefings.pages.app import pages_for
 

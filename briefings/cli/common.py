@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from briefings.cli._usage import FileError, NoArgsIsHelp, UsageError, usage_line
 from briefings.config import Settings, SettingsError, get_settings
 from briefings.db import make_engine, make_sessionmaker, session_scope
+from briefings.redact import redact
 
 console = Console()
 err_console = Console(stderr=True)
@@ -56,7 +57,7 @@ def db_session() -> Iterator[Session]:
 
 
 def fail(message: str) -> typer.Exit:
-    err_console.print(f"[bold red]오류:[/] {message}", highlight=False, soft_wrap=True)
+    _print_error(message)
     return typer.Exit(code=2)
 
 
@@ -115,6 +116,7 @@ def settings_problems(exc: ValidationError) -> str:
 
 
 def _print_error(message: str) -> int:
-    err_console.print(f"[bold red]오류:[/] {message}", highlight=False, soft_wrap=True)
+    # An exception's text can carry a token or a database password; the operator sees neither.
+    err_console.print(f"[bold red]오류:[/] {redact(message)}", highlight=False, soft_wrap=True)
     sys.stderr.flush()
     return 2

@@ -126,14 +126,14 @@ def title_from_text(body: str) -> tuple[str, str]:
     return sentence, body.strip()
 
 
-def _text_field(obj: dict[str, Any], key: str) -> str:
+def _text_field(obj: dict[str, Any], key: str, *, normalise: bool = True) -> str:
     value = obj.get(key)
     if value is None:
         return ""
     if not isinstance(value, str):
         raise _BadLine(f"{key} 는 문자열이어야 합니다")
     # Decomposed Hangul (NFD, as macOS writes it) would match no company name.
-    return unicodedata.normalize("NFC", value)
+    return unicodedata.normalize("NFC", value) if normalise else value
 
 
 def parse_line(obj: Any) -> Any:
@@ -145,9 +145,12 @@ def parse_line(obj: Any) -> Any:
     ident = obj.get("id")
     if ident is None or isinstance(ident, (dict, list, bool, float)):
         raise _BadLine("id (문자열 또는 정수)가 없습니다")
-    title, body = _text_field(obj, "title").strip(), _text_field(obj, "body")
+    # The body is normalised by the digester, and only the part it keeps (DIGEST_MAX_CHARS): normalising
+    # a 20 MB body here would cost more than analysing it.
+    title, body = _text_field(obj, "title").strip(), _text_field(obj, "body", normalise=False)
     if not title:
         title, body = title_from_text(body)
+        title = unicodedata.normalize("NFC", title)
     if not title:
         raise _BadLine("title 도 body 도 비어 있습니다")
     url, outlet = _text_field(obj, "url"), _text_field(obj, "outlet")
@@ -214,6 +217,7 @@ def analyze_cmd(
         from briefings.digest.pipeline import Digester, analysis_json, group_analyses
 
         digester = Digester.default()
+        digester.max_chars = settings().digest_max_chars  # the same cut as the service's digest
         # Analysed in batches so a large file never holds every text's morphemes at once; the output
         # does not depend on the batch size (grouping sees the whole input).
         analyses = [

@@ -78,7 +78,7 @@ def test_share_posts_the_same_answer_visibly_without_buttons(harness: Harness) -
 
 def test_share_where_the_app_is_not_a_member_explains_in_korean(harness: Harness) -> None:
     h = harness
-    h.fake.channel_errors["CPRIV"] = "not_in_channel"
+    h.fake.private_channels.add("CPRIV")  # private, and the app was never invited
     h.user.action(bk.SHARE, _value(h, "화웨이"), channel="CPRIV")
     body = h.user.responses(1)[0]
     assert "/invite" in body["text"]

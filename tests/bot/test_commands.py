@@ -200,13 +200,13 @@ def test_bad_arguments_get_a_korean_explanation(harness: Harness, text: str, exp
     shown = body.get("text", "") + _texts(body.get("blocks") or [])
     assert expected in shown
     with harness.sessions() as session:
-        assert session.scalars(select(Channel.briefing_time)).all() in ([], ["08:00"])
+        assert session.scalars(select(Channel.briefing_time)).all() == []  # no channel row was made
     assert _subs(harness) == []
 
 
 def test_subscribing_a_private_channel_without_the_app_asks_for_an_invite(harness: Harness) -> None:
     h = harness
-    h.fake.channel_errors["GPRIV"] = "channel_not_found"  # what Slack answers for a private channel
+    h.fake.private_channels.add("GPRIV")  # the app is not a member: Slack hides the channel from it
     blocks = _answer(h, "구독 화웨이", channel="GPRIV")["blocks"]
     assert "구독을 시작했습니다" in _texts(blocks) and "/invite @Briefings" in _texts(blocks)
     h.fake.reset()

@@ -86,7 +86,7 @@ def test_crash_at_each_step_leaves_exactly_one_briefing(
         assert "복구" in out, out
     if failpoint == "after_post":
         (history,) = fake_slack.calls_to("conversations.history")
-        assert history.args["include_all_metadata"] in ("1", "true", True)
+        assert history.args["include_all_metadata"] == "1"
     for channel, parts in (("CBIG", 2), ("CSMALL", 1)):
         msgs = fake_slack.posted(channel)
         top = [m for m in msgs if "thread_ts" not in m]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -186,16 +188,22 @@ def test_empty_day_one_short_line_or_nothing_when_turned_off(
     assert fake_slack.posted("CSILENT") == []
 
 
-def test_two_workers_in_one_process_never_post_twice(
+def test_two_workers_started_together_in_one_process_never_post_twice(
     sessions: sessionmaker[Session], db_url_of: str, fake_slack: FakeSlack
 ) -> None:
     with sessions.begin() as session:
         for i in range(6):
             subscribe(session, "T1", f"C{i}", ["센스타임"])
     now = KST_8AM_NOV20 + timedelta(minutes=2)
-    a = deliver(sessions, db_url_of, fake_slack, now, worker_id="a")
-    b = deliver(sessions, db_url_of, fake_slack, now, worker_id="b")
-    assert len(a) == 6 and b == []
+    start = threading.Barrier(2)
+
+    def run(worker: str) -> list[Outcome]:
+        start.wait()  # both claim at the same moment
+        return deliver(sessions, db_url_of, fake_slack, now, worker_id=worker)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a, b = pool.map(run, ["a", "b"])
+    assert sorted(o.channel_id for o in a + b if o.status == "posted") == [f"C{i}" for i in range(6)]
     assert all(len(fake_slack.posted(f"C{i}")) == 1 for i in range(6))
 
 
@@ -226,3 +234,18 @@ def test_a_post_whose_answer_was_lost_is_found_again_not_repeated(
     assert outcome.message_ts == msg["ts"]
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
     assert fake_slack.calls_to("conversations.history")
+
+
+def test_a_private_channel_gets_briefings_only_once_the_app_is_invited(
+    sessions: sessionmaker[Session], db_url_of: str, fake_slack: FakeSlack
+) -> None:
+    with sessions.begin() as session:
+        subscribe(session, "T1", "GPRIV", ["카카오"], at="08:00")
+        story(session, "카카오 신규 서비스", ["카카오"], published=KST_8AM_NOV20 - timedelta(hours=1))
+    fake_slack.private_channels.add("GPRIV")  # Slack hides a private channel from an app not in it
+    (before,) = deliver(sessions, db_url_of, fake_slack, KST_8AM_NOV20 + timedelta(minutes=1))
+    assert before.status == "failed" and fake_slack.posted("GPRIV") == []
+    assert [d.error for d in rows(sessions)] == ["channel_not_found"]
+    fake_slack.bot_channels.add("GPRIV")  # `/invite @Briefings`
+    (after,) = deliver(sessions, db_url_of, fake_slack, KST_8AM_NOV20 + timedelta(days=1, minutes=1))
+    assert after.status == "posted" and len(top_level(fake_slack, "GPRIV")) == 1

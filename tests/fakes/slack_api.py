@@ -351,6 +351,11 @@ class FakeSlack(SlackAuth):
         with self._lock:
             return channel.startswith("D") or channel in self.bot_channels
 
+    def hidden(self, channel: str) -> bool:
+        """A private channel the bot is not in: Slack shows the bot nothing of it (`channel_not_found`),
+        while a public one takes posts without membership (chat:write.public)."""
+        return channel in self.private_channels and not self.is_member(channel)
+
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         refusal = self._refused(method, args)
         if refusal is not None:
@@ -402,6 +407,8 @@ class FakeSlack(SlackAuth):
             return {"ok": False, "error": "channel_not_found"}
         if channel in self.channel_errors:
             return {"ok": False, "error": self.channel_errors[channel]}
+        if self.hidden(channel):
+            return {"ok": False, "error": "channel_not_found"}
         message = {k: _decode(v) for k, v in args.items() if k != "token"}
         message["ts"] = self._next_ts()
         message["type"] = "message"
@@ -414,6 +421,8 @@ class FakeSlack(SlackAuth):
         channel = str(args.get("channel", ""))
         if channel in self.channel_errors:
             return {"ok": False, "error": self.channel_errors[channel]}
+        if self.hidden(channel):
+            return {"ok": False, "error": "channel_not_found"}
         return {"ok": True, "message_ts": self._next_ts()}
 
     def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -476,6 +485,8 @@ class FakeSlack(SlackAuth):
         channel = str(args.get("channel", ""))
         if channel in self.channel_errors:
             return {"ok": False, "error": self.channel_errors[channel]}
+        if self.hidden(channel):
+            return {"ok": False, "error": "channel_not_found"}
         info = {
             "id": channel,
             "name": channel.lower(),

@@ -10,11 +10,11 @@ from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import redact
 from bot.app import build_app
 from bot.encrypted_store import TokenKeyError, new_key
 from bot.oauth import installation_store
 from bot.tokens import BotTokens, ConfigError, engine_of
+from briefings import redact
 from tests.fakes.slack_api import FakeSlack, Reply
 from tests.fakes.slack_auth import Install
 from tests.slack.conftest import CLIENT_ID, install, oauth_settings

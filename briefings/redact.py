@@ -3,7 +3,7 @@
 slack_sdk's errors and debug logs can carry a request (a refresh token in an `oauth.v2.access` body, a
 token in a URL), and an exception's text ends up in our logs and one-line CLI errors. Every log record
 is redacted when it is made (a record factory, so every handler and every logger sees the same text),
-and `redact()` is there for any other text shown to an operator.
+and `redact()` is there for any other text shown to an operator (every one-line CLI error goes through it).
 """
 
 from __future__ import annotations
@@ -18,13 +18,15 @@ TOKEN = re.compile(r"\b(xox[a-z]?(?:\.xox[a-z])?|xapp)-[A-Za-z0-9._\-]+")
 MASK = r"\1-***"
 # OAuth credentials in a logged request body (`'client_secret': '…'`, `code=…`).
 SECRET = re.compile(r"""(\b(?:client_secret|code|refresh_token)['"]?\s*[:=]\s*['"]?)[^'"&,\s}]+""")
+# A password inside a database URL (`postgresql://user:secret@host/db`) that a driver error repeats.
+URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 
 _lock = threading.Lock()
 _installed = False
 
 
 def redact(text: str) -> str:
-    return SECRET.sub(r"\1***", TOKEN.sub(MASK, text))
+    return URL_PASSWORD.sub(r"\1***@", SECRET.sub(r"\1***", TOKEN.sub(MASK, text)))
 
 
 def install() -> None:
