@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck pytest demo bench eval clean
+.PHONY: install test lint typecheck pytest demo bench eval clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,6 +13,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The real-browser page test drives Debian's Chromium (no browser download) and needs Korean fonts to
+# render the pages as readers see them: both are installed from Debian's packages when missing.
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi nanum; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum; \
+	  else echo "chromium/fonts-nanum missing: run 'sudo apt-get install chromium fonts-nanum'"; fi; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check briefings bot tests bench alembic

@@ -13,6 +13,7 @@ BENCHES = (
     "bench.lookup",
     "bench.deliver",
     "bench.spikes",
+    "bench.pages",
     "bench.web",
 )
 

@@ -66,13 +66,20 @@ def environment() -> Environment:
         story_path=links.story_path,
         company_path=links.company_path,
         stylesheet=links.STYLESHEET,
+        icon=links.ICON,
     )
     return env
 
 
+STATIC = {
+    links.STYLESHEET: ("pages.css", "text/css; charset=utf-8"),
+    links.ICON: ("favicon.svg", "image/svg+xml"),
+}
+
+
 @cache
-def stylesheet() -> bytes:
-    return resources.files("briefings.pages").joinpath("static/pages.css").read_bytes()
+def static_file(name: str) -> bytes:
+    return resources.files("briefings.pages").joinpath("static", name).read_bytes()
 
 
 class Pages:
@@ -98,9 +105,7 @@ class Pages:
 
     @staticmethod
     def handles(path: str) -> bool:
-        return path == links.STYLESHEET or any(
-            p.match(path) for p in (links.STORY, links.COMPANY, links.CHART)
-        )
+        return path in STATIC or any(p.match(path) for p in (links.STORY, links.COMPANY, links.CHART))
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -121,13 +126,9 @@ class Pages:
 
     def respond(self, path: str) -> tuple[str, bytes, str, list[tuple[str, str]]]:
         """(status, body, content type, extra headers) for a GET of `path`."""
-        if path == links.STYLESHEET:
-            return (
-                "200 OK",
-                stylesheet(),
-                "text/css; charset=utf-8",
-                [("Cache-Control", "public, max-age=86400")],
-            )
+        if path in STATIC:
+            name, ctype = STATIC[path]
+            return "200 OK", static_file(name), ctype, [("Cache-Control", "public, max-age=86400")]
         html = "text/html; charset=utf-8"
         short = [("Cache-Control", "public, max-age=60")]
         if m := links.STORY.match(path):

@@ -15,6 +15,7 @@ STORY = re.compile(r"^/stories/([1-9][0-9]{0,17})$")
 COMPANY = re.compile(r"^/companies/([1-9][0-9]{0,9})$")
 CHART = re.compile(r"^/charts/companies/([1-9][0-9]{0,9})-([0-9]{4}-[0-9]{2}-[0-9]{2})\.png$")
 STYLESHEET = "/pages.css"
+ICON = "/favicon.svg"
 
 
 def story_path(story_id: int) -> str:

@@ -85,13 +85,13 @@ def story(
     return row.id
 
 
-def newsroom(session: Session) -> Seeded:
+def newsroom(session: Session, now: datetime = NOW) -> Seeded:
     huawei = company(session, "화웨이", "Huawei")
     samsung = company(session, "삼성전자", "Samsung Electronics")
     first = story(
         session,
         "화웨이, 새 스마트폰 공개",
-        NOW - timedelta(days=2),
+        now - timedelta(days=2),
         [(huawei, True), (samsung, False)],
         [
             ("연합뉴스", "화웨이, 새 스마트폰 공개", "https://www.yna.co.kr/view/1"),
@@ -104,7 +104,7 @@ def newsroom(session: Session) -> Seeded:
     follow_up = story(
         session,
         "화웨이 새 스마트폰 첫날 판매 호조",
-        NOW - timedelta(days=1),
+        now - timedelta(days=1),
         [(huawei, True)],
         [("뉴스1", "화웨이 새 스마트폰 첫날 판매 호조", "https://www.news1.kr/3")],
         themes=["launch"],
@@ -113,7 +113,7 @@ def newsroom(session: Session) -> Seeded:
     hostile = story(
         session,
         HOSTILE,
-        NOW - timedelta(hours=5),
+        now - timedelta(hours=5),
         [(huawei, True)],
         [("<b>가짜</b>매체", HOSTILE, 'https://evil.example/"><script>alert(2)</script>')],
     )
