@@ -384,6 +384,14 @@ class DigestSummary:
             "failed": self.failed,
         }
 
+    def add(self, other: DigestSummary) -> None:
+        """Add the articles, copies, stories and mentions another summary counted."""
+        self.articles += other.articles
+        self.duplicates += other.duplicates
+        self.new_stories += other.new_stories
+        self.joined_stories += other.joined_stories
+        self.mentions += other.mentions
+
     def fail(self, article_id: int, title: str, error: str) -> None:
         self.failed += 1
         if len(self.failures) < 20:
@@ -746,14 +754,17 @@ def _digest_batch(
             failures.append((article, result))
         else:
             rows.append((article, item, result))
+    # Counted apart and added once committed: a batch the database rolls back is not counted twice.
+    done = DigestSummary()
     if rows:
         window = _window_for(session, digester, seq, as_utc(rows[0][0].published_at))
         window.prune(as_utc(rows[0][0].published_at))
-        _assign(session, window, rows, company_ids, summary, now=now, seq=seq + 1)
+        _assign(session, window, rows, company_ids, done, now=now, seq=seq + 1)
     for article, error in failures:
         article.digest_error = error
     session.execute(update(DigestState).where(DigestState.name == _STATE).values(seq=seq + 1))
     session.commit()
+    summary.add(done)
     if rows:
         window.seq = seq + 1
     for article, error in failures:
