@@ -6,12 +6,16 @@ domain's `AlertRun` (claims, fencing, the in-doubt check), so an alert reaches a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 
+from rich.console import Group
+from rich.panel import Panel
+from rich.text import Text
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.briefing_blocks import SlackMessage
+from bot.briefing_blocks import SlackMessage, rich_story_line
 from bot.deliver import ClientFor, DeliverOptions, SlackPoster, client_factory
 from bot.limits import SECTION_TEXT
 from bot.render import cut_lines, escape_mrkdwn, inert, story_line, truncate
@@ -20,7 +24,7 @@ from briefings.signals.alert_run import AlertOptions, AlertOutcome, AlertRun
 from briefings.signals.alert_store import Alert, AlertStore
 from briefings.timeutil import as_utc
 
-__all__ = ["AlertOutcome", "alert_message", "post_alerts"]
+__all__ = ["AlertOutcome", "alert_message", "alert_panel", "post_alerts"]
 
 SENSITIVITY_HINT = {
     "민감": "작은 변화에도 알림",
@@ -36,7 +40,7 @@ def alert_message(alert: Alert, *, now: datetime, tz: tzinfo) -> SlackMessage:
     head = f":chart_with_upwards_trend: *{name}* 보도 급증 · {escape_mrkdwn(d.text())}"
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=head))]
     if alert.stories:
-        lines = [f"• {story_line(s, now, tz, max_headline=200)}" for s in alert.stories]
+        lines = [f"• {story_line(replace(s, themes=()), now, tz, max_headline=200)}" for s in alert.stories]
         blocks.append(SectionBlock(text=MarkdownTextObject(text=cut_lines(lines, SECTION_TEXT))))
     notes = []
     if alert.words:
@@ -46,6 +50,18 @@ def alert_message(alert: Alert, *, now: datetime, tz: tzinfo) -> SlackMessage:
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=n) for n in notes]))
     fallback = f"{alert.company_name} 보도 급증: {d.text()}"
     return SlackMessage(text=escape_mrkdwn(truncate(fallback, 300)), blocks=tuple(blocks))
+
+
+def alert_panel(alert: Alert, *, now: datetime, tz: tzinfo, channel: str) -> Panel:
+    """The alert as it reads in Slack, for the demo's terminal: the same facts as `alert_message`."""
+    d = alert.decision
+    parts: list[Text] = [Text(f"📈 {alert.company_name} 보도 급증 · {d.text()}", style="bold")]
+    parts += [rich_story_line(replace(s, themes=()), now, tz, {}) for s in alert.stories]
+    if alert.words:
+        parts.append(Text("떠오른 단어: " + " · ".join(alert.words), style="cyan"))
+    parts.append(Text(f"알림 민감도 {d.sensitivity} · /news 알림 민감|보통|둔감|끔", style="dim"))
+    title = f"#{channel} 채널에 게시될 급증 알림 (하루 한 번, 급증이 시작된 날)"
+    return Panel(Group(*parts), title=title, border_style="red", expand=False)
 
 
 def post_alerts(

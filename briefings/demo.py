@@ -153,6 +153,7 @@ class DemoResult:
     articles: int = 0
     story_count: int = 0
     subscribed: list[str] = field(default_factory=list)
+    alerts: list[Any] = field(default_factory=list)  # briefings.signals.alert_store.Alert
     now: datetime | None = None
     settings: Settings | None = None
     chart_png: bytes | None = None  # the looked-up company's coverage chart (briefings.signals.trend)
@@ -237,6 +238,9 @@ def run_demo(home: Path, *, now: datetime, live: bool = False, step: Step | None
                 ).png()
             articles = int(session.scalar(select(func.count()).select_from(Article)) or 0)
             story_count = int(session.scalar(select(func.count()).select_from(Story)) or 0)
+        spike = importlib.import_module("briefings.signals.demo_spike")
+        spike.seed_demo_spike(sessions, DEMO_QUERY, now=now)  # a month of quiet coverage, then today's burst
+        alerts = spike.demo_alerts(sessions, now=now)
         return DemoResult(
             briefing=briefing,
             query=DEMO_QUERY,
@@ -248,6 +252,7 @@ def run_demo(home: Path, *, now: datetime, live: bool = False, step: Step | None
             articles=articles,
             story_count=story_count,
             subscribed=subscribed,
+            alerts=alerts,
             now=now,
             settings=settings,
             chart_png=chart,

@@ -13,6 +13,7 @@ from rich.console import Group
 from rich.panel import Panel
 from rich.text import Text
 
+from bot.alerts import alert_panel
 from bot.briefing_blocks import briefing_messages, render_terminal, rich_story_line
 from briefings.brief import load_theme_labels
 from briefings.cli.common import UserError, console, settings
@@ -76,6 +77,9 @@ def demo(
     )
     console.print()
     _show_lookup(result)
+    for alert in result.alerts:
+        assert result.now is not None and result.settings is not None
+        console.print(alert_panel(alert, now=result.now, tz=result.settings.tz, channel=DEMO_CHANNEL))
     if result.chart_png:
         chart = base / "trend-chart.png"
         try:

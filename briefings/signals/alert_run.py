@@ -58,6 +58,22 @@ PosterFor = Callable[[str, str | None], Poster[M]]
 RenderAlert = Callable[[Alert], M]
 
 
+def due_now(store: AlertStore, *, now: datetime) -> list[AlertDue]:
+    """What is due at `now`: the store's data read, then the pure decision."""
+    follows = store.follows()
+    active = sorted({f.company_id for f in follows if f.sensitivity != "끔"})
+    if not active:
+        return []
+    return alerts_due(
+        follows,
+        store.counts(active, now=now),
+        store.claimed(kst_day(now)),
+        now=now,
+        coverage_since=store.coverage_since(),
+        settled=FINAL,
+    )
+
+
 def alert_key(due: AlertDue) -> BriefingKey:
     f = due.follow
     return BriefingKey(f.team_id, f.channel_id, due.day, subject=f"alert:{f.company_id}")
@@ -91,18 +107,7 @@ class AlertRun(Generic[M]):
         return self._posters[key]
 
     def due(self) -> list[AlertDue]:
-        follows = self.store.follows()
-        active = sorted({f.company_id for f in follows if f.sensitivity != "끔"})
-        if not active:
-            return []
-        return alerts_due(
-            follows,
-            self.store.counts(active, now=self.now),
-            self.store.claimed(kst_day(self.now)),
-            now=self.now,
-            coverage_since=self.store.coverage_since(),
-            settled=FINAL,
-        )
+        return due_now(self.store, now=self.now)
 
     def __call__(self) -> list[AlertOutcome]:
         order = self.due()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -12,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from briefings.config import Settings, get_settings
-from briefings.models import Article, Channel, Company, Mention, Story, StoryCompany, Subscription
+from briefings.models import Channel, Company, Story, Subscription
+from briefings.signals.demo_spike import store_story
 from tests.fakes.slack_api import FakeSlack
 
 # Tuesday 2026-12-01, 15:00 in Seoul.
@@ -59,40 +59,11 @@ def add_story(
     outlets: int = 1,
     keywords: Sequence[str] = (),
 ) -> Story:
-    c = company(session, name)
+    url = f"https://news.example.kr/{next(_serial)}"
     names = [f"매체{i:02d}" for i in range(outlets)]
-    row = Story(
-        headline=headline,
-        url=f"https://news.example.kr/{next(_serial)}",
-        first_outlet=names[0],
-        first_published_at=at,
-        last_published_at=at,
-        outlets_count=outlets,
-        articles_count=outlets,
-        outlets=names,
-        themes=[],
-        keywords=list(keywords),
-        updated_at=at,
+    return store_story(
+        session, company(session, name).id, headline, at, outlets=names, keywords=keywords, url=url
     )
-    session.add(row)
-    session.flush()
-    session.add(StoryCompany(story_id=row.id, company_id=c.id, is_primary=True, last_published_at=at))
-    for i, outlet in enumerate(names):
-        key = hashlib.sha1(f"{row.id}-{outlet}".encode()).hexdigest()
-        article = Article(
-            url=f"{row.url}/{i}",
-            url_key=key,
-            title_key=key,
-            outlet=outlet,
-            title=headline,
-            published_at=at + timedelta(minutes=i),
-            seen_at=at + timedelta(minutes=i),
-            story_id=row.id,
-        )
-        article.mentions = [Mention(company_id=c.id, is_primary=True, salience=1.0, count=1)]
-        session.add(article)
-    session.flush()
-    return row
 
 
 def history(session: Session, name: str, *, days: int = 30, weekday: int = 2, weekend: int = 1) -> None:
