@@ -10,6 +10,8 @@
 3. Load: the real HTTP endpoint (`bot.server`, in its own process) receives R signed slash commands per
    second for S seconds (default 200/s for 30 s) on loopback; acks and answers (through the fake Slack's
    response URL) are counted and timed.
+4. `/news` with query syntax (a company and words, exclusions, 기간:/테마:/매체:, OR, and queries without
+   a company), through the bot's answer code, timed per kind of query.
 
 PostgreSQL uses BENCH_DATABASE_URL or TEST_DATABASE_URL (a scratch database is created and dropped).
 """
@@ -107,6 +109,11 @@ def _rows(n_articles: int, seed: int = 7) -> Iterator[tuple[str, tuple[Any, ...]
 
     article_id = 0
     story_id = 0
+    # Index terms: the headline's words as the digester indexes them, plus a few of a large vocabulary
+    # drawn with a skew (every article has words beyond its headline), from a separate generator so
+    # stories and links stay what they were before terms were generated.
+    word_terms = headline_terms()
+    term_rng = random.Random(seed + 1)
     start = NOW - timedelta(days=SPAN_DAYS)
     while article_id < n_articles:
         story_id += 1
@@ -117,7 +124,9 @@ def _rows(n_articles: int, seed: int = 7) -> Iterator[tuple[str, tuple[Any, ...]
         primary = bisect.bisect(cum, rng.random() * total)
         outlets = rng.sample(OUTLETS, k=min(size, len(OUTLETS)))
         themes = rng.sample(THEMES, k=rng.randint(0, 2))
-        headline = f"벤치 {primary} {rng.choice(WORDS)} {rng.choice(WORDS)} 소식 {story_id}"
+        words = (rng.choice(WORDS), rng.choice(WORDS))
+        headline = f"벤치 {primary} {words[0]} {words[1]} 소식 {story_id}"
+        terms = {"벤치", "소식", *word_terms[words[0]], *word_terms[words[1]]}
         url = f"https://bench.example/{story_id}"
         exclusive = rng.random() < 0.03
         yield (
@@ -164,6 +173,26 @@ def _rows(n_articles: int, seed: int = 7) -> Iterator[tuple[str, tuple[Any, ...]
                     story_id,
                 ),
             )
+            filler = {
+                f"용어{int(term_rng.paretovariate(1.1)) % FILLER_VOCABULARY}" for _ in range(FILLER_TERMS)
+            }
+            for term in sorted(terms | filler):
+                yield "term", (term, article_id)
+            for theme in themes:
+                yield "theme", (article_id, theme, 1.0)
+
+
+FILLER_TERMS = 4
+FILLER_VOCABULARY = 20_000
+
+
+def headline_terms() -> dict[str, set[str]]:
+    """Each headline word's index terms, read by the analyser the way the digester indexes articles."""
+    from briefings.digest.nlp import get_nlp
+    from briefings.digest.terms import index_terms
+
+    nlp = get_nlp()
+    return {w: index_terms(m) for w, m in zip(WORDS, nlp.tokenize(WORDS), strict=True)}
 
 
 STORY_COLS = (
@@ -199,18 +228,21 @@ def seed_companies(engine: Engine) -> None:
 def generate(engine: Engine, n_articles: int) -> Generated:
     started = time.perf_counter()
     seed_companies(engine)
-    counts = {"story": 0, "link": 0, "article": 0}
-    batch: dict[str, list[tuple[Any, ...]]] = {"story": [], "link": [], "article": []}
+    counts = {"story": 0, "link": 0, "article": 0, "term": 0, "theme": 0}
+    batch: dict[str, list[tuple[Any, ...]]] = {k: [] for k in counts}
     pg = engine.dialect.name == "postgresql"
     tables = {
         "story": ("stories", STORY_COLS),
         "link": ("story_companies", LINK_COLS),
         "article": ("articles", ARTICLE_COLS),
+        "term": ("article_terms", "term, article_id"),
+        "theme": ("article_themes", "article_id, theme, score"),
     }
 
     def flush(raw: Any) -> None:
         cur = raw.cursor()
-        for kind in ("story", "link", "article"):  # parents first: foreign keys hold at every flush
+        # Parents first: foreign keys hold at every flush.
+        for kind in ("story", "link", "article", "term", "theme"):
             rows = batch[kind]
             if not rows:
                 continue
@@ -318,6 +350,72 @@ def measure_answers(engine: Engine, queries: int, seed: int = 11) -> dict[str, d
         "mixed_cpu": _percentiles(cpu["mixed"]),
         "busiest_cpu": _percentiles(cpu["busiest"]),
     }
+
+
+QUERY_TEMPLATES = {
+    # kind: (template, has a company); {c} company, {w}/{x} headline words, {t} theme, {o} outlet
+    "company word": ("{c} {w}", True),
+    "company word -word": ("{c} {w} -{x}", True),
+    "company word 기간:30일": ("{c} {w} 기간:30일", True),
+    "company 테마:": ("{c} 테마:{t}", True),
+    "company 매체:": ('{c} 매체:"{o}"', True),
+    "company word OR word": ("{c} {w} OR {x}", True),
+    '"phrase" 테마: (no company)': ('"{w}" 테마:{t}', False),
+    "word word -word (no company)": ("{w} {x} -{y}", False),
+    "테마: 매체: 기간:30일 (no company)": ('테마:{t} 매체:"{o}" 기간:30일', False),
+}
+QUERY_OUTLETS = [o for o in OUTLETS if o != "뉴스1"]  # the outlets the curated feed list knows
+
+
+def measure_queries(engine: Engine, queries: int, seed: int = 13) -> dict[str, dict[str, float]]:
+    """`/news` with operators, answered by the bot's own code path (parse, plan, rank, render)."""
+    from bot import answers
+    from bot.deps import BotDeps
+    from briefings.config import Settings
+    from briefings.digest.nlp import get_nlp
+
+    sessions = make_sessionmaker(engine)
+    settings = Settings(_env_file=None, database_url=str(engine.url))  # type: ignore[call-arg]
+    nlp = get_nlp()
+    deps = BotDeps(settings=settings, sessions=sessions, nlp_factory=lambda: nlp, clock=lambda: NOW)
+    names = company_names()
+    rng = random.Random(seed)
+    weights = popularity()
+    kinds = list(QUERY_TEMPLATES)
+    times: dict[str, list[float]] = {k: [] for k in kinds}
+    for total in ("with a company", "without a company", "all", "all, CPU time"):
+        times[total] = []
+
+    def one(record: bool) -> None:
+        kind = rng.choice(kinds)
+        template, has_company = QUERY_TEMPLATES[kind]
+        w, x, y = rng.sample(WORDS, 3)
+        text_ = template.format(
+            c=names[rng.choices(range(COMPANIES), weights)[0]][0],
+            w=w,
+            x=x,
+            y=y,
+            t=rng.choice(THEMES),
+            o=rng.choice(QUERY_OUTLETS),
+        )
+        deps.answers.clear()  # every answer computed, none served from the minute's cache
+        c0 = time.thread_time()
+        t0 = time.perf_counter()
+        with deps.session() as session:
+            _text, blocks = answers.lookup(deps, session, text_, team_id="T1", channel_id="C1")
+        json.dumps(blocks, ensure_ascii=False)
+        ms = (time.perf_counter() - t0) * 1000
+        if record:
+            times[kind].append(ms)
+            times["with a company" if has_company else "without a company"].append(ms)
+            times["all"].append(ms)
+            times["all, CPU time"].append((time.thread_time() - c0) * 1000)
+
+    for _ in range(30):
+        one(False)
+    for _ in range(queries):
+        one(True)
+    return {k: _percentiles(v) for k, v in times.items() if v}
 
 
 def _busiest(engine: Engine) -> int:
@@ -640,6 +738,17 @@ def run_one(kind: str, args: argparse.Namespace) -> None:
             f"p99 {res['busiest_cpu']['p99_ms']:.1f} ms)  "
             f"[goal p99 ≤ 50 ms: {verdict}]"
         )
+        if args.operators:
+            ops = measure_queries(engine, args.queries)
+            verdict = "OK" if ops["all"]["p99_ms"] <= 50 else "OVER"
+            print(f"  machine load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+            print(f"  /news with operators, {args.queries} queries (answer incl. parsing and rendering):")
+            for name, p in ops.items():
+                goal = f"  [goal p99 ≤ 50 ms: {verdict}]" if name == "all" else ""
+                print(
+                    f"    {name:<36} p50 {p['p50_ms']:6.1f} ms  p99 {p['p99_ms']:6.1f} ms  "
+                    f"max {p['max_ms']:6.1f} ms{goal}"
+                )
         engine.dispose()
         if args.load and kind in args.load_db:
             load = load_test(url, args.rate, args.seconds)
@@ -678,6 +787,9 @@ def main(argv: list[str] | None = None) -> None:
         "--pg-url", help="keep the PostgreSQL data in this (existing) database; reused when filled"
     )
     parser.add_argument("--no-load", dest="load", action="store_false", help="skip the HTTP load test")
+    parser.add_argument(
+        "--no-operators", dest="operators", action="store_false", help="skip `/news` with query operators"
+    )
     parser.add_argument(
         "--load-db", choices=["sqlite", "postgresql"], nargs="*", default=["sqlite", "postgresql"]
     )

@@ -13,13 +13,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import blocks as bk
+from bot import filters as filter_commands
+from bot import query_answer
 from bot.alerts_answers import alerts_answer
 from bot.deps import BotDeps
 from bot.limits import MAX_BLOCKS
 from bot.render import escape_mrkdwn, inert
 from briefings.companies import CompanyRef, Resolution, resolve_company
+from briefings.filters import ChannelFilters, count_hidden, filter_conditions, load_filters
 from briefings.korean import euro, has_final_consonant, josa
-from briefings.lookup import QueryError, clean_query, search_articles, top_stories
+from briefings.lookup import (
+    QueryError,
+    StorySearch,
+    clean_query,
+    query_stories,
+    search_articles,
+    top_stories,
+)
 from briefings.models import Subscription
 from briefings.pages.links import absolute, company_path
 from briefings.subscriptions import (
@@ -54,6 +64,9 @@ SUBCOMMANDS: dict[str, str] = {
     "trend": "trend",
     "알림": "alerts",
     "alerts": "alerts",
+    "제외": "exclude",
+    "exclude": "exclude",
+    "mute": "exclude",
     "도움말": "help",
     "도움": "help",
     "help": "help",
@@ -66,6 +79,7 @@ MISSING_ARGUMENT = {
     "time": "브리핑 시간을 HH:MM 형식으로 함께 입력해 주세요. 예: `/news 시간 08:30`",
     "theme": "테마 이름을 함께 입력해 주세요. 예: `/news 테마 반도체`",
     "trend": "보도 추이를 볼 회사 이름을 함께 입력해 주세요. 예: `/news 화웨이 추이`",
+    "exclude": filter_commands.USAGE,
 }
 
 
@@ -79,7 +93,9 @@ class InputError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    action: Literal["lookup", "subscribe", "unsubscribe", "list", "time", "theme", "alerts", "help", "trend"]
+    action: Literal[
+        "lookup", "subscribe", "unsubscribe", "list", "time", "theme", "alerts", "help", "trend", "exclude"
+    ]
     arg: str = ""
 
 
@@ -142,6 +158,7 @@ def company_page(
     days = days or deps.days
     now = deps.now()
     subscribed = is_subscribed(session, team_id, channel_id, company.id) if channel_id else None
+    filters = load_filters(session, team_id, channel_id) if channel_id else ChannelFilters()
     # The same popular company is asked for again and again: one answer per minute is enough, and the
     # "time ago" labels it shows stay true to the minute.
     key = (
@@ -152,13 +169,24 @@ def company_page(
         interactive,
         shared_by,
         notice,
+        filters.views,
         now.replace(second=0, microsecond=0),
     )
     cached: Answer | None = deps.answers.get(key)
     if cached is not None:
         return cached
     ids = deps.index.get(session).rollup_ids(company.id)  # a group answers with its affiliates' stories
-    stories = top_stories(session, ids, now=now, days=days, limit=deps.page_size + 1, offset=offset)
+    if filters:  # the channel hides some stories: the same ranking, with the filters in the query
+        search = StorySearch(company=company, company_ids=tuple(ids))
+        extra = filter_conditions(session.get_bind().dialect.name, filters)
+        stories = query_stories(
+            session, search, now=now, days=days, limit=deps.page_size + 1, offset=offset, extra=extra
+        )
+        hidden = count_hidden(session, search, filters, now=now, days=days)
+        if hidden:
+            notice = " · ".join(filter(None, [notice, query_answer.hidden_note(hidden)]))
+    else:
+        stories = top_stories(session, ids, now=now, days=days, limit=deps.page_size + 1, offset=offset)
     has_more = len(stories) > deps.page_size
     stories = stories[: deps.page_size]
     blocks = bk.company_answer(
@@ -201,9 +229,29 @@ def company_by_id(deps: BotDeps, session: Session, company_id: object) -> Compan
     return deps.index.get(session).companies.get(company_id)
 
 
+# A multi-word query read as one company only when it is exactly its name, alias or ticker.
+_EXACT_NAME = frozenset({"alias", "ticker", "group"})
+
+
 def lookup(deps: BotDeps, session: Session, query: str, *, team_id: str, channel_id: str | None) -> Answer:
-    """`/news 화웨이`: the company's stories, candidates for an ambiguous name, or full-text hits."""
-    res = resolve(deps, session, query)
+    """`/news 화웨이`: the company's stories, candidates for an ambiguous name, or full-text hits.
+
+    A query with operators, quotes, exclusions or OR, or words beside an exactly named company
+    (`삼성전자 HBM`), is answered by `bot.query_answer`.
+    """
+    try:
+        parsed = query_answer.parse(deps, session, query)
+    except ValueError as exc:
+        raise InputError(escape_mrkdwn(str(exc))) from None
+    res = resolve(deps, session, query) if parsed.is_plain else None
+    if res is None or (len(parsed.include) > 1 and res.matched_by not in _EXACT_NAME):
+        try:
+            search = query_answer.structured(deps, session, parsed)
+        except QueryError as exc:
+            raise InputError(escape_mrkdwn(str(exc))) from None
+        if res is None or search.company is not None:
+            filters = load_filters(session, team_id, channel_id) if channel_id else ChannelFilters()
+            return query_answer.answer_search(deps, session, parsed, search, filters=filters)
     if res.status == "found" and res.company is not None:
         note = None
         if res.matched_by == "fuzzy":
@@ -307,6 +355,19 @@ def run_command(
 
         found = _resolve_one(deps, session, command.arg, bk.PICK)
         return found if isinstance(found, tuple) else trend_answer(deps, session, found)
+    if command.action == "exclude":
+        try:
+            return filter_commands.run(
+                deps,
+                session,
+                command.arg,
+                team_id=team_id,
+                channel_id=channel_id,
+                user_id=user_id,
+                is_dm=is_dm,
+            )
+        except filter_commands.FilterInputError as exc:
+            raise InputError(str(exc)) from None
     if command.action in ("subscribe", "unsubscribe"):
         action_id = bk.SUBSCRIBE if command.action == "subscribe" else bk.UNSUBSCRIBE
         found = _resolve_one(deps, session, command.arg, action_id)

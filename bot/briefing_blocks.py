@@ -108,6 +108,13 @@ def coverage_text(coverage: Coverage, *, limit: int = 5) -> str:
     return text
 
 
+def hidden_text(briefing: Briefing) -> str:
+    """The footer's note of what the channel's filters hid, so a quiet briefing is never a mystery."""
+    if not briefing.hidden:
+        return ""
+    return f" · 제외 설정으로 {briefing.hidden}건 숨김 (`/news 제외 목록`)"
+
+
 def fallback_text(briefing: Briefing) -> str:
     counts = [f"{s.company} {len(s.stories) + s.more}건" for s in briefing.sections if s.stories]
     if briefing.themes:
@@ -197,7 +204,7 @@ def briefing_messages(briefing: Briefing) -> list[SlackMessage]:
     if not briefing.has_subscriptions:
         return []
     if briefing.empty:
-        line = truncate(escape_mrkdwn(empty_line(briefing)), SECTION_TEXT)
+        line = truncate(escape_mrkdwn(empty_line(briefing)) + hidden_text(briefing), SECTION_TEXT)
         return [SlackMessage(line, (SectionBlock(text=MarkdownTextObject(text=line)),))]
 
     header = HeaderBlock(
@@ -207,7 +214,7 @@ def briefing_messages(briefing: Briefing) -> list[SlackMessage]:
     summary = f"{since_label(briefing)} 새 소식 {briefing.story_count}건"
     if quiet:
         summary += " · 새 소식 없음: " + ", ".join(escape_mrkdwn(c) for c in quiet)
-    footer = _context(escape_mrkdwn(coverage_text(briefing.coverage)))
+    footer = _context(escape_mrkdwn(coverage_text(briefing.coverage)) + hidden_text(briefing))
 
     body: list[Block] = []
     for title, lines in _company_lines(briefing):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from briefings.config import Settings, get_settings
+from briefings.filters import ChannelFilters, hidden_by_filters, load_all_filters, load_filters, story_terms
 from briefings.gather.failures import label as failure_label
 from briefings.models import Channel, Company, Feed, FetchAttempt, Story, StoryCompany, Subscription
 from briefings.timeutil import as_utc
@@ -98,6 +99,7 @@ class Briefing:
     themes: tuple[ThemeLine, ...]
     coverage: Coverage
     theme_labels: Mapping[str, str] = field(default_factory=dict)
+    hidden: int = 0  # new stories for this channel that its filters (`/news 제외`) hid
 
     @property
     def has_subscriptions(self) -> bool:
@@ -165,11 +167,13 @@ def compose_briefing(
     theme_labels: Mapping[str, str] | None = None,
     briefing_date: date | None = None,
     top: int = TOP_PER_COMPANY,
+    hidden: Callable[[StoryItem], bool] | None = None,
 ) -> Briefing:
     """Group new stories by subscribed company; stories shared by two or more of them go to the themes.
 
     `stories` may hold anything (other companies' stories, old ones): only new stories whose primary
-    companies include a subscribed company, or that carry a followed theme, are kept.
+    companies include a subscribed company, or that carry a followed theme, are kept. `hidden` is the
+    channel's filters (`briefings.filters.hidden_by_filters`): such stories are left out and counted.
     """
     window = as_utc(now) - as_utc(since)
     wanted = list(dict.fromkeys(subscribed))
@@ -186,8 +190,12 @@ def compose_briefing(
 
     per_company: dict[str, list[StoryItem]] = defaultdict(list)
     theme_lines: list[ThemeLine] = []
+    hidden_count = 0
     for story in ranked:
         mine = tuple(c for c in story.companies if c in wanted_set)
+        if hidden is not None and hidden(story):
+            hidden_count += bool(mine) or bool(followed.intersection(story.themes))
+            continue
         if len(mine) >= 2:
             theme_lines.append(ThemeLine(story, story.companies, _first_theme(story, followed)))
         elif len(mine) == 1:
@@ -212,6 +220,7 @@ def compose_briefing(
         themes=tuple(theme_lines[:THEME_LINES]),
         coverage=coverage,
         theme_labels=dict(theme_labels or {}),
+        hidden=hidden_count,
     )
 
 
@@ -285,6 +294,7 @@ class BriefingLoader:
         self._horizon = self.now - timedelta(days=3) - ECHO_SLACK
         self._subs: dict[tuple[str, str], list[int]] | None = None
         self._channels: dict[tuple[str, str], Channel] | None = None
+        self._filters: dict[tuple[str, str], ChannelFilters] | None = None
         self._all_prefetched = False
         # Every story updated after the bound, for followed themes: (bound, stories).
         self._recent: tuple[datetime, list[StoryItem]] | None = None
@@ -300,6 +310,7 @@ class BriefingLoader:
             subs[(team_id, channel_id)].append(company_id)
         self._subs = dict(subs)
         self._channels = {(c.team_id, c.channel_id): c for c in self.session.scalars(select(Channel))}
+        self._filters = load_all_filters(self.session)
         items, by_company = self._load_items(Story.last_published_at >= self._horizon)
         self._company_stories = {cid: [items[sid] for sid in sids] for cid, sids in by_company.items()}
         self._all_prefetched = True
@@ -353,7 +364,21 @@ class BriefingLoader:
             followed_themes=followed,
             theme_labels=self.theme_labels(),
             briefing_date=briefing_date,
+            hidden=self._hidden_rule(team_id, channel_id, stories),
         )
+
+    def _hidden_rule(
+        self, team_id: str, channel_id: str, stories: Sequence[StoryItem]
+    ) -> Callable[[StoryItem], bool] | None:
+        """The channel's filters as a rule over its candidate stories (their terms read in one query)."""
+        if self._filters is not None:
+            filters = self._filters.get((team_id, channel_id), ChannelFilters())
+        else:
+            filters = load_filters(self.session, team_id, channel_id)
+        if not filters:
+            return None
+        terms = story_terms(self.session, (s.id for s in stories), filters.terms) if filters.keywords else {}
+        return lambda story: hidden_by_filters(story, filters, terms.get(story.id, ()))
 
     def _company_names(self) -> dict[int, str]:
         if self._names is None:

@@ -17,18 +17,20 @@ import threading
 import time
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Float, Select, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Float, Select, case, cast, exists, func, literal, or_, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
+from briefings.companies.index import CompanyRef, OrdinaryWords, Registry
 from briefings.companies.records import nfc
 from briefings.digest.nlp import Morph
 from briefings.digest.terms import STOP_NOUNS, index_terms
-from briefings.models import Article, ArticleTerm, Company, Story, StoryCompany, UTCDateTime
+from briefings.models import Article, ArticleTerm, ArticleTheme, Company, Story, StoryCompany, UTCDateTime
+from briefings.query import Query
 from briefings.timeutil import as_utc
 
 MAX_QUERY_CHARS = 200
@@ -107,7 +109,7 @@ def _score_sql(dialect: str, now: datetime) -> ColumnElement[float]:
 
 
 _FIRST_ID_TTL = 300.0
-_first_ids: dict[tuple[str, datetime], tuple[int, float]] = {}
+_first_ids: dict[tuple[str, str, datetime], tuple[int, float]] = {}
 _first_ids_lock = threading.Lock()
 
 
@@ -119,14 +121,24 @@ def _first_story_id(session: Session, since: datetime) -> int | None:
     is taken for the start of the hour (a little wider, so still a bound) and kept a few minutes: a
     story older than the window cannot come back into it, since stories only grow within ~2 days.
     """
+    return _first_id(session, "story", Story.id, Story.last_published_at, since)
+
+
+def _first_article_id(session: Session, since: datetime) -> int | None:
+    """The same bound for articles published since `since`: articles get growing ids as they are
+    gathered, so the (term, article_id) key of `article_terms` reads only the window's postings."""
+    return _first_id(session, "article", Article.id, Article.published_at, since)
+
+
+def _first_id(session: Session, kind: str, ids: Any, dates: Any, since: datetime) -> int | None:
     hour = since.replace(minute=0, second=0, microsecond=0)
-    key = (str(session.get_bind().engine.url), hour)
+    key = (kind, str(session.get_bind().engine.url), hour)
     with _first_ids_lock:
         cached = _first_ids.get(key)
     if cached is not None and time.monotonic() - cached[1] < _FIRST_ID_TTL:
         return cached[0]
     # `id + 0`: SQLite would otherwise walk the primary key in order to find min(id).
-    first = session.scalar(select(func.min(Story.id + 0)).where(Story.last_published_at >= hour))
+    first = session.scalar(select(func.min(ids + 0)).where(dates >= hour))
     if first is not None:  # "no stories yet" must not be remembered
         with _first_ids_lock:
             if len(_first_ids) > 64:
@@ -482,3 +494,347 @@ def search_articles(
             a = articles[-k]
             hits.append(ArticleHit(a.id, a.title, a.url, a.outlet, a.published_at, None))
     return hits
+
+
+# --- queries with operators -----------------------------------------------------------------------
+
+# How a query's company is read: only an exact name, alias or ticker (or a group's name, answered with
+# its affiliates). A typo is corrected only for a query that is a company name alone (`lookup`), since
+# in `삼성전자 HBM` the fuzzy reading of the whole text would silently drop the word.
+_NO_ORDINARY = OrdinaryWords()  # exact matches only: no analyser call for each word
+_EXACT = frozenset({"alias", "ticker", "group"})
+MAX_COMPANY_WORDS = 3  # the longest company name typed as separate words (Samsung Electronics Co)
+
+
+@dataclass(frozen=True, slots=True)
+class StorySearch:
+    """A query in the terms the stories are indexed by: companies, analysed words, themes, outlets.
+
+    `include` is a conjunction of alternatives, each alternative the index terms that must all be in
+    one story (a phrase or a compound gives several). Built by `plan_search`; `query_stories` answers it.
+    """
+
+    company: CompanyRef | None = None
+    company_ids: tuple[int, ...] = ()
+    include: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    exclude: tuple[tuple[str, ...], ...] = ()
+    themes: tuple[str, ...] = ()
+    outlets: tuple[str, ...] = ()
+    exclude_themes: tuple[str, ...] = ()
+    exclude_outlets: tuple[str, ...] = ()
+    days: int | None = None
+    words: tuple[str, ...] = ()  # what the user asked for besides the company, for the heading
+
+    @property
+    def empty(self) -> bool:
+        return not (self.company_ids or self.include or self.themes or self.outlets)
+
+
+MAX_SPLIT_WORD = 6
+
+
+def word_readings(text: str, nlp: Tokenizer) -> list[tuple[str, ...]]:
+    """The ways an article's index may hold a query word: each a set of terms one article must carry.
+
+    Kiwi reads a word by its context: 폴더블 alone is one noun, but in 삼성전자 폴더블 스마트폰 it is
+    폴 + 더블. A Hangul word the analyser reads as one noun therefore also matches its two-part
+    readings, the way a company name is found as a run of morphemes in text.
+    """
+    terms = tuple(query_terms(text, nlp))
+    if not terms:
+        return []
+    readings = [terms]
+    word = terms[0]
+    if len(terms) == 1 and 3 <= len(word) <= MAX_SPLIT_WORD and all("가" <= ch <= "힣" for ch in word):
+        readings += [(word[:i], word[i:]) for i in range(1, len(word))]
+    return readings
+
+
+def _company_of(registry: Registry, text: str) -> tuple[CompanyRef, list[int]] | None:
+    res = registry.resolve(text, ordinary=_NO_ORDINARY)
+    if res.matched_by not in _EXACT:
+        return None
+    if res.status == "found" and res.company is not None:
+        return res.company, registry.rollup_ids(res.company.id)
+    if res.status == "ambiguous" and res.matched_by == "group" and res.candidates:
+        group = res.candidates[0]  # a group's bare name (삼성 HBM): the group with its affiliates
+        return group, registry.rollup_ids(group.id)
+    return None
+
+
+def plan_search(query: Query, *, registry: Registry, nlp: Tokenizer) -> StorySearch:
+    """The parsed query read against the registry and the analyser (`QueryError` if nothing is left).
+
+    The first run of bare words that is exactly a company's name, alias or ticker is the company; every
+    other word is analysed the way articles are indexed (Kiwi morphemes, `index_terms`), so `HBM을`
+    matches HBM and a compound matches its parts, as company names are matched in text.
+    """
+    groups = list(query.include)
+    company: tuple[CompanyRef, list[int]] | None = None
+    singles = [i for i, g in enumerate(groups) if len(g.options) == 1 and not g.options[0].phrase]
+    for width in range(min(MAX_COMPANY_WORDS, len(singles)), 0, -1):
+        for k in range(len(singles) - width + 1):
+            span = singles[k : k + width]
+            if span[-1] - span[0] != width - 1:  # only words typed next to each other
+                continue
+            company = _company_of(registry, " ".join(groups[i].options[0].text for i in span))
+            if company is not None:
+                groups = [g for i, g in enumerate(groups) if i not in span]
+                break
+        if company is not None:
+            break
+
+    include: list[tuple[tuple[str, ...], ...]] = []
+    for group in groups:
+        options = tuple(t for w in group.options for t in word_readings(w.text, nlp))
+        if options:
+            include.append(options)
+    exclude = tuple(t for w in query.exclude for t in word_readings(w.text, nlp))
+    words = tuple(" OR ".join(f'"{w.text}"' if w.phrase else w.text for w in g.options) for g in groups)
+    search = StorySearch(
+        company=company[0] if company else None,
+        company_ids=tuple(company[1]) if company else (),
+        include=tuple(include),
+        exclude=exclude,
+        themes=query.themes,
+        outlets=query.outlets,
+        exclude_themes=query.exclude_themes,
+        exclude_outlets=query.exclude_outlets,
+        days=query.days,
+        words=words,
+    )
+    if search.empty:
+        raise QueryError(
+            "찾을 수 있는 말이 남지 않았습니다 ('뉴스', '관련' 같은 말은 검색어가 되지 않아요). "
+            "회사 이름이나 다른 낱말로 다시 찾아 주세요."
+        )
+    return search
+
+
+def _in_json_list(dialect: str, column: Any, value: str) -> ColumnElement[bool]:
+    """`value` is an element of the JSON list in `column` (stories' themes and outlets)."""
+    if dialect == "sqlite":
+        each = func.json_each(column).table_valued("value")
+    else:
+        each = func.json_array_elements_text(column).table_valued("value")
+    return exists(select(literal(1)).select_from(each).where(each.c.value == value))
+
+
+def has_terms(terms: Sequence[str]) -> ColumnElement[bool]:
+    """One article of the story carries every term (read off the (term, article_id) primary key)."""
+    conditions = []
+    for term in terms:
+        alias = aliased(ArticleTerm)
+        conditions.append(
+            exists(select(literal(1)).where(alias.article_id == Article.id, alias.term == term))
+        )
+    return exists(select(literal(1)).where(Article.story_id == Story.id, *conditions))
+
+
+def search_conditions(dialect: str, search: StorySearch) -> list[ColumnElement[bool]]:
+    """The SQL conditions on `Story` a search puts (its company range is added by `query_stories`)."""
+    out: list[ColumnElement[bool]] = []
+    for options in search.include:
+        out.append(or_(*[has_terms(terms) for terms in options]))
+    for terms in search.exclude:
+        out.append(~has_terms(terms))
+    if search.themes:
+        out.append(or_(*[_in_json_list(dialect, Story.themes, t) for t in search.themes]))
+    if search.outlets:
+        out.append(or_(*[_in_json_list(dialect, Story.outlets, o) for o in search.outlets]))
+    for theme in search.exclude_themes:
+        out.append(~_in_json_list(dialect, Story.themes, theme))
+    for outlet in search.exclude_outlets:
+        out.append(~_in_json_list(dialect, Story.outlets, outlet))
+    return out
+
+
+def _driver(session: Session, search: StorySearch, since: datetime) -> Select[Any] | None:
+    first_article = _first_article_id(session, since)
+    if first_article is None:
+        return None
+    if search.include:
+        leads = sorted({terms[0] for terms in search.include[0]})
+        return (
+            select(Article.story_id)
+            .join(ArticleTerm, ArticleTerm.article_id == Article.id)
+            .where(ArticleTerm.term.in_(leads), ArticleTerm.article_id >= first_article)
+        )
+    if search.themes:  # a story's themes are the most common of its articles' themes
+        return (
+            select(Article.story_id)
+            .join(ArticleTheme, ArticleTheme.article_id == Article.id)
+            .where(ArticleTheme.theme.in_(search.themes), ArticleTheme.article_id >= first_article)
+        )
+    return None
+
+
+def search_where(
+    session: Session,
+    search: StorySearch,
+    *,
+    since: datetime,
+    extra: Sequence[ColumnElement[bool]] = (),
+) -> list[ColumnElement[bool]] | None:
+    """The conditions on `Story` for stories updated since `since` (None: no story in it at all)."""
+    first_id = _first_story_id(session, since)
+    if first_id is None:
+        return None
+    dialect = session.get_bind().dialect.name
+    where: list[ColumnElement[bool]] = [
+        Story.id >= first_id,
+        Story.last_published_at >= since,
+        *search_conditions(dialect, search),
+        *extra,
+    ]
+    if not search.company_ids:
+        # No company range to start from: start from the postings of the first word (or of the first
+        # theme, in `article_themes`) in the window, a superset the conditions above then narrow.
+        driver = _driver(session, search, since)
+        if driver is not None:
+            where.append(Story.id.in_(driver))
+    else:
+        links = select(StoryCompany.story_id).where(
+            StoryCompany.company_id.in_(search.company_ids),
+            StoryCompany.is_primary.is_(True),
+            StoryCompany.story_id >= first_id,
+            StoryCompany.last_published_at >= since,
+        )
+        where.append(Story.id.in_(links))
+    return where
+
+
+def count_stories(
+    session: Session,
+    search: StorySearch,
+    *,
+    now: datetime,
+    days: int = 7,
+    extra: Sequence[ColumnElement[bool]] = (),
+) -> int:
+    """How many stories of the window a search (with `extra` conditions) finds."""
+    since = as_utc(now) - timedelta(days=search.days or days)
+    where = search_where(session, search, since=since, extra=extra)
+    if where is None:
+        return 0
+    return int(session.scalar(select(func.count()).select_from(Story).where(*where)) or 0)
+
+
+def query_stories(
+    session: Session,
+    search: StorySearch,
+    *,
+    now: datetime,
+    days: int = 7,
+    limit: int = 5,
+    offset: int = 0,
+    extra: Sequence[ColumnElement[bool]] = (),
+) -> list[StoryView]:
+    """The stories a search finds in the last `days` (the query's own 기간 wins), best first.
+
+    A company's range of the (company_id, is_primary, story_id) index is read first and each of its
+    stories checked against the words; without a company, the window's stories are. `extra` adds
+    conditions on `Story` (a channel's filters).
+    """
+    now = as_utc(now)
+    window = timedelta(days=search.days or days)
+    # Age costs a story AGE_PENALTY_PER_DAY of score and no story scores more than `_score_ceiling`, so
+    # once the last day's best `offset + limit` stories are known, anything older than the age at which
+    # the ceiling falls below the last of them cannot make the page: the window is cut to that age.
+    # The answer is the same; a 30-day query reads two or three days of stories, not thirty.
+    need = offset + limit
+    if window > 1.5 * _PROBE:
+        probe = _ranked_page(session, search, now=now, since=now - _PROBE, limit=need, offset=0, extra=extra)
+        if probe is not None and len(probe) >= need:
+            kth = probe[need - 1][1]
+            reach = timedelta(days=(_score_ceiling(session) - kth) / AGE_PENALTY_PER_DAY) + _MARGIN
+            if reach <= _PROBE:
+                return _labelled(session, search, [v for v, _ in probe[offset:need]])
+            window = min(window, reach)
+    page = _ranked_page(session, search, now=now, since=now - window, limit=limit, offset=offset, extra=extra)
+    return _labelled(session, search, [v for v, _ in page or []])
+
+
+_PROBE = timedelta(days=1)
+_MARGIN = timedelta(hours=1)
+_ceilings: dict[str, tuple[float, float]] = {}
+
+
+def _score_ceiling(session: Session) -> float:
+    """No story scores more: the most outlets any story has (an index answers it), brand new, exclusive.
+
+    Kept a few minutes; twice the outlets of the time it was read, so a story growing meanwhile stays
+    below it.
+    """
+    key = str(session.get_bind().engine.url)
+    with _first_ids_lock:
+        cached = _ceilings.get(key)
+    if cached is not None and time.monotonic() - cached[1] < _FIRST_ID_TTL:
+        return cached[0]
+    most = session.scalar(select(func.max(Story.outlets_count))) or 1
+    ceiling = math.log2(1 + 2 * max(most, 1)) + EXCLUSIVE_BONUS
+    with _first_ids_lock:
+        _ceilings[key] = (ceiling, time.monotonic())
+    return ceiling
+
+
+def _ranked_page(
+    session: Session,
+    search: StorySearch,
+    *,
+    now: datetime,
+    since: datetime,
+    limit: int,
+    offset: int,
+    extra: Sequence[ColumnElement[bool]],
+) -> list[tuple[StoryView, float]] | None:
+    """One page of the search's stories updated since `since`, best first, with their scores."""
+    where = search_where(session, search, since=since, extra=extra)
+    if where is None:
+        return None
+    dialect = session.get_bind().dialect.name
+    score = _score_sql(dialect, now)
+    try:
+        stmt = (
+            select(*_VIEW_COLUMNS, score.label("score"))
+            .where(*where)
+            .order_by(score.desc(), Story.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [(_view(row), float(row.score)) for row in session.execute(stmt)]
+    except OperationalError as exc:  # an SQLite built without math functions: rank in Python instead
+        if "no such function" not in str(exc):
+            raise
+    candidates = session.execute(
+        select(Story.id, Story.outlets_count, Story.last_published_at, Story.exclusive).where(*where)
+    ).all()
+    views = _rank_in_python(session, candidates, {}, now=now, limit=limit, offset=offset)
+    return [(v, story_score(v.outlets_count, v.last_published_at, v.exclusive, now)) for v in views]
+
+
+def _labelled(session: Session, search: StorySearch, views: list[StoryView]) -> list[StoryView]:
+    """A group's answer labels each story with the company it is about (an affiliate before the group)."""
+    if len(search.company_ids) < 2 or not views:
+        return views
+    names = {
+        cid: name
+        for cid, name in session.execute(
+            select(Company.id, Company.name).where(Company.id.in_(search.company_ids))
+        )
+    }
+    if names:
+        order = [*search.company_ids[1:], search.company_ids[0]]
+        about: dict[int, int] = {}
+        for sid, cid in session.execute(
+            select(StoryCompany.story_id, StoryCompany.company_id).where(
+                StoryCompany.story_id.in_([v.id for v in views]),
+                StoryCompany.company_id.in_(order),
+                StoryCompany.is_primary.is_(True),
+            )
+        ):
+            if sid not in about or order.index(cid) < order.index(about[sid]):
+                about[sid] = cid
+        labels = {sid: names.get(cid, "") for sid, cid in about.items()}
+        views = [replace(v, company=labels.get(v.id, "")) for v in views]
+    return views

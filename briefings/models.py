@@ -259,7 +259,11 @@ class Story(Base):
     """The same event reported by many outlets. Counters are kept on the row so lookups stay cheap."""
 
     __tablename__ = "stories"
-    __table_args__ = (Index("ix_stories_last_published_at", "last_published_at"),)
+    __table_args__ = (
+        Index("ix_stories_last_published_at", "last_published_at"),
+        # The most outlets of any story bounds every score (`briefings.lookup._score_ceiling`).
+        Index("ix_stories_outlets_count", "outlets_count"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     headline: Mapped[str] = mapped_column(Text)
@@ -396,6 +400,33 @@ class ClaimColumns:
     message_ts: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ChannelFilter(Base):
+    """What a channel (or a user's DM) asked never to see: a keyword, an outlet, a theme or one story.
+
+    A keyword keeps the index terms it was read as when added (`readings`, see
+    `briefings.lookup.word_readings`), so applying a filter never needs the analyser.
+    """
+
+    __tablename__ = "channel_filters"
+    __table_args__ = (
+        UniqueConstraint("team_id", "channel_id", "kind", "value"),
+        ForeignKeyConstraint(
+            ["team_id", "channel_id"],
+            ["channels.team_id", "channels.channel_id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(10))  # keyword | outlet | theme | story
+    value: Mapped[str] = mapped_column(String(200))
+    readings: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
 
 
 class Delivery(ClaimColumns, Base):

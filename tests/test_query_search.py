@@ -1,0 +1,179 @@
+"""Structured searches and channel filters against the stored stories, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from briefings.filters import (
+    ChannelFilters,
+    add_filter,
+    count_hidden,
+    filter_conditions,
+    hidden_by_filters,
+    load_filters,
+    story_terms,
+)
+from briefings.lookup import StorySearch, query_stories
+from briefings.models import Article, ArticleTheme
+from tests.bot.seed import NOW, World, add_story, seed_world
+
+
+@pytest.fixture
+def world(sessions: sessionmaker[Session]) -> World:
+    with sessions() as session:
+        world = seed_world(session)
+        ids = world.ids
+        rows = [
+            (
+                "s_hbm",
+                "삼성전자",
+                "삼성전자 HBM 공급",
+                "전자신문",
+                ["semiconductor"],
+                ["삼성전자", "hbm", "공급"],
+                2,
+            ),
+            ("s_sport", "삼성전자", "삼성전자 HBM 스포츠", "연합뉴스", [], ["삼성전자", "hbm", "스포츠"], 3),
+            (
+                "s_nand",
+                "삼성전자",
+                "삼성전자 낸드 감산",
+                "한국경제",
+                ["semiconductor"],
+                ["삼성전자", "낸드", "감산"],
+                4,
+            ),
+            ("s_fold", "삼성전자", "삼성전자 폴더블", "연합뉴스", ["launch"], ["삼성전자", "폴", "더블"], 5),
+            (
+                "sdi",
+                "삼성SDI",
+                "삼성SDI 배터리 HBM",
+                "연합뉴스",
+                ["semiconductor"],
+                ["삼성sdi", "배터리", "hbm"],
+                6,
+            ),
+            ("old", "삼성전자", "삼성전자 HBM 옛날", "연합뉴스", [], ["삼성전자", "hbm"], 24 * 20),
+        ]
+        for key, company, headline, outlet, themes, terms, hours in rows:
+            story = add_story(
+                session, [ids[company]], headline, hours_ago=hours, outlet=outlet, themes=themes, terms=terms
+            )
+            world.stories[key] = story.id
+            article = session.scalar(select(Article.id).where(Article.story_id == story.id))
+            for theme in themes:
+                session.add(ArticleTheme(article_id=article, theme=theme, score=1.0))
+        session.commit()
+    return world
+
+
+def found(session: Session, search: StorySearch, **kw: object) -> set[str]:
+    return {s.headline for s in query_stories(session, search, now=NOW, **kw)}  # type: ignore[arg-type]
+
+
+def test_company_and_terms(sessions: sessionmaker[Session], world: World) -> None:
+    samsung = (world.ids["삼성전자"],)
+    with sessions() as session:
+        assert found(session, StorySearch(company_ids=samsung, include=((("hbm",),),))) == {
+            "삼성전자 HBM 공급",
+            "삼성전자 HBM 스포츠",
+        }
+        assert found(
+            session, StorySearch(company_ids=samsung, include=((("hbm",),),), exclude=(("스포츠",),))
+        ) == {"삼성전자 HBM 공급"}
+        either = StorySearch(company_ids=samsung, include=((("낸드",), ("폴", "더블")),))
+        assert found(session, either) == {"삼성전자 낸드 감산", "삼성전자 폴더블"}
+        month = StorySearch(company_ids=samsung, include=((("hbm",),),), days=30)
+        assert "삼성전자 HBM 옛날" in found(session, month)
+
+
+def test_themes_outlets_and_no_company(sessions: sessionmaker[Session], world: World) -> None:
+    with sessions() as session:
+        semis = found(session, StorySearch(themes=("semiconductor",)))
+        assert semis == {"삼성전자 HBM 공급", "삼성전자 낸드 감산", "삼성SDI 배터리 HBM"}
+        assert found(session, StorySearch(outlets=("한국경제",), themes=("semiconductor",))) == {
+            "삼성전자 낸드 감산"
+        }
+        no_semis = StorySearch(company_ids=(world.ids["삼성전자"],), exclude_themes=("semiconductor",))
+        assert "삼성전자 낸드 감산" not in found(session, no_semis)
+        assert found(session, StorySearch(include=((("hbm",),),), exclude_outlets=("연합뉴스",))) == {
+            "삼성전자 HBM 공급"
+        }
+
+
+def test_a_groups_search_covers_its_affiliates_and_labels_them(
+    sessions: sessionmaker[Session], world: World
+) -> None:
+    ids = (world.ids["삼성"], world.ids["삼성전자"], world.ids["삼성SDI"], world.ids["삼성바이오로직스"])
+    with sessions() as session:
+        views = query_stories(session, StorySearch(company_ids=ids, include=((("hbm",),),)), now=NOW)
+    labels = {v.headline: v.company for v in views}
+    assert labels["삼성SDI 배터리 HBM"] == "삼성SDI"
+    assert labels["삼성전자 HBM 공급"] == "삼성전자"
+
+
+def test_filters_hide_the_same_stories_in_sql_and_in_the_rule(
+    sessions: sessionmaker[Session], world: World
+) -> None:
+    with sessions() as session:
+        add_filter(session, "T1", "C1", "keyword", "스포츠", now=NOW, readings=[["스포츠"]])
+        add_filter(session, "T1", "C1", "keyword", "폴더블", now=NOW, readings=[["폴더블"], ["폴", "더블"]])
+        add_filter(session, "T1", "C1", "outlet", "한국경제", now=NOW)
+        add_filter(session, "T1", "C1", "story", str(world.stories["s_hbm"]), now=NOW)
+        session.commit()
+        filters = load_filters(session, "T1", "C1")
+        search = StorySearch(company_ids=(world.ids["삼성전자"],))
+        everything = query_stories(session, search, now=NOW, limit=50)
+        extra = filter_conditions(session.get_bind().dialect.name, filters)
+        kept = {s.id for s in query_stories(session, search, now=NOW, limit=50, extra=extra)}
+        terms = story_terms(session, [s.id for s in everything], filters.terms)
+        by_rule = {s.id for s in everything if not hidden_by_filters(s, filters, terms.get(s.id, ()))}
+        hidden = count_hidden(session, search, filters, now=NOW, days=7)
+    assert kept == by_rule
+    names = {s.id: s.headline for s in everything}
+    assert {names[i] for i in set(names) - kept} == {
+        "삼성전자 HBM 스포츠",
+        "삼성전자 폴더블",
+        "삼성전자 낸드 감산",
+        "삼성전자 HBM 공급",
+    }
+    assert hidden == 4
+
+
+def test_theme_filters_and_an_empty_filter_set(sessions: sessionmaker[Session], world: World) -> None:
+    with sessions() as session:
+        add_filter(session, "T1", "C1", "theme", "semiconductor", now=NOW)
+        session.commit()
+        filters = load_filters(session, "T1", "C1")
+        extra = filter_conditions(session.get_bind().dialect.name, filters)
+        shown = found(session, StorySearch(company_ids=(world.ids["삼성전자"],)), extra=extra)
+    assert "삼성전자 낸드 감산" not in shown and "삼성전자 폴더블" in shown
+    assert not ChannelFilters()
+    assert filter_conditions("sqlite", ChannelFilters()) == []
+
+
+def test_a_long_window_gives_the_same_page_as_ranking_all_of_it(sessions: sessionmaker[Session]) -> None:
+    """The window is cut by the score ceiling: an older story with many outlets still outranks new ones."""
+    from datetime import timedelta
+
+    from briefings.lookup import _ranked_page
+
+    with sessions() as session:
+        world = seed_world(session)
+        cid = world.ids["LG전자"]
+        for i in range(40):  # small new stories, and every few days a big one
+            outlets = 30 if i % 8 == 0 else 1 + i % 3
+            add_story(
+                session, [cid], f"LG전자 소식 {i}", hours_ago=1 + i * 4, outlets=outlets, terms=["lg전자"]
+            )
+        session.commit()
+        search = StorySearch(company_ids=(cid,), days=30)
+        for offset in (0, 5):
+            cut = query_stories(session, search, now=NOW, limit=5, offset=offset)
+            full = _ranked_page(
+                session, search, now=NOW, since=NOW - timedelta(days=30), limit=5, offset=offset, extra=()
+            )
+            assert [v.id for v in cut] == [v.id for v, _ in full or []]
+        assert "LG전자 소식 8" in {v.headline for v in query_stories(session, search, now=NOW, limit=5)}
