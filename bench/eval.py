@@ -647,8 +647,9 @@ def eval_summaries(digest: Digest | None, loaded: Loaded) -> Section:
 
 
 def eval_follow_ups(digest: Digest | None, loaded: Loaded) -> Section:
-    """Links from later-day stories to the earlier story they develop, on the gold stories of all four
-    days; scored on the labelled pairs whose later story starts on a held-out day."""
+    """Links from later stories to the earlier story they develop, on the gold stories of all four
+    days; scored on the labelled pairs whose later story starts on a held-out day (and, apart, on the
+    tuning days)."""
     sec = Section("follow-ups")
     if digest is None:
         return sec
@@ -670,10 +671,12 @@ def eval_follow_ups(digest: Digest | None, loaded: Loaded) -> Section:
     digests = [StoryDigest(k, tuple(v)) for k, v in members.items()]
     ours = follow_up_links(digests)
     base = _company_follow_ups(digests)
+    # Every labelled pair counts, the same-day ones too: the linker links a story to one 6 hours older
+    # on the same day as well, and a wrong same-day link shows in a briefing like any other.
     pairs = {
         (str(r["story"]), str(r["follow_up_of"]))
         for r in load_rows("follow_ups.jsonl")
-        if first_day.get(str(r["story"]), "") > first_day.get(str(r["follow_up_of"]), "9")
+        if str(r["story"]) in first_day and str(r["follow_up_of"]) in first_day
     }
     for split in (HELD_OUT, TUNE):
         gold = {p for p in pairs if split_of.get(p[0]) == split}
@@ -681,9 +684,10 @@ def eval_follow_ups(digest: Digest | None, loaded: Loaded) -> Section:
             pred = {(b, a) for b, a in links.items() if split_of.get(b) == split}
             m = PRF(len(gold & pred), len(pred - gold), len(gold - pred))
             sec.figures[f"{split}_{label}"] = m.as_dict()
-            if label == "ours" and split == HELD_OUT:
-                sec.errors += [f"FOLLOW-UP not labelled: {b} -> {a}" for b, a in sorted(pred - gold)]
-                sec.errors += [f"FOLLOW-UP missed: {b} -> {a}" for b, a in sorted(gold - pred)]
+            if label == "ours":
+                mark = "" if split == HELD_OUT else "[tune] "
+                sec.errors += [f"{mark}FOLLOW-UP not labelled: {b} -> {a}" for b, a in sorted(pred - gold)]
+                sec.errors += [f"{mark}FOLLOW-UP missed: {b} -> {a}" for b, a in sorted(gold - pred)]
         o, b = sec.figures[f"{split}_ours"], sec.figures[f"{split}_baseline"]
         name = "held-out" if split == HELD_OUT else "tuning"
         sec.rows.append(

@@ -6,11 +6,11 @@ so the slash command, the buttons and the terminal share exactly the same logic.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot import blocks as bk
 from bot import filters as filter_commands
@@ -20,17 +20,19 @@ from bot.deps import BotDeps
 from bot.limits import MAX_BLOCKS
 from bot.render import escape_mrkdwn, inert
 from briefings.companies import CompanyRef, Resolution, resolve_company
+from briefings.digest.follow_ups import saga_order
 from briefings.filters import ChannelFilters, count_hidden, filter_conditions, load_filters
 from briefings.korean import euro, has_final_consonant, josa
 from briefings.lookup import (
     QueryError,
     StorySearch,
+    StoryView,
     clean_query,
     query_stories,
     search_articles,
     top_stories,
 )
-from briefings.models import Subscription
+from briefings.models import Story, Subscription
 from briefings.pages.links import absolute, company_path
 from briefings.subscriptions import (
     InvalidSetting,
@@ -188,7 +190,7 @@ def company_page(
     else:
         stories = top_stories(session, ids, now=now, days=days, limit=deps.page_size + 1, offset=offset)
     has_more = len(stories) > deps.page_size
-    stories = stories[: deps.page_size]
+    stories = with_sagas(session, stories[: deps.page_size])
     blocks = bk.company_answer(
         company,
         stories,
@@ -208,6 +210,22 @@ def company_page(
     answer = (bk.fallback_text(text), blocks)
     deps.answers.put(key, answer)
     return answer
+
+
+def with_sagas(session: Session, stories: list[StoryView]) -> list[StoryView]:
+    """A page of stories with what each follows up ("이어지는 소식"), each saga told together."""
+    if not stories:
+        return stories
+    earlier = aliased(Story)
+    rows = session.execute(
+        select(Story.id, Story.follow_up_of_id, earlier.headline, earlier.url)
+        .join(earlier, earlier.id == Story.follow_up_of_id)
+        .where(Story.id.in_([s.id for s in stories]))
+    ).all()
+    follows = {r.id: (r.headline, r.url) for r in rows}
+    by_id = {s.id: replace(s, follows=follows.get(s.id)) for s in stories}
+    order = saga_order([s.id for s in stories], {r.id: r.follow_up_of_id for r in rows})
+    return [by_id[k] for k in order if isinstance(k, int)]
 
 
 def with_page_link(blocks: list[bk.BlockDict], public_url: str | None, company_id: int) -> list[bk.BlockDict]:

@@ -38,6 +38,7 @@ from bot.render import (
     cut_lines,
     cut_mrkdwn,
     escape_mrkdwn,
+    follow_up_line,
     inert,
     link,
     outlets_text,
@@ -173,7 +174,7 @@ def company_answer(
     for i, story in enumerate(stories, start=offset + 1):
         about = f"[{escape_mrkdwn(story.company)}] " if story.company else ""  # a group's affiliate
         line = story_line(story, now, tz, theme_labels=theme_labels)
-        blocks.append(section(f"{i}. {about}{line}{summary_line(story)}"))
+        blocks.append(section(f"{i}. {about}{line}{summary_line(story)}{follow_up_line(story)}"))
     if shared_by:
         blocks.append(context(f"<@{escape_mrkdwn(shared_by)}>님이 `/news`로 공유했습니다."))
     if interactive:

@@ -79,6 +79,8 @@ class StoryView:
     # In a group's answer, the company the story is about (LG전자 under LG그룹); "" otherwise.
     company: str = ""
     summary: str | None = None
+    # (headline, url) of the earlier story this one follows up (digest/follow_ups.py), when known.
+    follows: tuple[str, str] | None = None
 
 
 # Ranking weights, shared by the SQL ranking and its Python twin.

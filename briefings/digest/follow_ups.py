@@ -70,12 +70,20 @@ def follows(
         return False
     if later.companies & earlier.companies or _same_subject(later, earlier):
         return score >= params.same_actor
-    return score >= params.other and not _different_kind(later, earlier)
+    return (
+        score >= params.other and not _different_kind(later, earlier) and not _other_subjects(later, earlier)
+    )
 
 
 def _different_kind(later: StoryDigest, earlier: StoryDigest) -> bool:
     a, b = later.articles[0].title, earlier.articles[0].title
     return numbers_agree(a, b) < 0 or kinds_agree(a, b) < 0
+
+
+def _other_subjects(later: StoryDigest, earlier: StoryDigest) -> bool:
+    """Every headline of each opens with a subject the other's headlines do not share (카카오 / SAMG엔터):
+    the same kind of news about two actors, not one saga."""
+    return all(subjects_agree(a.title, b.title) < 0 for a in later.articles for b in earlier.articles)
 
 
 def _same_subject(later: StoryDigest, earlier: StoryDigest) -> bool:
@@ -122,3 +130,40 @@ def follow_up_in_window(
         if follows(later, earlier, score, params) and (best is None or score > best[0]):
             best = (score, earlier.key)
     return None if best is None else best[1]
+
+
+def saga_order(ranked: Sequence[Hashable], follow_up_of: Mapping[Hashable, Hashable]) -> list[Hashable]:
+    """Stories in their ranked order, each saga told together: where a story and the story it follows
+    up are both in `ranked`, the saga takes the place of its best-ranked member and its members follow
+    one another oldest first (the earlier story, then what continues it), so a reader of `/news` sees
+    the preview, the ruling and the apology as one thread rather than scattered down the page."""
+    present = set(ranked)
+
+    def root(key: Hashable) -> Hashable:
+        seen = {key}
+        while (up := follow_up_of.get(key)) is not None and up in present and up not in seen:
+            seen.add(up)
+            key = up
+        return key
+
+    members: dict[Hashable, list[Hashable]] = {}
+    for key in ranked:
+        members.setdefault(root(key), []).append(key)
+
+    def depth(key: Hashable) -> int:
+        n, seen = 0, {key}
+        while (up := follow_up_of.get(key)) is not None and up in present and up not in seen:
+            seen.add(up)
+            key, n = up, n + 1
+        return n
+
+    out: list[Hashable] = []
+    done: set[Hashable] = set()
+    for key in ranked:
+        r = root(key)
+        if r in done:
+            continue
+        done.add(r)
+        # Oldest first: a story comes after the one it follows up (its depth in the chain is larger).
+        out += sorted(members[r], key=lambda k: (depth(k), ranked.index(k)))
+    return out

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from briefings.digest.follow_ups import FollowUpParams, StoryDigest, follow_up_links, follows
+from briefings.digest.follow_ups import FollowUpParams, StoryDigest, follow_up_links, follows, saga_order
 from briefings.digest.pipeline import Digester, build_digester, digest_pending, group_analyses, story_article
 from briefings.models import Article, Story
 from tests.conftest import corpus_path
@@ -96,3 +96,27 @@ def test_digest_stores_the_link_on_the_later_story(sessions: sessionmaker[Sessio
         assert later is not None and later.follow_up_of_id == fine.story_id
         earlier = s.get(Story, fine.story_id)
         assert earlier is not None and earlier.follow_up_of_id is None
+
+
+SAMG_EARNINGS = [10201]  # 02-11: SAMG엔터's record year
+NC_EARNINGS = [9114, 9471]  # 02-10 evening: 엔씨소프트 back to an operating profit
+NC_SHARES = [10633, 10716, 10770, 10930]  # 02-11 morning: its shares jump on it
+
+
+def test_a_share_move_the_next_morning_follows_up_the_earnings_it_reacts_to(digester: Digester) -> None:
+    digests = _digests(digester, {"nc": NC_EARNINGS, "samg": SAMG_EARNINGS, "shares": NC_SHARES})
+    assert follow_up_links(digests).get("shares") == "nc"
+
+
+def test_two_firms_records_are_not_one_saga(digester: Digester) -> None:
+    # The same kind of news, headlines opening with two different subjects (SAMG엔터 / 카카오).
+    digests = _digests(digester, {"samg": SAMG_EARNINGS, "kakao": KAKAO_EARNINGS})
+    assert "kakao" not in follow_up_links(digests)
+
+
+def test_a_saga_is_listed_together_oldest_first_where_its_best_member_ranks() -> None:
+    ranked = ["vr", "denial", "trial", "other", "charges"]
+    follow_up_of = {"denial": "trial", "charges": "denial", "unseen": "trial"}
+    assert saga_order(ranked, follow_up_of) == ["vr", "trial", "denial", "charges", "other"]
+    assert saga_order(["b"], {"b": "a"}) == ["b"]  # the earlier story is not on the page
+    assert saga_order(["a", "b"], {"a": "b", "b": "a"}) == ["a", "b"]  # a cycle never loops
