@@ -33,7 +33,7 @@ from briefings.lookup import (
     top_stories,
 )
 from briefings.models import Story, Subscription
-from briefings.pages.links import absolute, company_path
+from briefings.pages.links import absolute, company_path, story_path
 from briefings.subscriptions import (
     InvalidSetting,
     channel_settings,
@@ -204,6 +204,7 @@ def company_page(
         shared_by=shared_by,
         theme_labels=deps.theme_labels,
         notice=notice,
+        story_page=lambda story_id: absolute(deps.settings.briefings_public_url, story_path(story_id)),
     )
     blocks = with_page_link(blocks, deps.settings.briefings_public_url, company.id)
     text = f"{company.name}: 최근 {days}일 주요 뉴스 {len(stories)}건"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -161,8 +161,12 @@ def company_answer(
     shared_by: str | None = None,
     theme_labels: Mapping[str, str] | None = None,
     notice: str | None = None,
+    story_page: Callable[[int], str | None] | None = None,
 ) -> list[BlockDict]:
-    """A company's top stories of the last `days`, with 구독/해지, 채널에 공유 and 더 보기 buttons."""
+    """A company's top stories of the last `days`, with 구독/해지, 채널에 공유 and 더 보기 buttons.
+
+    `story_page` gives a story's public page ("전체 보도": every outlet's article), when pages are served.
+    """
     blocks: list[Block] = [header(f"{company.label} · 최근 {days}일 주요 뉴스")]
     if notice:
         blocks.append(context(notice))
@@ -174,7 +178,9 @@ def company_answer(
     for i, story in enumerate(stories, start=offset + 1):
         about = f"[{escape_mrkdwn(story.company)}] " if story.company else ""  # a group's affiliate
         line = story_line(story, now, tz, theme_labels=theme_labels)
-        blocks.append(section(f"{i}. {about}{line}{summary_line(story)}{follow_up_line(story)}"))
+        page = story_page(story.id) if story_page else None
+        more = f" · <{page}|전체 보도>" if page else ""
+        blocks.append(section(f"{i}. {about}{line}{more}{summary_line(story)}{follow_up_line(story)}"))
     if shared_by:
         blocks.append(context(f"<@{escape_mrkdwn(shared_by)}>님이 `/news`로 공유했습니다."))
     if interactive:

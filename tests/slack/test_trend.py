@@ -26,7 +26,7 @@ from bot.socket import start_socket_mode
 from bot.trend import SHARE_TREND
 from briefings.models import Story
 from briefings.pages.app import pages_for
-from briefings.pages.links import chart_path, company_path
+from briefings.pages.links import chart_path, company_path, story_path
 from briefings.signals.counts import kst_day
 from tests.bot.conftest import SlackUser, make_settings, wait_for
 from tests.bot.seed import NOW, World, seed_world
@@ -164,6 +164,9 @@ def test_with_a_public_url_the_answer_shows_the_chart_the_server_serves(
         user.command("화웨이")
         [lookup] = user.responses()
         assert f"<{public}{company_path(huawei)}|전체 보도 보기>" in _texts(lookup["blocks"])
+        story = world.stories["hw_chip"]
+        assert f"<{public}{story_path(story)}|전체 보도>" in _texts(lookup["blocks"])
+        assert http.get(public + story_path(story)).status_code == 200
         # Shared with a public URL: the same chart as an image block, posted to the channel, no upload.
         fake.responses.clear()
         user.action(SHARE_TREND, _share_value(answer["blocks"]), channel="C3")
