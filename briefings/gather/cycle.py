@@ -4,7 +4,8 @@ Fetching runs on the event loop (many feeds in flight, bounded by the Fetcher). 
 worker processes with a deadline (`pool`), so a hostile document can neither stall the process nor
 hold the GIL. The database runs on one worker thread: a feed with articles is stored in its own
 transaction, so a feed that fails costs only its own row of health; unchanged (304) and failed
-feeds are written in batches, many feeds per transaction.
+feeds are written in batches, many feeds per transaction, while the fetching goes on (a fetch
+never waits for the health of the one before it).
 
 Several fetchers (worker processes) may share one database: each claims feeds in small batches
 with a lease (`claim_due`, UPDATE … RETURNING over SKIP LOCKED rows, in id order), so a due feed is
@@ -24,12 +25,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import partial
+from functools import cache, partial
 from typing import TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
-from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Insert, Table, Update, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,7 +39,7 @@ from briefings.db import session_scope
 from briefings.gather.extract import extract_body, fill_full_text, needs_full_text
 from briefings.gather.fetch import Fetcher, FetchError, FetchResult
 from briefings.gather.health import Outcome, next_health
-from briefings.gather.parse import FeedParseError, ParsedEntry, ParsedFeed, outlet_from_title, parse_feed
+from briefings.gather.parse import ParsedEntry, ParsedFeed, outlet_from_title, parse_outcome
 from briefings.gather.pool import ParsePool, ParseTimeout, WorkerLost, shared_pool
 from briefings.gather.store import find_new, store_entries
 from briefings.gather.urls import InvalidURLError, publisher_url
@@ -50,6 +51,9 @@ Progress = Callable[[int, int, str], None]
 # SQLSTATEs worth a retry: deadlock detected, serialization failure.
 RETRY_STATES = frozenset({"40P01", "40001"})
 DB_ATTEMPTS = 5
+# Health of feeds with nothing to store waits this long for company before it is written: one
+# transaction for many 304s instead of one for each two or three (the lease covers the wait).
+LIGHT_LINGER = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,13 +279,21 @@ def apply_outcomes(session: Session, outcomes: dict[int, Outcome], now: datetime
             }
         )
     if changes:
-        table = cast(Table, Feed.__table__)
-        names = [key for key in changes[0] if key != "feed_id"]
-        statement = update(table).where(table.c.id == bindparam("feed_id"))
-        session.execute(statement.values({name: bindparam(name) for name in names}), changes)
-        session.execute(insert(cast(Table, FetchAttempt.__table__)), attempts)
+        update_feeds, insert_attempts = _bulk_statements(tuple(key for key in changes[0] if key != "feed_id"))
+        session.execute(update_feeds, changes)
+        session.execute(insert_attempts, attempts)
     for feed in session.scalars(select(Feed).where(Feed.id.in_(moved)).order_by(Feed.id)):
         apply_outcome(session, feed, outcomes[feed.id], now)
+
+
+@cache
+def _bulk_statements(names: tuple[str, ...]) -> tuple[Update, Insert]:
+    """Built once: constructing them cost more than running them in a cycle of 304s."""
+    table = cast(Table, Feed.__table__)
+    statement = update(table).where(table.c.id == bindparam("feed_id"))
+    return statement.values({name: bindparam(name) for name in names}), insert(
+        cast(Table, FetchAttempt.__table__)
+    )
 
 
 def _move(session: Session, feed: Feed, target: str) -> None:
@@ -303,28 +315,6 @@ def feed_zone(name: str | None, default: str) -> ZoneInfo:
         return ZoneInfo(name or default)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(default)
-
-
-def parse_outcome(
-    content: bytes,
-    content_type: str | None,
-    base_url: str,
-    now: datetime,
-    zone: str = "UTC",
-    utc_is_local: bool = False,
-) -> ParsedFeed | tuple[str, str]:
-    """parse_feed with its failure as plain data, so it can come back from a worker process."""
-    try:
-        return parse_feed(
-            content,
-            content_type=content_type,
-            base_url=base_url,
-            now=now,
-            zone=ZoneInfo(zone),
-            utc_is_local=utc_is_local,
-        )
-    except FeedParseError as exc:
-        return exc.kind, str(exc)
 
 
 def _retryable(exc: DBAPIError) -> bool:
@@ -371,8 +361,11 @@ class _Cycle:
         self.lease = timedelta(seconds=settings.feed_lease_seconds)
         self.executor = executor
         self.waiters = ThreadPoolExecutor(max_workers=pool.size, thread_name_prefix="gather-parse")
-        self._pending: list[tuple[FeedJob, Outcome, asyncio.Future[None]]] = []
-        self._flushing = False
+        self._pending: list[tuple[FeedJob, Outcome]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._draining = asyncio.Event()
+        # Feeds whose batched health could not be written: recorded on their own as crashes.
+        self.crashed: dict[int, Outcome] = {}
         self._queue: list[FeedJob] = []
         self._claim_lock = asyncio.Lock()
         self._exhausted = False
@@ -449,7 +442,7 @@ class _Cycle:
         except FetchError as exc:
             wait = timedelta(seconds=exc.retry_after) if exc.retry_after is not None else None
             outcome = Outcome(ok=False, status=exc.status, kind=exc.kind, error=str(exc), retry_after=wait)
-            return await self.record_light(job, outcome), []
+            return self.record_light(job, outcome), []
         base = Outcome(
             ok=True,
             status=result.status,
@@ -458,10 +451,10 @@ class _Cycle:
             moved_to=result.permanent_url,
         )
         if result.not_modified:
-            return await self.record_light(job, replace(base, not_modified=True)), []
+            return self.record_light(job, replace(base, not_modified=True)), []
         parsed, outcome = self.judge(base, await self.parse(job, result))
         if parsed is None or not parsed.entries:
-            return await self.record_light(job, outcome), []
+            return self.record_light(job, outcome), []
         entries: Sequence[ParsedEntry] = parsed.entries
         if job.full_text:
             fresh = await self.blocking(lambda: self.fresh_entries(job, parsed))
@@ -536,35 +529,36 @@ class _Cycle:
         return outcome, ids
 
     # --- feeds without articles to store, in batches ---
-    async def record_light(self, job: FeedJob, outcome: Outcome) -> Outcome:
-        """Health of a feed with nothing to store (304, failure): written with others in one transaction."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((job, outcome, done))
-        if not self._flushing:
-            self._flushing = True
-            asyncio.get_running_loop().create_task(self._flush())
-        await done
+    def record_light(self, job: FeedJob, outcome: Outcome) -> Outcome:
+        """Health of a feed with nothing to store (304, failure): written later, many feeds at once.
+
+        The feed stays leased until then, so no other fetcher takes it meanwhile; `drain` writes
+        what is left before the cycle ends.
+        """
+        self._pending.append((job, outcome))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush())
         return outcome
 
-    async def _flush(self) -> None:
-        try:
-            while self._pending:
-                batch, self._pending = self._pending, []
-                try:
-                    await self.blocking(partial(with_retries, partial(self._record_many, batch)))
-                except Exception as exc:
-                    for _job, _outcome, done in batch:
-                        if not done.done():
-                            done.set_exception(exc)
-                    continue
-                for _job, _outcome, done in batch:
-                    if not done.done():
-                        done.set_result(None)
-        finally:
-            self._flushing = False
+    async def drain(self) -> None:
+        self._draining.set()
+        while self._flusher is not None and not self._flusher.done():  # record_light may start another
+            await self._flusher
 
-    def _record_many(self, batch: Sequence[tuple[FeedJob, Outcome, object]]) -> None:
-        outcomes = {job.id: outcome for job, outcome, _ in batch}
+    async def _flush(self) -> None:
+        while self._pending:
+            if not self._draining.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._draining.wait(), LIGHT_LINGER)
+            batch, self._pending = self._pending, []
+            try:
+                await self.blocking(partial(with_retries, partial(self._record_many, batch)))
+            except Exception as exc:
+                for job, _outcome in batch:
+                    self.crashed[job.id] = await self.blocking(partial(self.record_crash, job, exc))
+
+    def _record_many(self, batch: Sequence[tuple[FeedJob, Outcome]]) -> None:
+        outcomes = {job.id: outcome for job, outcome in batch}
         with session_scope(self.sessions) as session:
             apply_outcomes(session, outcomes, self.now)
 
@@ -618,16 +612,31 @@ async def _run_all(
     cycle: _Cycle, summary: CycleSummary, expected: int, runners: int, progress: Progress | None
 ) -> None:
     """`runners` loops, each claiming and running feeds until none is left to claim."""
-    done = 0
+    ran: list[tuple[FeedJob, Outcome, list[int]]] = []
 
     async def one(job: FeedJob) -> None:
-        nonlocal done
         ids: list[int] = []
         try:
             outcome, ids = await cycle.run_feed(job)
         except Exception as exc:
             crash = exc
             outcome = await cycle.blocking(lambda: cycle.record_crash(job, crash))
+        ran.append((job, outcome, ids))
+        if progress is not None:
+            progress(len(ran), max(expected, cycle.claimed), job.name)
+
+    async def runner() -> None:
+        while (job := await cycle.next_job()) is not None:
+            await one(job)
+
+    if progress is not None:
+        progress(0, expected, "")
+    try:
+        await asyncio.gather(*(runner() for _ in range(max(1, runners))))
+    finally:
+        await cycle.drain()
+    for job, outcome, ids in ran:
+        outcome = cycle.crashed.get(job.id, outcome)
         if outcome.not_modified:
             summary.not_modified += 1
         elif outcome.ok:
@@ -638,17 +647,6 @@ async def _run_all(
             summary.failures.append(failure)
         summary.new_articles += len(ids)
         summary.new_article_ids.extend(ids)
-        done += 1
-        if progress is not None:
-            progress(done, max(expected, cycle.claimed), job.name)
-
-    async def runner() -> None:
-        while (job := await cycle.next_job()) is not None:
-            await one(job)
-
-    if progress is not None:
-        progress(0, expected, "")
-    await asyncio.gather(*(runner() for _ in range(max(1, runners))))
     summary.feeds = cycle.claimed
 
 

@@ -15,18 +15,22 @@ host name kept for the Host header and TLS, so a second DNS answer cannot swap i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
 import zlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http.cookiejar import CookieJar
 from types import TracebackType
 from urllib.parse import urljoin
 
 import httpx
 
 from briefings.config import Settings
+from briefings.gather.clients import HostClients, tls_context
 from briefings.gather.urls import host_of, is_http_url
 from briefings.timeutil import utcnow
 
@@ -198,19 +202,39 @@ class Fetcher:
         self._per_host_limit = per_host or settings.fetch_per_host
         self._all = asyncio.Semaphore(limit)
         self._hosts: dict[str, asyncio.Semaphore] = {}
-        self.client = httpx.AsyncClient(
+        self._timeout = httpx.Timeout(
+            connect=settings.fetch_connect_timeout,
+            read=settings.fetch_read_timeout,
+            write=settings.fetch_read_timeout,
+            pool=settings.fetch_total_timeout,
+        )
+        # One cookie jar for all of a cycle's clients, as when there was one client.
+        self._cookies = CookieJar()
+        # A swapped-in transport is one object: it gets one client. The network gets small pools per host.
+        self._single = self._client(limit, transport) if transport is not None else None
+        self._clients = HostClients(self._client, per_host=self._per_host_limit, max_pools=limit)
+
+    def _client(
+        self, connections: int, transport: httpx.AsyncBaseTransport | None = None
+    ) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
             transport=transport,
+            verify=tls_context(),
+            cookies=self._cookies,
             follow_redirects=False,
-            timeout=httpx.Timeout(
-                connect=settings.fetch_connect_timeout,
-                read=settings.fetch_read_timeout,
-                write=settings.fetch_read_timeout,
-                pool=settings.fetch_total_timeout,
-            ),
-            limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
-            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+            timeout=self._timeout,
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+            headers={"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate"},
             trust_env=False,
         )
+
+    @contextlib.asynccontextmanager
+    async def _client_for(self, url: str) -> AsyncIterator[httpx.AsyncClient]:
+        if self._single is not None:
+            yield self._single
+        else:
+            async with self._clients.client_for(url) as client:
+                yield client
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -221,7 +245,9 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        if self._single is not None:
+            await self._single.aclose()
+        await self._clients.aclose()
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:
         host = host_of(url)
@@ -267,9 +293,7 @@ class Fetcher:
         current = url
         all_permanent = True
         for _hop in range(self.max_redirects + 1):
-            request = await self._checked_request(current, headers)
-            response = await self.client.send(request, stream=True)
-            try:
+            async with self._send(current, headers) as response:
                 if response.status_code in REDIRECT_STATUSES:
                     location = response.headers.get("location")
                     if not location:
@@ -310,11 +334,22 @@ class Fetcher:
                     permanent_url=moved,
                     **self._meta(response),
                 )
-            finally:
-                await response.aclose()
         raise FetchError("too_many_redirects", f"리다이렉트가 {self.max_redirects}번을 넘었습니다")
 
-    async def _checked_request(self, url: str, headers: dict[str, str]) -> httpx.Request:
+    @contextlib.asynccontextmanager
+    async def _send(self, url: str, headers: dict[str, str]) -> AsyncIterator[httpx.Response]:
+        """One hop: the response to GET `url` on a pool of its host, streaming until the block ends."""
+        async with self._client_for(url) as client:
+            request = await self._checked_request(client, url, headers)
+            response = await client.send(request, stream=True)
+            try:
+                yield response
+            finally:
+                await response.aclose()
+
+    async def _checked_request(
+        self, client: httpx.AsyncClient, url: str, headers: dict[str, str]
+    ) -> httpx.Request:
         """A request for `url` whose host passed the address check, aimed at the checked address."""
         target = httpx.URL(url)
         host = target.host
@@ -325,10 +360,10 @@ class Fetcher:
             address = await resolve_checked(host, port, allow_private=self.allow_private)
             self._resolved[key] = address
         if not self.pin_addresses or address == host:
-            return self.client.build_request("GET", target, headers=headers)
+            return client.build_request("GET", target, headers=headers)
         pinned = {**headers, "Host": target.netloc.decode("ascii")}
         extensions = {"sni_hostname": host} if target.scheme == "https" else {}
-        return self.client.build_request(
+        return client.build_request(
             "GET", target.copy_with(host=address), headers=pinned, extensions=extensions
         )
 

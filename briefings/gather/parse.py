@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import urljoin
 from xml.sax.saxutils import unescape as xml_unescape
+from zoneinfo import ZoneInfo
 
 import feedparser
 from charset_normalizer import from_bytes
@@ -453,3 +454,28 @@ def parse_feed(
         skipped=skipped,
         dropped=tuple(sorted(dropped.items())),
     )
+
+
+def parse_outcome(
+    content: bytes,
+    content_type: str | None,
+    base_url: str,
+    now: datetime,
+    zone: str = "UTC",
+    utc_is_local: bool = False,
+) -> ParsedFeed | tuple[str, str]:
+    """parse_feed with its failure as plain data, so it can come back from a worker process.
+
+    It lives here, beside parse_feed, so a worker has everything it needs imported before its first job.
+    """
+    try:
+        return parse_feed(
+            content,
+            content_type=content_type,
+            base_url=base_url,
+            now=now,
+            zone=ZoneInfo(zone),
+            utc_is_local=utc_is_local,
+        )
+    except FeedParseError as exc:
+        return exc.kind, str(exc)

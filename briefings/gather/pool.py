@@ -4,6 +4,8 @@ Parsing holds the GIL: done in the bot's own process, one slow feed would stall 
 acknowledgement, and a thread cannot be stopped. So feeds (and full-text pages) are parsed in
 separate processes. A parse that overruns its deadline has its worker killed and replaced, and the
 caller gets `ParseTimeout`; a worker that dies (out of memory, a crash in C) gives `WorkerLost`.
+A new worker's start-up (spawning, importing the parsers) is waited for before the deadline starts,
+so a cold pool on a busy machine does not time out the first documents.
 The pool is kept for the life of the process: a scheduler's cycles, or a test run, reuse it.
 """
 
@@ -21,6 +23,8 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 # Address space a worker may use: far above any capped feed, far below what would hurt the host.
 WORKER_MEMORY_BYTES = 3 * 1024**3
+# A new worker imports the parsers before it says it is ready; only then does a parse's deadline run.
+STARTUP_SECONDS = 120.0
 
 
 class ParseTimeout(Exception):
@@ -38,6 +42,8 @@ def _serve(conn: Connection) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
     import briefings.gather.parse  # noqa: F401  (loaded before the first job, not during it)
 
+    with contextlib.suppress(OSError, ValueError):
+        conn.send(("ready", None))
     while True:
         try:
             job = conn.recv()
@@ -62,6 +68,14 @@ class _Worker:
         self.process: BaseProcess = ctx.Process(target=_serve, args=(child,), daemon=True)
         self.process.start()
         child.close()
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        """Block until the worker has its imports done: start-up is not part of any parse's time."""
+        if not self.conn.poll(STARTUP_SECONDS):
+            raise WorkerLost(f"작업 프로세스가 {STARTUP_SECONDS:g}초 안에 시작되지 않았습니다")
+        self.conn.recv()
+        self.ready = True
 
     def kill(self) -> None:
         with contextlib.suppress(Exception):
@@ -128,25 +142,28 @@ class ParsePool:
                 self._idle.append(worker)
             self._cond.notify()
 
+    def _discard(self, worker: _Worker) -> None:
+        worker.kill()
+        self._give_back(None)
+
     def run(self, func: Callable[..., T], *args: Any, timeout: float) -> T:
         worker = self._take()
         try:
+            if not worker.ready:
+                worker.wait_ready()
             worker.conn.send((func, args))
-            if not worker.conn.poll(timeout):
-                worker.kill()
-                self._give_back(None)
-                raise ParseTimeout(f"{timeout:g}초 안에 끝나지 않았습니다")
-            status, value = worker.conn.recv()
-        except (EOFError, OSError, BrokenPipeError) as exc:
-            worker.kill()
-            self._give_back(None)
+            finished = worker.conn.poll(timeout)
+            if finished:
+                status, value = worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            self._discard(worker)
             raise WorkerLost(f"작업 프로세스가 멈췄습니다: {type(exc).__name__}") from None
-        except ParseTimeout:
-            raise
         except BaseException:
-            worker.kill()
-            self._give_back(None)
+            self._discard(worker)
             raise
+        if not finished:
+            self._discard(worker)
+            raise ParseTimeout(f"{timeout:g}초 안에 끝나지 않았습니다")
         self._give_back(worker)
         if status != "ok":
             raise WorkerLost(str(value))

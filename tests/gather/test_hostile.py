@@ -145,6 +145,35 @@ def test_a_feed_with_more_items_than_one_statement_has_parameters_is_stored_whol
     assert summary.new_articles == count
 
 
+def test_a_feed_whose_parse_overruns_the_deadline_fails_alone_and_the_healthy_feeds_are_stored(
+    server: FeedServer, sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    # 5,000 real items take seconds to parse on any machine; the healthy feeds take milliseconds.
+    healthy = _healthy(server, sessions, count=4)
+    huge = rss(items(5_000, host="huge.kr", prefix="거대"), title="거대일보 - 경제")
+    slow_id = add_feed(sessions, server.feed("/hostile/huge.xml", huge))
+    tight = settings.model_copy(update={"fetch_max_bytes": 4 * 1024 * 1024, "parse_timeout": 0.5})
+
+    started = time.monotonic()
+    summary = run_gather_cycle(sessions, tight, now=NOW)
+    took = time.monotonic() - started
+
+    assert took < 60, took  # a guard against a hang, not a speed goal
+    assert summary.feeds == 5 and summary.ok == 4 and summary.failed == 1, summary.failures
+    [failure] = summary.failures
+    assert failure.kind == "parse_timeout"
+    stored = articles(sessions)
+    assert len(stored) == healthy and not any("huge.kr" in a.url for a in stored)
+    feed = get_feed(sessions, slow_id)
+    assert feed.last_kind == "parse_timeout" and feed.consecutive_failures == 1
+    assert feed.last_error is not None and "0.5초를 넘어 중단했습니다" in feed.last_error
+    assert feed.lease_owner is None and feed.etag is None
+    # The pool replaced the killed worker: with a roomy deadline the same feed is read whole.
+    roomy = tight.model_copy(update={"parse_timeout": 300.0})
+    again = run_gather_cycle(sessions, roomy, now=NOW + timedelta(hours=1))
+    assert again.failed == 0 and again.new_articles == 5_000, again.failures
+
+
 def test_a_parse_past_its_deadline_costs_its_worker_and_the_pool_lives_on() -> None:
     pool = ParsePool(1)
     try:
