@@ -30,6 +30,9 @@ from tests.conftest import process_env
 from tests.fakes.slack_api import FakeSlack
 from tests.pages.seed import HOSTILE, Seeded, newsroom
 
+# The `briefings web` process loads Kiwi before it takes requests.
+pytestmark = pytest.mark.kiwi
+
 CHROMIUM = Path("/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}
 

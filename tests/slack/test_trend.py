@@ -154,6 +154,8 @@ def test_with_a_public_url_the_answer_shows_the_chart_the_server_serves(
         assert image["image_url"] == public + chart_path(huawei, kst_day(NOW))
         assert "보도 추이" in image["alt_text"]
         assert f"<{public}{company_path(huawei)}|전체 보도 보기>" in _texts(answer["blocks"])
+        assert f"<{public}/stories/" in _texts(answer["blocks"])  # the spike's top story, its page
+        assert SPIKE_HEADLINE in _texts(answer["blocks"])
         chart = http.get(image["image_url"])
         assert chart.status_code == 200 and chart.headers["content-type"] == "image/png"
         assert Image.open(io.BytesIO(chart.content)).size == (1000, 500)
