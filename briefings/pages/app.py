@@ -9,6 +9,7 @@ autoescaping still could not run or load anything. Unknown ids are 404s, other m
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -43,6 +44,15 @@ SECURITY_HEADERS = [
 # Charts may be asked for any past day up to this far back (older days' news is gone after retention).
 CHART_MAX_AGE_DAYS = 400
 WEEKDAYS = "월화수목금토일"
+# At most this many charts are drawn at once (each costs about a tenth of a second of CPU); a request
+# that waits longer than RENDER_WAIT seconds for its turn is told to come back (503, Retry-After).
+CHART_RENDERS = 2
+RENDER_WAIT = 10.0
+
+
+class Busy(Exception):
+    """Every chart renderer stayed busy for RENDER_WAIT seconds."""
+
 
 StartResponse = Callable[..., Any]
 
@@ -92,8 +102,14 @@ class Pages:
         theme_labels: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] = utcnow,
         cache: Cache | None = None,
+        renders: int = CHART_RENDERS,
+        render_wait: float = RENDER_WAIT,
     ) -> None:
         self.sessions = sessions
+        # Chart renders at once: the server's threads also acknowledge Slack's requests, which must
+        # never queue behind a burst of chart fetches.
+        self._renders = threading.BoundedSemaphore(renders) if renders > 0 else threading.Semaphore(0)
+        self._render_wait = render_wait
         self.tz = tz
         # Links inside the pages are root-relative, under the public URL's own path when it has one.
         self.prefix = urlsplit(public_url).path.rstrip("/") if public_url else ""
@@ -148,7 +164,15 @@ class Pages:
             if day > today or day < today - timedelta(days=CHART_MAX_AGE_DAYS):
                 return self.not_found()
             chart_of = int(m.group(1))
-            png = self.cached(("chart", chart_of, day), lambda: self.chart_png(chart_of, day))
+            try:
+                png = self.cached(("chart", chart_of, day), lambda: self.chart_png(chart_of, day))
+            except Busy:
+                return (
+                    "503 Service Unavailable",
+                    "잠시 후 다시 시도해 주세요.".encode(),
+                    "text/plain; charset=utf-8",
+                    [("Retry-After", "5"), ("Cache-Control", "no-store")],
+                )
             if png is None:
                 return self.not_found()
             # A past day's chart never changes; today's grows with the day's news.
@@ -201,12 +225,17 @@ class Pages:
         return self.render("company.html", page=page, chart=chart).encode("utf-8")
 
     def chart_png(self, company_id: int, day: date) -> bytes | None:
-        with self.sessions() as session:
-            name = company_name(session, company_id)
-            if name is None:
-                return None
-            trend = load_trend(session, company_id, name, last_day=day)
-        return trend.png()
+        if not self._renders.acquire(timeout=self._render_wait):
+            raise Busy
+        try:
+            with self.sessions() as session:
+                name = company_name(session, company_id)
+                if name is None:
+                    return None
+                trend = load_trend(session, company_id, name, last_day=day)
+            return trend.png()
+        finally:
+            self._renders.release()
 
     @staticmethod
     def _send(

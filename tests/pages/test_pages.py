@@ -259,3 +259,12 @@ def test_the_web_server_answers_pages_before_slack(sessions: sessionmaker[Sessio
         missing.value.close()
         with urllib.request.urlopen(server.url + "/healthz", timeout=10) as resp:
             assert resp.read() == b"ok"
+
+
+def test_a_chart_waits_for_a_free_renderer_and_else_is_told_to_retry(
+    sessions: sessionmaker[Session], seeded: Seeded
+) -> None:
+    busy = Pages(sessions, tz=SEOUL, clock=lambda: NOW, renders=0, render_wait=0.05)
+    status, headers, _ = get(busy, chart_path(seeded.huawei, kst_day(NOW)))
+    assert status == 503 and headers["Retry-After"] == "5"
+    assert get(busy, story_path(seeded.story))[0] == 200  # pages do not wait for charts
