@@ -1,6 +1,6 @@
 """Which companies spike on which real days: the detector over nine economic dailies' RSS.
 
-    .venv/bin/python -m bench.spike_review [--sensitivity 보통] [--limit N] [--stories 3]
+    .venv/bin/python -m bench.spike_review [--sensitivity 보통] [--limit N] [--stories 3] [--cache FILE]
 
 The 30,764 items of ../shared/corpus/tera-rss-economy-2026-02 (2026-02-06 .. 02-20, headline and lead)
 go through the digester as the service runs it: one analysis per item (companies, primary subject,
@@ -17,11 +17,13 @@ internal evaluation only: headlines are printed on the terminal, never written t
 from __future__ import annotations
 
 import argparse
+import pickle
 import time
 from collections import Counter, defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
 from bench.digest_scale import load_items
 from briefings.digest.pipeline import ArticleInput, Digester, group_analyses
@@ -92,9 +94,20 @@ def main() -> None:
     parser.add_argument("--sensitivity", choices=SENSITIVITIES, default="보통")
     parser.add_argument("--limit", type=int, default=None, help="only the first N items (a quick look)")
     parser.add_argument("--stories", type=int, default=3, help="top stories printed per spike")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="keep the analysed counts here (outside the project) for reruns",
+    )
     args = parser.parse_args()
     level: Sensitivity = args.sensitivity
-    stories, outlets, aggs = analyse(args.limit)
+    if args.cache is not None and args.cache.is_file():
+        stories, outlets, aggs = pickle.loads(args.cache.read_bytes())
+    else:
+        stories, outlets, aggs = analyse(args.limit)
+        if args.cache is not None:
+            args.cache.write_bytes(pickle.dumps((stories, outlets, aggs)))
     companies = sorted({name for name, _day in stories})
     days = [FIRST_COMPLETE_DAY + timedelta(days=i) for i in range((LAST_DAY - FIRST_COMPLETE_DAY).days + 1)]
     found: list[tuple[date, str, str, float, list[str], list[StoryAgg]]] = []

@@ -2,9 +2,10 @@
 
     .venv/bin/python -m bench.spikes [--companies N] [--seed S] [--charts C] [--charts-only]
 
-1. False alarms: for each base rate (0.5, 2, 5, 20 distinct stories a weekday; weekends at half, the
-   weekend ratio of nine dailies' RSS), N companies get 14 warm-up days and 60 evaluated days of Poisson
-   noise. Every alert that would be posted (a spike that starts that day) is a false alarm.
+1. False alarms: for each base rate (0.5, 2, 5, 20 distinct stories a weekday; weekends and public
+   holidays at half, the weekend ratio of nine dailies' RSS), N companies get 14 warm-up days and 60
+   evaluated days of Poisson noise. Every alert that would be posted (a spike that starts that day) is
+   a false alarm.
 2. Detection: the same companies get one injected spike (2×, 3×, 5× the day's rate) on a random
    evaluated day; the share flagged as a spike on that first day is reported per sensitivity.
 3. Chart: C renders of a 28-day chart with two labelled spikes (PNG bytes out), median and max.
@@ -22,7 +23,14 @@ import time
 from datetime import date, timedelta
 
 from briefings.signals.chart import SpikeMark, render_coverage_chart
-from briefings.signals.spikes import SENSITIVITIES, DayCount, Sensitivity, detect_spike, spike_starts
+from briefings.signals.spikes import (
+    SENSITIVITIES,
+    DayCount,
+    Sensitivity,
+    detect_spike,
+    is_rest_day,
+    spike_starts,
+)
 
 RATES = (0.5, 2.0, 5.0, 20.0)
 MULTIPLIERS = (2.0, 3.0, 5.0)
@@ -44,7 +52,8 @@ def poisson(rng: random.Random, lam: float) -> int:
 
 
 def day_rate(base: float, day: date) -> float:
-    return base * (WEEKEND if day.weekday() >= 5 else 1.0)
+    # Public holidays (추석, 한글날 fall in the simulated weeks) are as quiet as weekends, as in real RSS.
+    return base * (WEEKEND if is_rest_day(day) else 1.0)
 
 
 def simulate(rng: random.Random, base: float, spike_at: int | None, multiplier: float) -> list[DayCount]:

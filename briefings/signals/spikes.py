@@ -3,12 +3,14 @@
 Pure: daily counts and the day in, a frozen decision out. Coverage is counted in distinct stories (and
 outlets), never raw articles, so one wire story reprinted by twenty outlets is one story, not twenty.
 
-The level is the trailing 14 days before `day`. Weekends carry far less news than weekdays, so the
-level is split by a multiplicative weekend factor: the company's own weekend/weekday ratio over up to
-eight weeks, shrunk towards a prior ratio because two weeks hold only four weekend days. Today's story
-count is then tested with a Poisson upper tail: P(X ≥ today | expected). The sensitivity picks the tail
-probability that counts as a spike; a spike also needs a minimum count and ratio, so a busy company's
-ordinary +30 % day never alerts however small its p-value.
+The level is the trailing 14 days before `day`. Weekends and public holidays (rest days: 설 and 추석
+take three weekdays each) carry far less news than weekdays, so the level is split by a multiplicative
+rest-day factor: the company's own rest-day/weekday ratio over up to eight weeks, shrunk towards a prior
+ratio because two weeks hold only four weekend days. A holiday counted as a weekday would drag the
+weekday level down and make the first working day after 설 look like a spike for every busy company.
+Today's story count is then tested with a Poisson upper tail: P(X ≥ today | expected). The sensitivity
+picks the tail probability that counts as a spike; a spike also needs a minimum count and ratio, so a
+busy company's ordinary +30 % day never alerts however small its p-value.
 
 No baseline, no alert: until `MIN_BASELINE_DAYS` complete days have been observed since the company
 was first followed (or coverage began), the decision says so instead of guessing.
@@ -20,7 +22,10 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Literal
+
+import holidays
 
 Sensitivity = Literal["민감", "보통", "둔감", "끔"]
 Status = Literal["spike", "normal", "no_baseline", "off"]
@@ -76,7 +81,8 @@ class SpikeDecision:
 
     @property
     def weekend(self) -> bool:
-        return is_weekend(self.day)
+        """A rest day: compared with the company's weekends and holidays."""
+        return is_rest_day(self.day)
 
     def text(self) -> str:
         """The count against the usual, e.g. "평소 하루 2건 → 오늘 11건 (9개 매체)"."""
@@ -84,7 +90,7 @@ class SpikeDecision:
             return (
                 f"아직 비교할 기준이 없습니다 (관찰 {self.baseline_days}일, {MIN_BASELINE_DAYS}일부터 비교)"
             )
-        when = "주말 " if self.weekend else ""
+        when = "주말 " if is_weekend(self.day) else "휴일 " if is_holiday(self.day) else ""
         return (
             f"평소 {when}하루 {format_count(self.expected)}건 → 오늘 {self.stories}건 ({self.outlets}개 매체)"
         )
@@ -92,6 +98,21 @@ class SpikeDecision:
 
 def is_weekend(day: date) -> bool:
     return day.weekday() >= 5
+
+
+@lru_cache(maxsize=64)
+def _korean_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("KR", years=year))
+
+
+def is_holiday(day: date) -> bool:
+    """A Korean public holiday (substitute holidays included)."""
+    return day in _korean_holidays(day.year)
+
+
+def is_rest_day(day: date) -> bool:
+    """A weekend day or a public holiday: the days that carry a weekend's share of the news."""
+    return is_weekend(day) or is_holiday(day)
 
 
 def format_count(value: float) -> str:
@@ -166,9 +187,9 @@ def detect_spike(
     usual = sum(c.stories for c in baseline) / len(baseline)
     ratio = weekend_ratio([by_day.get(d, DayCount(d, 0, 0)) for d in _days(factor_start, day)])
     # The level's weekday rate w: its days sum to w per weekday and ratio·w per weekend day.
-    weight = sum(ratio if is_weekend(c.day) else 1.0 for c in baseline)
+    weight = sum(ratio if is_rest_day(c.day) else 1.0 for c in baseline)
     weekday_rate = sum(c.stories for c in baseline) / weight
-    expected = weekday_rate * (ratio if is_weekend(day) else 1.0)
+    expected = weekday_rate * (ratio if is_rest_day(day) else 1.0)
     factor = expected / usual if usual > 0 else 1.0
     rate = max(expected, MIN_RATE)
     p = poisson_upper_tail(today.stories, rate)
@@ -179,10 +200,10 @@ def detect_spike(
 
 
 def weekend_ratio(days: Iterable[DayCount]) -> float:
-    """The company's weekend/weekday story ratio, shrunk towards `WEEKEND_PRIOR`."""
+    """The company's rest-day/weekday story ratio, shrunk towards `WEEKEND_PRIOR`."""
     seen = list(days)
-    weekday = [c.stories for c in seen if not is_weekend(c.day)]
-    weekend = [c.stories for c in seen if is_weekend(c.day)]
+    weekday = [c.stories for c in seen if not is_rest_day(c.day)]
+    weekend = [c.stories for c in seen if is_rest_day(c.day)]
     if not weekday or sum(weekday) == 0:
         return WEEKEND_PRIOR
     weekday_mean = sum(weekday) / len(weekday)
