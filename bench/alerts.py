@@ -81,7 +81,13 @@ def seed(url: str, companies: int, channels: int, follows: int, rng: random.Rand
                     }
                 )
                 rows["mentions"].append(
-                    {"article_id": story_id, "company_id": cid, "is_primary": True, "salience": 1.0, "count": 1}
+                    {
+                        "article_id": story_id,
+                        "company_id": cid,
+                        "is_primary": True,
+                        "salience": 1.0,
+                        "count": 1,
+                    },
                 )
     created = NOW - timedelta(days=90)
     for ch in range(channels):
@@ -110,7 +116,9 @@ def seed(url: str, companies: int, channels: int, follows: int, rng: random.Rand
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--companies", type=int, default=1000)
     parser.add_argument("--channels", type=int, default=2000)
     parser.add_argument("--follows", type=int, default=5)
@@ -123,7 +131,8 @@ def main() -> None:
         upgrade(url)
         t0 = time.perf_counter()
         stories = seed(url, args.companies, args.channels, args.follows, rng)
-        print(f"seeded {stories:,} stories, {args.channels * args.follows:,} follows in {time.perf_counter() - t0:.0f} s")
+        took = time.perf_counter() - t0
+        print(f"seeded {stories:,} stories, {args.channels * args.follows:,} follows in {took:.0f} s")
         engine = make_engine(url)
         store = AlertStore(make_sessionmaker(engine), worker_id="bench", lease=timedelta(minutes=5))
         totals, queries, decisions = [], [], []
