@@ -372,7 +372,7 @@ def run_command(
     if command.action == "trend":
         from bot.trend import trend_answer  # bot.trend builds on this module
 
-        found = _resolve_one(deps, session, command.arg, bk.PICK)
+        found = _resolve_one(deps, session, command.arg, bk.PICK_TREND)
         return found if isinstance(found, tuple) else trend_answer(deps, session, found)
     if command.action == "exclude":
         try:

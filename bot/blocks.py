@@ -60,6 +60,7 @@ UNSUBSCRIBE = "news_unsubscribe"
 SHARE = "news_share"
 MORE = "news_more"
 PICK = "news_pick"
+PICK_TREND = "news_trend_pick"  # a candidate of an ambiguous `/news X 추이`: that company's trend
 HOME_UNSUBSCRIBE = "home_unsubscribe"
 
 
@@ -209,7 +210,9 @@ def candidates_answer(
     query: str, candidates: Sequence[CompanyRef], *, action_id: str = PICK, days: int = 7
 ) -> list[BlockDict]:
     """An ambiguous query: one button per candidate (the group and its main companies)."""
-    verb = {SUBSCRIBE: "구독할", UNSUBSCRIBE: "구독 해지할"}.get(action_id, "찾으시는")
+    verb = {SUBSCRIBE: "구독할", UNSUBSCRIBE: "구독 해지할", PICK_TREND: "보도 추이를 볼"}.get(
+        action_id, "찾으시는"
+    )
     blocks: list[Block] = [
         section(
             f"*{inert(truncate(query, 100))}*에 해당하는 회사가 여러 곳입니다. {verb} 회사를 골라 주세요."

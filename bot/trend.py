@@ -197,5 +197,26 @@ def on_share_trend(
     tell("채널에 공유했습니다.")
 
 
+def on_pick_trend(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """A candidate of an ambiguous `/news 삼성 추이`: that company's trend replaces the question."""
+    ack()
+    deps = deps_of(context)
+    try:
+        with deps.session() as session:
+            company = answers.company_by_id(deps, session, _value(body).get("c"))
+            answer = None if company is None else trend_answer(deps, session, company)
+    except Exception:
+        log.exception("trend pick failed")
+        answer = (answers.APOLOGY, [])
+    if answer is None:
+        respond_checked(respond, response_type="ephemeral", replace_original=False, text=UNKNOWN_COMPANY)
+        return
+    text, blocks = answer
+    respond_checked(respond, response_type="ephemeral", replace_original=True, text=text, blocks=blocks)
+
+
 def register(app: App) -> None:
     app.action(bk.action_pattern(SHARE_TREND))(on_share_trend)
+    app.action(bk.action_pattern(bk.PICK_TREND))(on_pick_trend)

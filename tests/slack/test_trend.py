@@ -20,6 +20,7 @@ from PIL import Image
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import build_app
+from bot.blocks import PICK_TREND
 from bot.deps import TTLCache
 from bot.server import start_server
 from bot.socket import start_socket_mode
@@ -245,3 +246,27 @@ def test_an_upload_slack_refuses_is_told_in_korean(
         [told] = user.responses()
         assert told["text"] == "보관된 채널에는 공유할 수 없습니다."
         assert not any(f.completed for f in fake.files.values())
+
+
+def test_an_ambiguous_name_offers_candidates_and_a_pick_shows_that_companys_trend(
+    fake: FakeSlack, sessions: sessionmaker[Session], world: World
+) -> None:
+    app = build_app(make_settings(fake, _url(sessions)), sessions=sessions, clock=lambda: NOW)
+    with start_server(app) as server, httpx.Client(timeout=30) as http:
+        user = SlackUser(server.url, fake, http)
+        user.command("삼성 추이")
+        [question] = user.responses()
+        assert "보도 추이를 볼 회사를 골라 주세요" in _texts(question["blocks"])
+        buttons = {
+            el["text"]["text"]: el
+            for block in question["blocks"]
+            for el in block.get("elements", []) or []
+            if el.get("type") == "button"
+        }
+        pick = next(el for label, el in buttons.items() if label.startswith("삼성전자"))
+        assert pick["action_id"] == f"{PICK_TREND}:{world.ids['삼성전자']}"
+        fake.responses.clear()
+        assert user.action(pick["action_id"], pick["value"]).status_code == 200
+        [answer] = user.responses()
+        assert answer["replace_original"] is True
+        assert "삼성전자" in _texts(answer["blocks"]) and "최근 4주 보도 추이" in _texts(answer["blocks"])
