@@ -30,6 +30,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.feedback import story_blocks
 from bot.limits import HEADER_TEXT, MAX_BLOCKS, SECTION_TEXT
 from bot.render import (
     StoryLike,
@@ -151,19 +152,19 @@ def _story_line(story: StoryItem, now: datetime, tz: str, labels: tuple[tuple[st
     return story_line(story, now, ZoneInfo(tz), theme_labels=dict(labels))
 
 
-def _company_lines(briefing: Briefing) -> list[tuple[str, list[str]]]:
-    out: list[tuple[str, list[str]]] = []
+def _company_stories(briefing: Briefing) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Each company's title (with how many more stories it had) and its stories' lines."""
+    out: list[tuple[str, list[tuple[int, str]]]] = []
     for section in briefing.sections:
         if not section.stories:
             continue
         labels = tuple(sorted(briefing.theme_labels.items()))
         lines = [
-            "• " + _story_line(s, briefing.now, briefing.tz, labels) + summary_line(s) + follow_up_line(s)
+            (s.id, _story_line(s, briefing.now, briefing.tz, labels) + summary_line(s) + follow_up_line(s))
             for s in section.stories
         ]
-        if section.more:
-            lines.append(f"  _외 {section.more}건_")
-        out.append((f"*{escape_mrkdwn(section.company)}*", lines))
+        more = f"  _외 {section.more}건_" if section.more else ""
+        out.append((f"*{escape_mrkdwn(section.company)}*{more}", lines))
     return out
 
 
@@ -217,8 +218,10 @@ def briefing_messages(briefing: Briefing) -> list[SlackMessage]:
     footer = _context(escape_mrkdwn(coverage_text(briefing.coverage)) + hidden_text(briefing))
 
     body: list[Block] = []
-    for title, lines in _company_lines(briefing):
-        body.extend(_sections(title, lines))
+    for title, stories in _company_stories(briefing):
+        for i, (story_id, line) in enumerate(stories):
+            # Each story its own block with its 👍/👎 and menu; the company's name heads its first.
+            body.extend(story_blocks(story_id, f"{title}\n{line}" if i == 0 else line))
     if briefing.themes:
         body.append(DividerBlock())
         body.extend(_sections("*🔗 오늘의 테마*", [_theme_line(t, briefing) for t in briefing.themes]))

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from briefings.config import Settings, get_settings
+from briefings.feedback import Preferences, load_all_preferences, load_preferences
 from briefings.filters import ChannelFilters, hidden_by_filters, load_all_filters, load_filters, story_terms
 from briefings.gather.failures import label as failure_label
 from briefings.models import Channel, Company, Feed, FetchAttempt, Story, StoryCompany, Subscription
@@ -148,9 +149,22 @@ def _rank_key(story: StoryItem, now: datetime, window: timedelta) -> tuple[float
     return (-story_score(story, now, window), -as_utc(story.last_published_at).timestamp(), story.id)
 
 
-def rank_stories(stories: Iterable[StoryItem], now: datetime, window: timedelta) -> list[StoryItem]:
-    """Best first; the key is cached because one run ranks the same stories for many channels."""
-    return sorted(stories, key=lambda s: _rank_key(s, now, window))
+def rank_stories(
+    stories: Iterable[StoryItem], now: datetime, window: timedelta, preferences: Preferences | None = None
+) -> list[StoryItem]:
+    """Best first; the key is cached because one run ranks the same stories for many channels.
+
+    A channel's 👍/👎 (`preferences`) add their boost to the same score, so feedback moves a story
+    within the one ranking rather than through a second one.
+    """
+    if not preferences:
+        return sorted(stories, key=lambda s: _rank_key(s, now, window))
+
+    def key(story: StoryItem) -> tuple[float, float, int]:
+        score, latest, sid = _rank_key(story, now, window)
+        return (score - preferences.boost(story), latest, sid)
+
+    return sorted(stories, key=key)
 
 
 def compose_briefing(
@@ -168,6 +182,7 @@ def compose_briefing(
     briefing_date: date | None = None,
     top: int = TOP_PER_COMPANY,
     hidden: Callable[[StoryItem], bool] | None = None,
+    preferences: Preferences | None = None,
 ) -> Briefing:
     """Group new stories by subscribed company; stories shared by two or more of them go to the themes.
 
@@ -186,7 +201,7 @@ def compose_briefing(
             continue
         seen.add(story.id)
         fresh.append(story)
-    ranked = rank_stories(fresh, now, window)
+    ranked = rank_stories(fresh, now, window, preferences)
 
     per_company: dict[str, list[StoryItem]] = defaultdict(list)
     theme_lines: list[ThemeLine] = []
@@ -295,6 +310,7 @@ class BriefingLoader:
         self._subs: dict[tuple[str, str], list[int]] | None = None
         self._channels: dict[tuple[str, str], Channel] | None = None
         self._filters: dict[tuple[str, str], ChannelFilters] | None = None
+        self._preferences: dict[tuple[str, str], Preferences] | None = None
         self._all_prefetched = False
         # Every story updated after the bound, for followed themes: (bound, stories).
         self._recent: tuple[datetime, list[StoryItem]] | None = None
@@ -311,6 +327,7 @@ class BriefingLoader:
         self._subs = dict(subs)
         self._channels = {(c.team_id, c.channel_id): c for c in self.session.scalars(select(Channel))}
         self._filters = load_all_filters(self.session)
+        self._preferences = load_all_preferences(self.session)
         items, by_company = self._load_items(Story.last_published_at >= self._horizon)
         self._company_stories = {cid: [items[sid] for sid in sids] for cid, sids in by_company.items()}
         self._all_prefetched = True
@@ -365,7 +382,13 @@ class BriefingLoader:
             theme_labels=self.theme_labels(),
             briefing_date=briefing_date,
             hidden=self._hidden_rule(team_id, channel_id, stories),
+            preferences=self._preferences_of(team_id, channel_id),
         )
+
+    def _preferences_of(self, team_id: str, channel_id: str) -> Preferences | None:
+        if self._preferences is None:
+            return load_preferences(self.session, team_id, channel_id)
+        return self._preferences.get((team_id, channel_id))
 
     def _hidden_rule(
         self, team_id: str, channel_id: str, stories: Sequence[StoryItem]

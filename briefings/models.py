@@ -380,6 +380,27 @@ class Subscription(Base):
     created_at: Mapped[datetime]
 
 
+class StoryFeedback(Base):
+    """A 👍 or 👎 on a story in a channel's briefing, one per user and story (a DM is one user's).
+
+    The story's themes and outlet are copied at the click, so the channel's ranking can weigh them
+    without reading the stories again, and a vote outlives the story's own retention.
+    """
+
+    __tablename__ = "story_feedback"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", "user_id", "story_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    story_id: Mapped[int] = mapped_column(BigInteger)
+    vote: Mapped[int] = mapped_column(Integer)  # +1 or -1
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    outlet: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+
+
 class ClaimColumns:
     """The columns of a claim, shared by every table claimed before posting (briefings.delivery.claims)."""
 

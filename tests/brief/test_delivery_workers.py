@@ -18,7 +18,8 @@ from tests.fakes.slack_api import FakeSlack, Reply
 
 DUE = datetime(2026, 11, 19, 23, 0, tzinfo=UTC)  # 2026-11-20 08:00 KST
 NOW = DUE + timedelta(minutes=1)
-MANY = [f"회사{i:03d}" for i in range(120)]  # news for 120 companies: a message and two thread replies
+# News for 60 companies (each story with its feedback buttons): a message and two thread replies.
+MANY = [f"회사{i:03d}" for i in range(60)]
 
 
 def deliver(

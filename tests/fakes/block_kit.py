@@ -45,11 +45,14 @@ BLOCK_FIELDS: dict[str, set[str]] = {
         "video_url",
     },
     "file": {"external_id", "source"},
+    # docs.slack.dev/reference/block-kit/blocks/context-actions-block: feedback and icon buttons.
+    "context_actions": {"elements"},
 }
 SURFACE_BLOCKS: dict[str, set[str]] = {
     "message": set(BLOCK_FIELDS),
-    "home": set(BLOCK_FIELDS) - {"file"},
-    "modal": set(BLOCK_FIELDS) - {"file"},
+    # Slack shows context actions on messages only (its pages name no other surface): refused elsewhere.
+    "home": set(BLOCK_FIELDS) - {"file", "context_actions"},
+    "modal": set(BLOCK_FIELDS) - {"file", "context_actions"},
 }
 
 _SELECTS = {
@@ -82,12 +85,15 @@ ACTIONS_ELEMENTS = {
 }
 ACCESSORY_ELEMENTS = (ACTIONS_ELEMENTS - {"datetimepicker"}) | {"image"}
 INPUT_ELEMENTS = (ACTIONS_ELEMENTS - {"button", "overflow", "workflow_button"}) | _TEXT_INPUTS
+CONTEXT_ACTIONS_ELEMENTS = {"feedback_buttons", "icon_button"}
 
 _COMMON_ELEMENT = {"type", "action_id"}
 _SELECT_FIELDS = {"placeholder", "confirm", "focus_on_load"}
 ELEMENT_FIELDS: dict[str, set[str]] = {
     "button": {"text", "url", "value", "style", "confirm", "accessibility_label"},
     "overflow": {"options", "confirm"},
+    "feedback_buttons": {"positive_button", "negative_button"},
+    "icon_button": {"icon", "text", "value", "confirm", "accessibility_label", "visible_to_user_ids"},
     "static_select": _SELECT_FIELDS | {"options", "option_groups", "initial_option"},
     "multi_static_select": _SELECT_FIELDS
     | {"options", "option_groups", "initial_options", "max_selected_items"},
@@ -322,6 +328,25 @@ def element(p: Problems, value: Any, path: str, *, allowed_types: set[str]) -> N
         _string(p, value.get("accessibility_label"), f"{path}/accessibility_label", max_len=75)
         if "style" in value and value["style"] not in ("primary", "danger"):
             p.add(f"{path}/style", "must be one of primary, danger")
+    elif kind == "feedback_buttons":
+        # Both buttons are required, each a plain_text label (75), a value (2,000), an optional
+        # accessibility label (75); the action_id is what the click reports, so the fake requires it.
+        _string(p, value.get("action_id"), f"{path}/action_id", max_len=ID_MAX, required=True)
+        for side in ("positive_button", "negative_button"):
+            bpath = f"{path}/{side}"
+            button = value.get(side)
+            if not isinstance(button, dict):
+                p.add(bpath, "missing required field" if button is None else "must be an object")
+                continue
+            _extra_fields(p, button, {"text", "value", "accessibility_label"}, bpath)
+            _plain(p, button.get("text"), f"{bpath}/text", max_len=75)
+            _string(p, button.get("value"), f"{bpath}/value", max_len=2000, required=True)
+            _string(p, button.get("accessibility_label"), f"{bpath}/accessibility_label", max_len=75)
+    elif kind == "icon_button":
+        _string(p, value.get("icon"), f"{path}/icon", max_len=100, required=True)
+        _plain(p, value.get("text"), f"{path}/text", max_len=75)
+        _string(p, value.get("value"), f"{path}/value", max_len=2000)
+        _string(p, value.get("accessibility_label"), f"{path}/accessibility_label", max_len=75)
     elif kind == "overflow":
         _options(p, value.get("options"), f"{path}/options", min_items=2, max_items=5, url_allowed=True)
     elif kind in ("static_select", "multi_static_select"):
@@ -421,6 +446,11 @@ def block(p: Problems, value: Any, path: str, *, surface: str) -> None:
         elements = _array(p, value.get("elements"), f"{path}/elements", max_items=25)
         for i, el in enumerate(elements):
             element(p, el, f"{path}/elements/{i}", allowed_types=ACTIONS_ELEMENTS)
+        _unique_action_ids(p, elements, f"{path}/elements")
+    elif kind == "context_actions":
+        elements = _array(p, value.get("elements"), f"{path}/elements", max_items=5)
+        for i, el in enumerate(elements):
+            element(p, el, f"{path}/elements/{i}", allowed_types=CONTEXT_ACTIONS_ELEMENTS)
         _unique_action_ids(p, elements, f"{path}/elements")
     elif kind == "image":
         if ("image_url" in value) == ("slack_file" in value):
