@@ -13,6 +13,8 @@ BENCHES = (
     "bench.lookup",
     "bench.deliver",
     "bench.spikes",
+    "bench.spike_review",
+    "bench.alerts",
     "bench.pages",
     "bench.web",
 )
