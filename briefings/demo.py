@@ -228,19 +228,20 @@ def run_demo(home: Path, *, now: datetime, live: bool = False, step: Step | None
                 if resolution.status == "found"
                 else []
             )
-            chart = None
-            if resolution.status == "found":
-                trend = importlib.import_module("briefings.signals.trend")
-                counts = importlib.import_module("briefings.signals.counts")
-                company = resolution.company
-                chart = trend.load_trend(
-                    session, company.id, company.name, last_day=counts.kst_day(now)
-                ).png()
             articles = int(session.scalar(select(func.count()).select_from(Article)) or 0)
             story_count = int(session.scalar(select(func.count()).select_from(Story)) or 0)
         spike = importlib.import_module("briefings.signals.demo_spike")
         spike.seed_demo_spike(sessions, DEMO_QUERY, now=now)  # a month of quiet coverage, then today's burst
         alerts = spike.demo_alerts(sessions, now=now)
+        chart = None
+        if resolution.status == "found":  # drawn after the month of coverage, so today's spike is marked
+            trend = importlib.import_module("briefings.signals.trend")
+            counts = importlib.import_module("briefings.signals.counts")
+            company = resolution.company
+            with session_scope(sessions) as session:
+                chart = trend.load_trend(
+                    session, company.id, company.name, last_day=counts.kst_day(now)
+                ).png()
         return DemoResult(
             briefing=briefing,
             query=DEMO_QUERY,
