@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
+from typing import cast as cast_type
 
-from sqlalchemy import Integer, cast, delete, func, insert, select, text, update
+from sqlalchemy import Integer, Table, cast, delete, func, insert, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -440,8 +441,8 @@ class _StoryTally:
     @classmethod
     def from_story(cls, story: Story) -> _StoryTally:
         t = cls()
-        if story.summary:
-            nouns = frozenset(k for k in story.keywords or [] if k in story.summary)
+        nouns = frozenset(k for k in story.keywords or [] if story.summary and k in story.summary)
+        if story.summary and nouns:  # a sentence is weighed by its nouns: one without any cannot be
             t.sentences.append((LeadSentence(story.summary, nouns, 0),))
         for rank, kw in enumerate(story.keywords or []):
             t.keywords[kw] += max(1, 3 - rank // 3)
@@ -870,11 +871,16 @@ def _assign(
         story.themes = [t for t, _ in tally.themes.most_common(THEMES_PER_STORY)]
     session.flush()
     for model, batch_rows in ((Mention, mentions), (ArticleTheme, themes), (ArticleTerm, terms)):
-        if batch_rows:
-            session.execute(insert(model), batch_rows)
+        if batch_rows:  # the table's own INSERT: plain rows need none of the ORM's bulk machinery
+            session.execute(insert(_table(model)), batch_rows)
     summary.mentions += len(mentions)
     _recount(session, stories, now=now)
     session.flush()
+
+
+def _table(model: type[Any]) -> Table:
+    """A model's table, for plain multi-row INSERTs that skip the ORM's per-row bulk handling."""
+    return cast_type(Table, model.__table__)
 
 
 def _follow_up_of(window: _Window, article: StoryArticle, story_id: int) -> int | None:
@@ -950,7 +956,7 @@ def _recount(session: Session, stories: dict[int, Story], *, now: datetime) -> N
         ).all()
         if found:
             session.execute(
-                insert(StoryCompany),
+                insert(_table(StoryCompany)),
                 [
                     {
                         "story_id": sid,

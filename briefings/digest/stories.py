@@ -119,7 +119,12 @@ def vector(topic: Iterable[tuple[int, int]], idf: Callable[[int], float]) -> dic
 def cosine(a: Mapping[int, float], b: Mapping[int, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
-    return sum(v * b.get(h, 0.0) for h, v in a.items())
+    # Most pairs share a word or two: intersect first (in C), then add the shared terms in a's order,
+    # which gives exactly the sum over all of a (the others would each add zero).
+    common = a.keys() & b.keys()
+    if not common:
+        return 0.0
+    return sum(v * b[h] for h, v in a.items() if h in common)
 
 
 def in_window(story: StoryState, published: datetime | None, params: StoryParams) -> bool:
@@ -237,26 +242,29 @@ class StoryGrouper:
                 weight = idf(h)
                 for k in stories:
                     shared[k] = shared.get(k, 0.0) + weight
-        opened = self._opened
-        found = [
-            self.stories[k]
-            for k in shared
-            if k in self.stories and in_window(self.stories[k], article.published, self.params)
-        ]
-        # The best few without sorting them all.
-        best = heapq.nsmallest(
-            self.params.max_candidates, found, key=lambda s: (-shared[s.key], opened[s.key])
-        )
-        best.sort(key=lambda s: opened[s.key])
-        return best
+        # The best few without sorting them all: a heap of plain tuples (compared in C), popped
+        # best first until enough of them are open to this article's time (nearly all are).
+        opened, stories_, params = self._opened, self.stories, self.params
+        heap = [(-w, opened[k], k) for k, w in shared.items() if k in opened]
+        heapq.heapify(heap)
+        best: list[tuple[int, StoryState]] = []
+        while heap and len(best) < params.max_candidates:
+            _, order, key = heapq.heappop(heap)
+            story = stories_[key]
+            if in_window(story, article.published, params):
+                best.append((order, story))
+        best.sort(key=lambda pair: pair[0])
+        return [story for _, story in best]
 
     def decide(self, article: StoryArticle, *, duplicate_of: Hashable | None = None) -> StoryDecision:
         dup_story = self.story_of.get(duplicate_of) if duplicate_of is not None else None
-        candidates = self.candidates(article)
-        vectors = {a.key: self._vector(a) for s in candidates for a in s.articles}
         vec = vector(article.topic, self.background.idf)
         self._last = (article.key, vec)
-        return decide(article, candidates, vectors, vec, duplicate_story=dup_story, params=self.params)
+        if dup_story is not None:  # a copy joins its original's story: no candidate is scored
+            return decide(article, (), {}, vec, duplicate_story=dup_story, params=self.params)
+        candidates = self.candidates(article)
+        vectors = {a.key: self._vector(a) for s in candidates for a in s.articles}
+        return decide(article, candidates, vectors, vec, params=self.params)
 
     def add(self, story_key: Hashable, article: StoryArticle) -> StoryState:
         """Put an article into a story (opening it when new) and return the story's state."""

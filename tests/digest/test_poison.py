@@ -18,7 +18,7 @@ from briefings.config import Settings
 from briefings.digest.nlp import KoreanNLP, Morph
 from briefings.digest.pipeline import ArticleAnalysis, ArticleInput, Digester, build_digester, digest_pending
 from briefings.jobs import Digest
-from briefings.models import Article, Company, Mention
+from briefings.models import Article, Company, Mention, Story
 from tests.conftest import corpus_path
 from tests.digest.helpers import knews_items, shared_digester, stored_article, tera_items
 
@@ -116,6 +116,28 @@ def test_an_article_that_fails_is_marked_and_skipped_and_the_rest_are_digested(
     with sessions() as s:  # the failed article is not taken again
         again = digest_pending(s, digester, now=T0)
         assert again.articles == 0 and again.failed == 0
+
+
+def test_an_article_joining_a_story_whose_summary_names_none_of_its_keywords_is_digested(
+    sessions: sessionmaker[Session],
+) -> None:
+    lead = "삼성전자가 평택 반도체 공장에 새 생산라인을 짓는다고 밝혔다. 투자 규모는 30조원이다."
+    with sessions.begin() as s:
+        first = add(s, 1, "삼성전자, 평택에 반도체 생산라인 증설", lead)
+    with sessions() as s:
+        assert digest_pending(s, shared_digester(), now=T0).failed == 0
+    with sessions.begin() as s:
+        stored = s.get(Article, first)
+        assert stored is not None and stored.story_id is not None
+        story = s.get(Story, stored.story_id)
+        assert story is not None and story.keywords and story.summary
+        story.summary = "요약이 키워드와 겹치지 않는 문장이다."  # e.g. written by an earlier release
+        copy = add(s, 2, "삼성전자, 평택에 반도체 생산라인 증설", lead, hours=1, outlet="매일경제")
+    with sessions() as s:
+        summary = digest_pending(s, shared_digester(), now=T0)
+        article = s.get(Article, copy)
+        assert summary.failed == 0 and summary.articles == 1
+        assert article is not None and article.story_id == story.id and article.digest_error is None
 
 
 def _corpus_texts() -> list[ArticleInput]:
