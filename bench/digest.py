@@ -23,16 +23,35 @@ import re
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from briefings.digest.pipeline import ArticleInput, Digester, group_analyses
+from briefings.digest.follow_ups import StoryDigest, follow_up_links
+from briefings.digest.pipeline import (
+    ArticleAnalysis,
+    ArticleInput,
+    Digester,
+    Grouping,
+    group_analyses,
+    story_article,
+)
+from briefings.digest.stories import StoryArticle
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 _TAG = re.compile(r"<[^>]+>")
 # The soynlp file is many article bodies run together; each ends with its outlet's copyright footer.
 _FOOTER = re.compile(r"무단\s*(?:전재|복제)[^\n]{0,20}?금지\s*[\]>]?")
+
+
+def link_follow_ups(
+    items: Sequence[ArticleInput], analyses: Sequence[ArticleAnalysis], grouped: Sequence[Grouping]
+) -> dict[Hashable, Hashable]:
+    """The follow-up links between a batch's stories (follow_ups.py), as the digest makes them."""
+    members: dict[Hashable, list[StoryArticle]] = {}
+    for it, a, g in zip(items, analyses, grouped, strict=True):
+        members.setdefault(g.story, []).append(story_article(it, a))
+    return follow_up_links(StoryDigest(k, tuple(v)) for k, v in members.items())
 
 
 def load_texts(limit: int | None, headlines: int = 1000) -> list[ArticleInput]:
@@ -127,7 +146,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         for b in groups:
             analyses = digester.analyze(b)
             t0 = time.perf_counter()
-            group_analyses(b, analyses)
+            grouped = group_analyses(b, analyses)  # duplicates, stories and each story's summary
+            link_follow_ups(b, analyses, grouped)
             spent += time.perf_counter() - t0
         grouping_s.append(spent)
 
@@ -154,20 +174,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"speed {k / a:.2f} of Kiwi (CPU: {cpu['kiwi'] / cpu['analyze']:.2f})"
     )
     print(
-        f"analyze + dedup/stories : {n / g:8.1f} articles/s  ({g:.2f} s wall, {cpu['group']:.2f} s CPU)  "
+        f"+ stories, summaries,   : {n / g:8.1f} articles/s  ({g:.2f} s wall, {cpu['group']:.2f} s CPU)  "
         f"speed {k / g:.2f} of Kiwi (CPU: {cpu['kiwi'] / cpu['group']:.2f})"
     )
     grouping = statistics.median(grouping_s[-args.rounds :])
     print(
-        f"  of which dedup + story grouping alone: {grouping:.2f} s ({100 * grouping / g:.1f} % of that run)"
+        f"  follow-ups (the whole digester); of which duplicates, stories, summaries and follow-ups "
+        f"alone: {grouping:.2f} s ({100 * grouping / g:.1f} % of that run)"
     )
     extra = 100 * (cpu["analyze"] - cpu["own_kiwi"]) / cpu["analyze"]
     print(
         f"analysis beyond tokenisation: {extra:.1f} % of the digester's CPU time "
         f"(Kiwi alone on its cleaned texts: {dk:.2f} s wall, {cpu['own_kiwi']:.2f} s CPU)"
     )
-    verdict = "OK" if k / a >= 0.8 else "BELOW GOAL"
-    print(f"goal: digester >= 0.80 of bare Kiwi speed -> {verdict} (wall {k / a:.2f})")
+    verdict = "OK" if k / g >= 0.8 else "BELOW GOAL"
+    print(f"goal: the whole digester >= 0.80 of bare Kiwi speed -> {verdict} (wall {k / g:.2f})")
 
     if args.profile:
         prof = cProfile.Profile()

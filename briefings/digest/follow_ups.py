@@ -58,6 +58,14 @@ def follow_up_score(later: Sequence[Mapping[int, float]], earlier: Sequence[Mapp
     return max((cosine(a, b) for a in later for b in earlier), default=0.0)
 
 
+def in_reach(later_first: float, earlier_first: float, earlier_last: float, params: FollowUpParams) -> bool:
+    """Whether a story starting at `later_first` comes late enough after an earlier story, and soon enough."""
+    return (
+        later_first - earlier_last >= params.min_gap.total_seconds()
+        and later_first - earlier_first <= params.max_gap.total_seconds()
+    )
+
+
 def follows(
     later: StoryDigest,
     earlier: StoryDigest,
@@ -65,8 +73,7 @@ def follows(
     params: FollowUpParams = FollowUpParams(),
 ) -> bool:
     """Whether `later` develops `earlier`, given their word closeness (the decision, without I/O)."""
-    gap = later.first - earlier.last
-    if gap < params.min_gap.total_seconds() or later.first - earlier.first > params.max_gap.total_seconds():
+    if not in_reach(later.first, earlier.first, earlier.last, params):
         return False
     if later.companies & earlier.companies or _same_subject(later, earlier):
         return score >= params.same_actor
@@ -93,22 +100,38 @@ def _same_subject(later: StoryDigest, earlier: StoryDigest) -> bool:
 def follow_up_links(
     stories: Iterable[StoryDigest], params: FollowUpParams = FollowUpParams()
 ) -> dict[Hashable, Hashable]:
-    """Later story key -> the earlier story it follows up (the closest one), for a batch of stories."""
+    """Later story key -> the earlier story it follows up (the closest one), for a batch of stories.
+
+    Only pairs that can link are compared: within the time window, sharing a topic word (else their
+    cosine is 0), and close enough in words for the laxer of the two thresholds.
+    """
     stories = sorted(stories, key=lambda s: s.first)
     background = TopicBackground()
     for s in stories:
         for a in s.articles:
             background.add(a.topic)
-    vectors = {s.key: [vector(a.topic, background.idf) for a in s.articles] for s in stories}
+    vectors = [[vector(a.topic, background.idf) for a in s.articles] for s in stories]
+    spans = [(s.first, s.last) for s in stories]
+    floor = min(params.same_actor, params.other)
+    posting: dict[int, list[int]] = {}  # topic word -> earlier stories using it
     links: dict[Hashable, Hashable] = {}
     for i, later in enumerate(stories):
+        words = {w for v in vectors[i] for w in v}
+        candidates = sorted({j for w in words for j in posting.get(w, ())})
         best: tuple[float, Hashable] | None = None
-        for earlier in stories[:i]:
-            score = follow_up_score(vectors[later.key], vectors[earlier.key])
+        for j in candidates:
+            if not in_reach(spans[i][0], spans[j][0], spans[j][1], params):
+                continue
+            score = follow_up_score(vectors[i], vectors[j])
+            if score < floor:
+                continue
+            earlier = stories[j]
             if follows(later, earlier, score, params) and (best is None or score > best[0]):
                 best = (score, earlier.key)
         if best is not None:
             links[later.key] = best[1]
+        for w in words:
+            posting.setdefault(w, []).append(i)
     return links
 
 

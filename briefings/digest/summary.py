@@ -55,8 +55,12 @@ class LeadSentence:
     position: int  # 0 = the lead's first sentence
 
 
+# Everything str.isalnum() rejects, and the underscore \w lets through.
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def _squeeze(text: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
 def _bigrams(text: str) -> set[str]:
@@ -70,10 +74,13 @@ def repeats_headline(sentence: str, title: str) -> bool:
     A lead that restates the headline as a sentence and adds who said it and when ("…돌파했다고 12일
     밝혔다") is not a repeat; the headline with a full stop is.
     """
-    a, b = _bigrams(sentence), _bigrams(title)
-    if not a or not b:
+    return _repeats(_bigrams(sentence), _bigrams(title))
+
+
+def _repeats(sentence_grams: set[str], title_grams: set[str]) -> bool:
+    if not sentence_grams or not title_grams:
         return False
-    return len(a & b) / len(a) >= HEADLINE_OVERLAP
+    return len(sentence_grams & title_grams) / len(sentence_grams) >= HEADLINE_OVERLAP
 
 
 _CLOSING = frozenset("’”\"')」』]")
@@ -118,6 +125,7 @@ def clean_sentence(text: str) -> str:
 def lead_sentences(title: str, body: str, morphs: Sequence[Morph]) -> tuple[LeadSentence, ...]:
     """The lead's sentences that could stand as the story's summary."""
     body_end = body.rstrip()
+    title_grams: set[str] | None = None  # read once per article, and only if a sentence gets that far
     out: list[LeadSentence] = []
     for position, (start, end, group) in enumerate(_sentences(body, morphs)):
         # Closing quotes and brackets belong to the sentence they end.
@@ -135,7 +143,11 @@ def lead_sentences(title: str, body: str, morphs: Sequence[Morph]) -> tuple[Lead
             continue
         if not text.endswith(_TERMINAL) or not any(m.tag == "EF" for m in group):
             continue
-        if _BOILERPLATE.search(text) or repeats_headline(text, title):
+        if _BOILERPLATE.search(text):
+            continue
+        if title_grams is None:
+            title_grams = _bigrams(title)
+        if _repeats(_bigrams(text), title_grams):
             continue
         nouns = frozenset(m.form for m in group if m.tag in NOUN_TAGS and len(m.form) > 1)
         if nouns:

@@ -35,6 +35,7 @@ _AFTER_MORPHS = 4
 _CLAUSE_END = frozenset({"SF", "SP", "SS", "SSO", "SSC", "EC", "EF", "ETM"})
 
 Run = tuple[str, int, int]
+_NONE: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +132,10 @@ class Taxonomy:
                 self._entries.setdefault(key, []).append((i, weight))
                 self._prefixes.update(key[:n] for n in range(1, len(key)))
         self._blocked = any(t.blockers for t in self.themes) and context_chars > 0
+        # Keys of which some theme has blockers: only their hits need their neighbours read.
+        self._guarded = frozenset(
+            key for key, pairs in self._entries.items() if any(self.themes[i].blockers for i, _ in pairs)
+        )
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Taxonomy:
@@ -223,7 +228,7 @@ class Taxonomy:
                 break
         return 1.0
 
-    def _blocked_themes(self, runs: Sequence[Run], hit: _Hit) -> set[int]:
+    def _blocked_themes(self, runs: Sequence[Run], hit: _Hit) -> frozenset[int]:
         """Themes whose blockers stand within `context_chars` of the hit (same text)."""
         lo, hi = hit.start - self.context_chars, hit.end + self.context_chars
         near: set[str] = set()
@@ -235,9 +240,9 @@ class Taxonomy:
         while i < len(runs) and runs[i][1] <= hi:
             near.add(runs[i][0])
             i += 1
-        return {
+        return frozenset(
             t for t, theme in enumerate(self.themes) if theme.blockers and not near.isdisjoint(theme.blockers)
-        }
+        )
 
     def _add(
         self,
@@ -264,7 +269,8 @@ class Taxonomy:
                 repeat = seen.get(hit.key, 0)
                 factor *= where * (1.0 if repeat == 0 else 0.5 * (math.log(repeat + 1) - math.log(repeat)))
             seen[hit.key] = seen.get(hit.key, 0) + 1
-            blocked = self._blocked_themes(runs, hit) if self._blocked else set()
+            guarded = self._blocked and hit.key in self._guarded
+            blocked = self._blocked_themes(runs, hit) if guarded else _NONE
             for i, weight in self._entries[hit.key]:
                 if i not in blocked:
                     scores[i] += weight * factor
