@@ -210,6 +210,20 @@ class RegistryState(Base):
     content_hash: Mapped[str] = mapped_column(String(64), default="")
 
 
+class RegistryRemoval(Base):
+    """What an operator took out of the packaged registry, so that seeding never puts it back.
+
+    `alias` is "" for a whole company (`companies remove`), else the one alias taken away
+    (`companies unalias`). Adding the company or the alias again lifts it.
+    """
+
+    __tablename__ = "registry_removals"
+
+    company_name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    alias: Mapped[str] = mapped_column(String(100), primary_key=True, default="")
+    removed_at: Mapped[datetime]
+
+
 class CompanyAlias(Base):
     __tablename__ = "company_aliases"
     __table_args__ = (UniqueConstraint("company_id", "alias"),)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -32,7 +32,8 @@ from briefings.companies.records import (
     ticker_problem,
 )
 from briefings.korean import josa
-from briefings.models import Company, CompanyAlias, RegistryState, Subscription
+from briefings.models import Company, CompanyAlias, RegistryRemoval, RegistryState, Subscription
+from briefings.timeutil import utcnow
 
 _STATE_ID = 1
 
@@ -80,13 +81,17 @@ def seed_companies(session: Session, records: Iterable[CompanyRecord], *, now: d
 
     Idempotent (a second run writes nothing). Rows an operator made are never deleted, and an
     operator's company keeps its own fields; registry aliases missing from it are added. Existing
-    aliases keep their `needs_context` flag, which an operator may have changed on purpose.
+    aliases keep their `needs_context` flag, which an operator may have changed on purpose. A company
+    or alias the operator removed stays removed (`registry_removals`).
     """
     existing = {
         c.name: c for c in session.scalars(select(Company).options(selectinload(Company.aliases))).all()
     }
+    removed = {(row.company_name, row.alias) for row in session.scalars(select(RegistryRemoval))}
     written = 0
     for rec in records:
+        if (rec.name, "") in removed:
+            continue
         company = existing.get(rec.name)
         if company is None:
             company = Company(
@@ -125,7 +130,7 @@ def seed_companies(session: Session, records: Iterable[CompanyRecord], *, now: d
                 written += 1
         have = {a.alias for a in company.aliases}
         for alias in rec.aliases:
-            if alias.alias not in have:
+            if alias.alias not in have and (company.name, alias.alias) not in removed:
                 company.aliases.append(CompanyAlias(alias=alias.alias, needs_context=alias.needs_context))
                 have.add(alias.alias)
                 written += 1
@@ -270,6 +275,18 @@ def _clean(text: str) -> str:
     return " ".join(nfc(text).split())
 
 
+def _remember_removal(session: Session, company_name: str, alias: str = "") -> None:
+    session.merge(RegistryRemoval(company_name=company_name, alias=alias, removed_at=utcnow()))
+
+
+def _forget_removal(session: Session, company_name: str, alias: str = "") -> None:
+    session.execute(
+        delete(RegistryRemoval).where(
+            RegistryRemoval.company_name == company_name, RegistryRemoval.alias == alias
+        )
+    )
+
+
 def add_company(
     session: Session,
     name: str,
@@ -335,6 +352,7 @@ def add_company(
     except IntegrityError:
         # Another process registered the same name or ticker at the same moment.
         raise RegistryError(f"이미 등록된 이름이나 종목코드입니다: {name}") from None
+    _forget_removal(session, name)
     bump_version(session)
     return company
 
@@ -362,6 +380,7 @@ def add_alias(session: Session, name: str, alias: str, *, needs_context: bool = 
             return row
     row = CompanyAlias(alias=alias, needs_context=needs_context)
     company.aliases.append(row)
+    _forget_removal(session, company.name, alias)
     session.flush()
     bump_version(session)
     return row
@@ -384,6 +403,7 @@ def remove_alias(session: Session, name: str, alias: str) -> Company:
         raise RegistryError(f"{company.name}에 그런 별칭이 없습니다: {alias!r}")
     for row in rows:
         company.aliases.remove(row)
+        _remember_removal(session, company.name, row.alias)
     session.flush()
     bump_version(session)
     return company
@@ -414,6 +434,7 @@ def remove_company(session: Session, name: str, *, force: bool = False) -> str:
         )
     label = company.name
     session.delete(company)
+    _remember_removal(session, label)
     session.flush()
     bump_version(session)
     return label

@@ -127,3 +127,31 @@ def test_seeding_applies_a_releases_new_aliases_to_an_existing_database(
             select(CompanyAlias.alias).where(CompanyAlias.company_id == huawei.id)
         ).all()
     assert "華為" in aliases
+
+
+def test_what_an_operator_removed_stays_removed_when_a_release_is_seeded(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        assert seed_if_needed(session, now=NOW) > 300
+        remove_company(session, "샤오미")
+        remove_alias(session, "화웨이", "華為")
+    # The next release's data file (any change of hash) seeds again.
+    with sessions.begin() as session:
+        session.execute(update(RegistryState).values(content_hash="an earlier release"))
+    with sessions.begin() as session:
+        assert seed_if_needed(session, now=NOW) == 0
+        assert session.scalars(select(Company).where(Company.name == "샤오미")).first() is None
+        huawei = session.scalars(select(Company).where(Company.name == "화웨이")).one()
+        assert "華為" not in {a.alias for a in huawei.aliases}
+    # Adding them again lifts the removal: the next seeding leaves them be.
+    with sessions.begin() as session:
+        add_company(session, "샤오미", now=NOW, country="CN")
+        add_alias(session, "화웨이", "華為")
+        session.execute(update(RegistryState).values(content_hash="another release"))
+    with sessions.begin() as session:
+        seed_if_needed(session, now=NOW)
+        assert session.scalars(select(Company).where(Company.name == "샤오미")).one().source == "operator"
+        assert "華為" in {
+            a.alias for a in session.scalars(select(Company).where(Company.name == "화웨이")).one().aliases
+        }
