@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot import blocks as bk
 from bot import filters as filter_commands
-from bot import query_answer
+from bot import query_answer, saved_queries
 from bot.alerts_answers import alerts_answer
 from bot.deps import BotDeps
 from bot.limits import MAX_BLOCKS
@@ -34,6 +34,7 @@ from briefings.lookup import (
 )
 from briefings.models import Story, Subscription
 from briefings.pages.links import absolute, company_path, story_path
+from briefings.saved_queries import list_queries
 from briefings.subscriptions import (
     InvalidSetting,
     channel_settings,
@@ -387,6 +388,23 @@ def run_command(
             )
         except filter_commands.FilterInputError as exc:
             raise InputError(str(exc)) from None
+    if command.action in ("subscribe", "unsubscribe") and saved_queries.is_saved_query(command.arg):
+        try:
+            if command.action == "subscribe":
+                return saved_queries.subscribe(
+                    deps,
+                    session,
+                    command.arg,
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    user_id=user_id,
+                    is_dm=is_dm,
+                )
+            return saved_queries.unsubscribe(
+                deps, session, command.arg, team_id=team_id, channel_id=channel_id
+            )
+        except saved_queries.SavedQueryError as exc:
+            raise InputError(str(exc)) from None
     if command.action in ("subscribe", "unsubscribe"):
         action_id = bk.SUBSCRIBE if command.action == "subscribe" else bk.UNSUBSCRIBE
         found = _resolve_one(deps, session, command.arg, action_id)
@@ -411,7 +429,8 @@ def run_command(
         channel = channel_settings(session, team_id, channel_id)
         briefing_time = channel.briefing_time if channel else deps.settings.briefing_time
         themes = [deps.theme_labels.get(t, t) for t in (channel.themes if channel else [])]
-        blocks = bk.subscriptions_answer(subs, briefing_time=briefing_time, themes=themes)
+        saved = [v.label for v in list_queries(session, team_id, channel_id)]
+        blocks = bk.subscriptions_answer(subs, briefing_time=briefing_time, themes=themes, saved=saved)
         return bk.fallback_text(f"구독 {len(subs)}개"), blocks
     try:
         if command.action == "alerts":

@@ -269,13 +269,24 @@ def notice(text: str) -> list[BlockDict]:
 
 
 def subscriptions_answer(
-    subs: Sequence[SubscriptionView], *, briefing_time: str, themes: Sequence[str]
+    subs: Sequence[SubscriptionView],
+    *,
+    briefing_time: str,
+    themes: Sequence[str],
+    saved: Sequence[str] = (),
 ) -> list[BlockDict]:
+    # Keyword subscriptions and groups with their affiliates (one briefing section each) come first.
+    head = [f"*키워드·계열사 구독* ({len(saved)}개): " + ", ".join(inert(q) for q in saved)]
+    head = head if saved else []
+    if saved and not subs:
+        head.append(f"브리핑 시간: 매일 {escape_mrkdwn(briefing_time)}")
+        return check_blocks([section("\n".join(head))])
     if not subs:
         text = "이 채널은 아직 구독한 회사가 없습니다. `/news 구독 회사이름`으로 구독해 보세요."
         return check_blocks([section(text)])
     names = ", ".join(escape_mrkdwn(s.company_name) for s in subs)
     lines = [
+        *head,
         f"*이 채널의 구독* ({len(subs)}개): {names}",
         f"브리핑 시간: 매일 {escape_mrkdwn(briefing_time)}",
     ]
@@ -291,6 +302,8 @@ HELP_TEXT = "\n".join(
         "• `/news 구독 화웨이` 또는 `/news 화웨이 구독` (`subscribe`) — 이 채널에서 매일 브리핑 받기"
         " (DM에서 쓰면 개인 구독)",
         "• `/news 해지 화웨이` (`unsubscribe`) — 구독 해지",
+        '• `/news 구독 "HBM"`, `/news 구독 "폴더블" 삼성전자` — 키워드 구독 (브리핑에 따로 한 묶음)',
+        "• `/news 구독 카카오 +계열사` — 그룹 계열사까지 한 묶음으로 구독 (`구독 카카오`는 그 회사만)",
         "• `/news 화웨이 추이` (`trend`) — 최근 4주 보도 추이 차트",
         "• `/news 목록` (`list`) — 이 채널의 구독 목록",
         "• `/news 시간 08:30` (`time`) — 이 채널의 브리핑 시간",

@@ -22,7 +22,9 @@ from briefings.config import Settings, get_settings
 from briefings.feedback import Preferences, load_all_preferences, load_preferences
 from briefings.filters import ChannelFilters, hidden_by_filters, load_all_filters, load_filters, story_terms
 from briefings.gather.failures import label as failure_label
+from briefings.lookup import search_where
 from briefings.models import Channel, Company, Feed, FetchAttempt, Story, StoryCompany, Subscription
+from briefings.saved_queries import briefing_horizon, list_queries
 from briefings.timeutil import as_utc
 
 TOP_PER_COMPANY = 3
@@ -183,6 +185,7 @@ def compose_briefing(
     top: int = TOP_PER_COMPANY,
     hidden: Callable[[StoryItem], bool] | None = None,
     preferences: Preferences | None = None,
+    saved: Sequence[tuple[str, Iterable[StoryItem]]] = (),
 ) -> Briefing:
     """Group new stories by subscribed company; stories shared by two or more of them go to the themes.
 
@@ -222,6 +225,13 @@ def compose_briefing(
         CompanySection(name, tuple(per_company[name][:top]), max(len(per_company[name]) - top, 0))
         for name in wanted
     )
+    # A saved query (a keyword, a group with its affiliates) is a section of its own, ranked alike.
+    for label, found in saved:
+        mine_new = [s for s in found if is_new(s, since, now)]
+        kept = [s for s in mine_new if hidden is None or not hidden(s)]
+        hidden_count += len(mine_new) - len(kept)
+        best = rank_stories(list({s.id: s for s in kept}.values()), now, window, preferences)
+        sections += (CompanySection(label, tuple(best[:top]), max(len(best) - top, 0)),)
     local_date = briefing_date or as_utc(now).astimezone(tz).date()
     return Briefing(
         team_id=team_id,
@@ -230,7 +240,7 @@ def compose_briefing(
         since=as_utc(since),
         now=as_utc(now),
         tz=str(getattr(tz, "key", tz)),
-        subscribed=tuple(wanted),
+        subscribed=tuple(wanted) + tuple(label for label, _found in saved),
         sections=sections,
         themes=tuple(theme_lines[:THEME_LINES]),
         coverage=coverage,
@@ -369,6 +379,11 @@ class BriefingLoader:
         followed = list(channel.themes) if channel and channel.themes else []
         if followed:
             stories.extend(self._stories_with_themes(followed, start))
+        saved: list[tuple[str, list[StoryItem]]] = []
+        for view in list_queries(self.session, team_id, channel_id):
+            where = search_where(self.session, view.search, since=briefing_horizon(start))
+            found = self._load_items(and_(*where))[0] if where else {}
+            saved.append((view.label, list(found.values())))
         return compose_briefing(
             team_id=team_id,
             channel_id=channel_id,
@@ -381,8 +396,11 @@ class BriefingLoader:
             followed_themes=followed,
             theme_labels=self.theme_labels(),
             briefing_date=briefing_date,
-            hidden=self._hidden_rule(team_id, channel_id, stories),
+            hidden=self._hidden_rule(
+                team_id, channel_id, stories + [s for _l, found in saved for s in found]
+            ),
             preferences=self._preferences_of(team_id, channel_id),
+            saved=saved,
         )
 
     def _preferences_of(self, team_id: str, channel_id: str) -> Preferences | None:

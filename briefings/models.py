@@ -394,6 +394,33 @@ class Subscription(Base):
     created_at: Mapped[datetime]
 
 
+class SavedQuery(Base):
+    """A keyword subscription (`/news 구독 "HBM"`, `구독 "폴더블" 삼성전자`) or a group followed with its
+    affiliates (`구독 카카오 +계열사`): one briefing section each.
+
+    `search` is the query as read when it was saved (`briefings.saved_queries.search_json`): companies,
+    index terms, themes and outlets, so a briefing run answers it without the analyser.
+    """
+
+    __tablename__ = "saved_queries"
+    __table_args__ = (
+        UniqueConstraint("team_id", "channel_id", "label"),
+        ForeignKeyConstraint(
+            ["team_id", "channel_id"],
+            ["channels.team_id", "channels.channel_id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(String(200))
+    search: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
 class StoryFeedback(Base):
     """A 👍 or 👎 on a story in a channel's briefing, one per user and story (a DM is one user's).
 

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from briefings.db import session_scope
 from briefings.delivery.decide import Held
 from briefings.delivery.plan import Due, Schedule
-from briefings.models import Channel, ClaimColumns, Delivery, Subscription
+from briefings.models import Channel, ClaimColumns, Delivery, SavedQuery, Subscription
 from briefings.timeutil import as_utc
 
 CLAIMED, RETRY = "claimed", "retry"
@@ -160,8 +160,12 @@ class ClaimStore:
         has_sub = exists().where(
             Subscription.team_id == Channel.team_id, Subscription.channel_id == Channel.channel_id
         )
+        # A channel that follows only keywords or a group's affiliates gets its briefing too.
+        has_saved = exists().where(
+            SavedQuery.team_id == Channel.team_id, SavedQuery.channel_id == Channel.channel_id
+        )
         with self.sessions() as session:
-            rows = session.scalars(select(Channel).where(has_sub).order_by(Channel.id)).all()
+            rows = session.scalars(select(Channel).where(or_(has_sub, has_saved)).order_by(Channel.id)).all()
             return [
                 Schedule(
                     channel_pk=c.id,
