@@ -24,7 +24,7 @@ from briefings.filters import ChannelFilters, hidden_by_filters, load_all_filter
 from briefings.gather.failures import label as failure_label
 from briefings.lookup import search_where
 from briefings.models import Channel, Company, Feed, FetchAttempt, Story, StoryCompany, Subscription
-from briefings.saved_queries import briefing_horizon, list_queries
+from briefings.saved_queries import SavedView, briefing_horizon, list_queries, load_all_queries
 from briefings.timeutil import as_utc
 
 TOP_PER_COMPANY = 3
@@ -321,6 +321,7 @@ class BriefingLoader:
         self._channels: dict[tuple[str, str], Channel] | None = None
         self._filters: dict[tuple[str, str], ChannelFilters] | None = None
         self._preferences: dict[tuple[str, str], Preferences] | None = None
+        self._saved: dict[tuple[str, str], list[SavedView]] | None = None
         self._all_prefetched = False
         # Every story updated after the bound, for followed themes: (bound, stories).
         self._recent: tuple[datetime, list[StoryItem]] | None = None
@@ -338,6 +339,7 @@ class BriefingLoader:
         self._channels = {(c.team_id, c.channel_id): c for c in self.session.scalars(select(Channel))}
         self._filters = load_all_filters(self.session)
         self._preferences = load_all_preferences(self.session)
+        self._saved = load_all_queries(self.session)
         items, by_company = self._load_items(Story.last_published_at >= self._horizon)
         self._company_stories = {cid: [items[sid] for sid in sids] for cid, sids in by_company.items()}
         self._all_prefetched = True
@@ -380,7 +382,12 @@ class BriefingLoader:
         if followed:
             stories.extend(self._stories_with_themes(followed, start))
         saved: list[tuple[str, list[StoryItem]]] = []
-        for view in list_queries(self.session, team_id, channel_id):
+        views = (
+            self._saved.get((team_id, channel_id), [])
+            if self._saved is not None
+            else list_queries(self.session, team_id, channel_id)
+        )
+        for view in views:
             where = search_where(self.session, view.search, since=briefing_horizon(start))
             found = self._load_items(and_(*where))[0] if where else {}
             saved.append((view.label, list(found.values())))

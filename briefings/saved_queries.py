@@ -123,6 +123,16 @@ def list_queries(session: Session, team_id: str, channel_id: str) -> list[SavedV
     return [SavedView(r.label, search_from_json(r.search)) for r in rows]
 
 
+def load_all_queries(session: Session) -> dict[tuple[str, str], list[SavedView]]:
+    """Every channel's saved queries in one query (a delivery run composes for many channels)."""
+    out: dict[tuple[str, str], list[SavedView]] = {}
+    for row in session.scalars(select(SavedQuery).order_by(SavedQuery.id)):
+        out.setdefault((row.team_id, row.channel_id), []).append(
+            SavedView(row.label, search_from_json(row.search))
+        )
+    return out
+
+
 def briefing_horizon(since: datetime) -> datetime:
     """How far back a briefing looks for a saved query's stories (new ones may have older first reports)."""
     return since - timedelta(days=1)
