@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from bot import blocks as bk
+from bot import cadence as cadence_command
 from bot import filters as filter_commands
 from bot import query_answer, saved_queries
 from bot.alerts_answers import alerts_answer
@@ -67,6 +68,8 @@ SUBCOMMANDS: dict[str, str] = {
     "trend": "trend",
     "알림": "alerts",
     "alerts": "alerts",
+    "주기": "cadence",
+    "cadence": "cadence",
     "제외": "exclude",
     "exclude": "exclude",
     "mute": "exclude",
@@ -83,6 +86,7 @@ MISSING_ARGUMENT = {
     "theme": "테마 이름을 함께 입력해 주세요. 예: `/news 테마 반도체`",
     "trend": "보도 추이를 볼 회사 이름을 함께 입력해 주세요. 예: `/news 화웨이 추이`",
     "exclude": filter_commands.USAGE,
+    "cadence": cadence_command.USAGE,
 }
 
 
@@ -97,7 +101,17 @@ class InputError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Command:
     action: Literal[
-        "lookup", "subscribe", "unsubscribe", "list", "time", "theme", "alerts", "help", "trend", "exclude"
+        "lookup",
+        "subscribe",
+        "unsubscribe",
+        "list",
+        "time",
+        "theme",
+        "alerts",
+        "help",
+        "trend",
+        "exclude",
+        "cadence",
     ]
     arg: str = ""
 
@@ -375,6 +389,13 @@ def run_command(
 
         found = _resolve_one(deps, session, command.arg, bk.PICK_TREND)
         return found if isinstance(found, tuple) else trend_answer(deps, session, found)
+    if command.action == "cadence":
+        try:
+            return cadence_command.run(
+                deps, session, command.arg, team_id=team_id, channel_id=channel_id, is_dm=is_dm
+            )
+        except InvalidSetting as exc:
+            raise InputError(escape_mrkdwn(str(exc))) from None
     if command.action == "exclude":
         try:
             return filter_commands.run(

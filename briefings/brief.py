@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
+from briefings.cadence import window_days
 from briefings.config import Settings, get_settings
 from briefings.feedback import Preferences, load_all_preferences, load_preferences
 from briefings.filters import ChannelFilters, hidden_by_filters, load_all_filters, load_filters, story_terms
@@ -287,14 +288,17 @@ def due_at(briefing_date: date, hhmm: str | None, tz: tzinfo, default: str = "08
     return as_utc(local)
 
 
-def window_start(covered_until: datetime | None, now: datetime) -> datetime:
-    """Exactly where the previous briefing's window ended; the first briefing covers the last 24 hours."""
+def window_start(covered_until: datetime | None, now: datetime, *, max_days: int = 3) -> datetime:
+    """Exactly where the previous briefing's window ended; the first briefing covers the last 24 hours.
+
+    `max_days` is the cadence's reach (`briefings.cadence.window_days`: a weekly briefing covers the week).
+    """
     start = as_utc(now) - FIRST_WINDOW
     if covered_until is None:
         return start
     last = as_utc(covered_until)
     # A channel silent for a week still gets a briefing of readable size, not a week's backlog.
-    return max(last, as_utc(now) - timedelta(days=3))
+    return max(last, as_utc(now) - timedelta(days=max_days))
 
 
 # --- loading ---------------------------------------------------------------------------------------
@@ -373,7 +377,9 @@ class BriefingLoader:
             )
         tz = channel_tz(channel, self.settings)
         last = channel.covered_until if channel else None
-        start = as_utc(since) if since else window_start(last, self.now)
+        reach = window_days(channel.cadence if channel else None)
+        start = as_utc(since) if since else window_start(last, self.now, max_days=reach)
+        self._reach(start)
         ids = list(company_ids) if company_ids is not None else self.subscriptions(team_id, channel_id)
         names = self._company_names()
         subscribed = [names[i] for i in ids if i in names]
@@ -427,6 +433,15 @@ class BriefingLoader:
             return None
         terms = story_terms(self.session, (s.id for s in stories), filters.terms) if filters.keywords else {}
         return lambda story: hidden_by_filters(story, filters, terms.get(story.id, ()))
+
+    def _reach(self, start: datetime) -> None:
+        """A window older than the stories read so far (a weekly briefing): read back to it."""
+        horizon = start - ECHO_SLACK
+        if horizon < self._horizon:
+            self._horizon = horizon
+            self._company_stories = {}
+            self._all_prefetched = False
+            self._recent = None
 
     def _company_names(self) -> dict[int, str]:
         if self._names is None:

@@ -356,6 +356,8 @@ class Channel(Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     is_dm: Mapped[bool] = mapped_column(Boolean, default=False)
     briefing_time: Mapped[str] = mapped_column(String(5), default="08:00")
+    # daily | weekdays | weekly:<0-6> (briefings.cadence)
+    cadence: Mapped[str] = mapped_column(String(20), default="daily", server_default=text("'daily'"))
     timezone: Mapped[str | None] = mapped_column(String(64))
     post_when_empty: Mapped[bool] = mapped_column(Boolean, default=True)
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -51,6 +51,7 @@ class ChannelState:
     covered_until: datetime | None
     post_when_empty: bool
     joined: bool
+    cadence: str = "daily"
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,7 @@ class ClaimStore:
                     user_tz=c.user_tz,
                     created_at=c.created_at,
                     enterprise_id=c.enterprise_id,
+                    cadence=c.cadence or "daily",
                 )
                 for c in rows
             ]
@@ -197,7 +199,9 @@ class ClaimStore:
             row = session.get(Channel, channel_pk)
             if row is None:
                 return ChannelState(None, True, False)
-            return ChannelState(row.covered_until, row.post_when_empty, row.joined_at is not None)
+            return ChannelState(
+                row.covered_until, row.post_when_empty, row.joined_at is not None, row.cadence or "daily"
+            )
 
     # --- claims ------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from briefings.brief import due_at
+from briefings.cadence import is_briefing_day
 from briefings.timeutil import as_utc
 
 
@@ -24,6 +25,7 @@ class Schedule:
     user_tz: str | None  # a DM's user's own time zone, from Slack's profile
     created_at: datetime
     enterprise_id: str | None = None
+    cadence: str = "daily"  # which local dates have a briefing (briefings.cadence)
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def candidates(
 ) -> list[Due]:
     """Every (channel, local date) whose time has come in the last `lookback_days`, settled or not.
 
-    A date before the channel existed is never due.
+    A date before the channel existed, or not one of its cadence's days, is never due.
     """
     now = as_utc(now)
     out: list[Due] = []
@@ -69,6 +71,8 @@ def candidates(
         today = now.astimezone(tz).date()
         for back in range(lookback_days, -1, -1):
             day = today - timedelta(days=back)
+            if not is_briefing_day(s.cadence, day):
+                continue
             at = due_at(day, s.briefing_time, tz, default_time)
             if at > now or at < as_utc(s.created_at):
                 continue

@@ -19,6 +19,7 @@ from typing import Generic, Protocol, TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from briefings.brief import Briefing, BriefingLoader, window_start
+from briefings.cadence import window_days
 from briefings.config import Settings
 from briefings.delivery.claims import RETRY, Claim, ClaimStore, Fenced
 from briefings.delivery.decide import Action, Check, Decider, Decision, Seen
@@ -243,7 +244,9 @@ class DeliveryRun(Generic[M]):
             seen = poster.find_part(target, claim.held.message_ts, key, claim.held.posting_part)
         known = decider.posted_through(seen)
         state = self.store.channel(due.channel_pk)
-        since = claim.since or window_start(state.covered_until, self.now)
+        since = claim.since or window_start(
+            state.covered_until, self.now, max_days=window_days(state.cadence)
+        )
         until = claim.until or self.now
         if isinstance(known, Decision):
             self._settle_early(due, claim, outcome, known, (since, until))

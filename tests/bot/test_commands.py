@@ -219,3 +219,24 @@ def test_the_subcommand_may_follow_the_company_name() -> None:
     assert parse_command("삼성전자 구독") == Command("subscribe", "삼성전자")
     assert parse_command("LG 전자 해지") == Command("unsubscribe", "LG 전자")
     assert parse_command("화웨이 목록") == Command("lookup", "화웨이 목록")  # only 구독/해지 may trail
+
+
+@pytest.mark.parametrize(
+    ("text", "cadence", "time"),
+    [("주기 평일 08:30", "weekdays", "08:30"), ("주기 매주 월", "weekly:0", "08:00")],
+)
+def test_cadence_is_stored_for_the_channel(harness: Harness, text: str, cadence: str, time: str) -> None:
+    body = _answer(harness, text)
+    assert "브리핑을" in body["text"] and "보내 드립니다" in body["text"]
+    with harness.sessions() as session:
+        channel = session.scalars(select(Channel)).one()
+    assert (channel.cadence, channel.briefing_time) == (cadence, time)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [("주기 하루두번 08:00 17:00", "아직 지원하지 않습니다"), ("주기 가끔", "알 수 없는 주기")],
+)
+def test_bad_cadence_gets_one_line(harness: Harness, text: str, says: str) -> None:
+    body = _answer(harness, text)
+    assert says in body["text"] and not body.get("blocks")
