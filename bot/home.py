@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot import blocks as bk
 from bot.alerts_answers import baseline_note
 from bot.deps import BotDeps, deps_of
+from bot.home_settings import settings_blocks
 from bot.limits import MAX_HOME_BLOCKS
 from bot.replies import publish_checked
 from briefings.companies import CompanyRef
@@ -63,7 +64,11 @@ def home_payload(deps: BotDeps, *, team_id: str, user_id: str, visible: set[str]
         latest: list[tuple[CompanyRef, list[StoryView]]] = [(c, top[c.id]) for c in companies]
         followed = {s.channel_id for s in personal} | {s.channel_id for s in channel_subs}
         note = baseline_note(waiting_for_baseline(session, team_id, followed, now=now))
+        settings = settings_blocks(deps, session, team_id=team_id, user_id=user_id)
     view = bk.home_view(personal, channel_subs, latest, now=now, tz=deps.tz, theme_labels=deps.theme_labels)
+    room = MAX_HOME_BLOCKS - len(view["blocks"]) - 1  # the baseline note may follow
+    if room > 2:
+        view["blocks"] += bk.check_blocks(settings[:room], max_blocks=MAX_HOME_BLOCKS)
     if note and len(view["blocks"]) < MAX_HOME_BLOCKS:
         view["blocks"].append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
     return view

@@ -66,3 +66,39 @@ def test_home_unsubscribe_button_removes_only_your_own_personal_subscription(har
     assert "개인 구독이 없습니다" in _texts(view["blocks"])
     with h.sessions() as session:
         assert session.scalars(select(Subscription.channel_id)).all() == []
+
+
+def test_home_is_the_settings_page_of_the_dm_briefing(harness: Harness) -> None:
+    from bot.home_settings import UNFILTER, UNSAVE
+    from briefings.models import ChannelFilter, SavedQuery
+
+    h = harness
+    dm = {"channel": "DX", "channel_name": "directmessage", "user": "U7"}
+    for text in ("구독 화웨이", "제외 매체 한국경제", "구독 삼성 +계열사", "주기 평일 07:30"):
+        h.fake.reset()
+        h.user.command(text, **dm)
+        h.user.responses(1)
+    view = _open_home(h, "U7")
+    text = _texts(view["blocks"])
+    assert "내 브리핑 설정" in text and "평일 07:30" in text
+    assert "매체: 한국경제" in text and "삼성 +계열사" in text
+    buttons = {
+        el["action_id"].split(":")[0]: el["value"]
+        for b in view["blocks"]
+        if (el := b.get("accessory")) and el.get("type") == "button"
+    }
+    # Another user's click changes nothing; the owner's removes the row.
+    h.fake.views.clear()
+    h.user.action(UNFILTER + ":0", buttons[UNFILTER], user="U8", container="view")
+    wait_for(lambda: h.fake.views.get("U8"))
+    with h.sessions() as session:
+        assert len(session.scalars(select(ChannelFilter)).all()) == 1
+    h.user.action(UNFILTER + ":0", buttons[UNFILTER], user="U7", container="view")
+    wait_for(lambda: h.fake.views.get("U7"))
+    h.fake.views.clear()
+    h.user.action(UNSAVE + ":0", buttons[UNSAVE], user="U7", container="view")
+    view = wait_for(lambda: h.fake.views.get("U7"))
+    with h.sessions() as session:
+        assert session.scalars(select(ChannelFilter)).all() == []
+        assert session.scalars(select(SavedQuery)).all() == []
+    assert "삼성 +계열사" not in _texts(view["blocks"])
