@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from briefings.cadence import window_days
 from briefings.config import Settings, get_settings
 from briefings.feedback import Preferences, load_all_preferences, load_preferences
-from briefings.filters import ChannelFilters, hidden_by_filters, load_all_filters, load_filters, story_terms
+from briefings.filters import ChannelFilters, hiding_rule, load_all_filters, load_filters
 from briefings.gather.failures import label as failure_label
 from briefings.lookup import search_where
 from briefings.models import Channel, Company, Feed, FetchAttempt, Story, StoryCompany, Subscription
@@ -429,10 +429,7 @@ class BriefingLoader:
             filters = self._filters.get((team_id, channel_id), ChannelFilters())
         else:
             filters = load_filters(self.session, team_id, channel_id)
-        if not filters:
-            return None
-        terms = story_terms(self.session, (s.id for s in stories), filters.terms) if filters.keywords else {}
-        return lambda story: hidden_by_filters(story, filters, terms.get(story.id, ()))
+        return hiding_rule(self.session, filters, stories) if filters else None
 
     def _reach(self, start: datetime) -> None:
         """A window older than the stories read so far (a weekly briefing): read back to it."""

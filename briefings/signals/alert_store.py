@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from briefings.db import session_scope
 from briefings.delivery.claims import ClaimTable, Fenced
 from briefings.delivery.decide import Held
+from briefings.filters import hiding_rule, load_filters
 from briefings.lookup import StoryView, top_stories
 from briefings.models import (
     AlertClaim,
@@ -250,12 +251,16 @@ def compose_alert(session: Session, due: AlertDue, *, now: datetime) -> Alert:
     now = as_utc(now)
     start = day_start(due.day)
     company_id = due.follow.company_id
-    # Today's stories only (since 00:00 KST, never more than a day ago), ranked as lookups rank them.
-    stories = [
+    # Today's stories only (since 00:00 KST, never more than a day ago), ranked as lookups rank them,
+    # less those the channel's filters hide (the same rule as its briefings and lookups).
+    today = [
         s
         for s in top_stories(session, company_id, now=now, days=1, limit=TOP_STORIES * 3)
         if as_utc(s.last_published_at) >= start
-    ][:TOP_STORIES]
+    ]
+    filters = load_filters(session, due.follow.team_id, due.follow.channel_id)
+    hidden = hiding_rule(session, filters, today) if filters else None
+    stories = [s for s in today if hidden is None or not hidden(s)][:TOP_STORIES]
     words = rising_words(
         _keywords(session, company_id, start, now + timedelta(seconds=1)),
         _keywords(session, company_id, start - timedelta(days=BASELINE_DAYS), start),

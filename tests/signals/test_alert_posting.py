@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.alerts import AlertOutcome, post_alerts
 from bot.deliver import DeliverOptions, deliver_due
 from briefings.db import make_engine, make_sessionmaker
+from briefings.filters import add_filter
 from briefings.models import AlertClaim
 from tests.conftest import process_env
 from tests.fakes.slack_api import FakeSlack, Reply
@@ -74,7 +75,7 @@ def test_a_spike_is_posted_once_with_what_drives_it(
     )
     assert "떠오른 단어: `리콜` · `배터리`" in body
     assert "`화웨이`" not in body and "`실적`" not in body
-    assert message["unfurl_links"] in (False, "false", "0")
+    assert message["unfurl_links"] is False
     assert message["metadata"]["event_payload"]["subject"].startswith("alert:")
     # The same check later that day, and the day's further stories, post nothing more.
     with sessions.begin() as session:
@@ -212,3 +213,18 @@ def test_a_worker_killed_mid_alert_leaves_exactly_one_alert(
     assert (code, len(fake_slack.posted("C1"))) == (0, 1), out
     assert "지금은 없음" in out
     engine.dispose()
+
+
+def test_an_alert_leaves_out_the_stories_the_channels_filters_hide(
+    sessions: sessionmaker[Session], fake_slack: FakeSlack
+) -> None:
+    with sessions.begin() as session:
+        history(session, "화웨이")
+        top, *_rest = burst(session, "화웨이")
+        follow(session, "T1", "C1", ["화웨이"])
+        add_filter(session, "T1", "C1", "story", str(top.id), now=NOW)  # "이미 본 소식"
+    (outcome,) = run(sessions, fake_slack, "a")
+    assert outcome.status == "posted"
+    (message,) = fake_slack.posted("C1")
+    body = texts(message)
+    assert "화웨이 배터리 리콜 1" in body and "화웨이 배터리 리콜 0" not in body
