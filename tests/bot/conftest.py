@@ -45,6 +45,42 @@ def sign(body: bytes, timestamp: int, secret: str = SECRET) -> str:
     return SignatureVerifier(secret).generate_signature(timestamp=str(timestamp), body=body)
 
 
+def block_actions(
+    action_id: str,
+    value: str,
+    *,
+    response_url: str,
+    team: str = "T0001",
+    user: str = "U1",
+    channel: str | None = "C1",
+    channel_name: str = "general",
+) -> dict[str, Any]:
+    """A button click as Slack sends it: in an ephemeral message in `channel`, or in App Home (None)."""
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "team": {"id": team, "domain": team.lower()},
+        "user": {"id": user, "team_id": team},
+        "api_app_id": "A0001",
+        "trigger_id": "1.2.3",
+        "actions": [
+            {"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1.1"}
+        ],
+    }
+    if channel is None:
+        payload["container"] = {"type": "view", "view_id": "V1"}
+        payload["view"] = {"id": "V1", "type": "home", "team_id": team}
+    else:
+        payload["container"] = {
+            "type": "message",
+            "message_ts": "1.1",
+            "channel_id": channel,
+            "is_ephemeral": True,
+        }
+        payload["channel"] = {"id": channel, "name": channel_name}
+        payload["response_url"] = response_url
+    return payload
+
+
 @dataclass
 class SlackUser:
     """Sends what Slack would send: slash commands, button clicks and events, signed."""
@@ -119,34 +155,15 @@ class SlackUser:
         container: str = "message",
     ) -> httpx.Response:
         key = f"a{next(self.keys)}"
-        payload: dict[str, Any] = {
-            "type": "block_actions",
-            "team": {"id": team, "domain": team.lower()},
-            "user": {"id": user, "team_id": team},
-            "api_app_id": "A0001",
-            "trigger_id": "1.2.3",
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": action_id,
-                    "block_id": "b",
-                    "value": value,
-                    "action_ts": "1.1",
-                }
-            ],
-        }
-        if container == "view":
-            payload["container"] = {"type": "view", "view_id": "V1"}
-            payload["view"] = {"id": "V1", "type": "home", "team_id": team}
-        else:
-            payload["container"] = {
-                "type": "message",
-                "message_ts": "1.1",
-                "channel_id": channel,
-                "is_ephemeral": True,
-            }
-            payload["channel"] = {"id": channel, "name": channel_name}
-            payload["response_url"] = self.fake.response_url(key)
+        payload = block_actions(
+            action_id,
+            value,
+            team=team,
+            user=user,
+            channel=None if container == "view" else channel,
+            channel_name=channel_name,
+            response_url=self.fake.response_url(key),
+        )
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return self.post(body, "application/x-www-form-urlencoded")
 

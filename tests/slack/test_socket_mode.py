@@ -15,7 +15,7 @@ from bot.app import build_app
 from bot.socket import start_socket_mode
 from briefings.models import Subscription
 from briefings.subscriptions import subscribe
-from tests.bot.conftest import make_settings, wait_for
+from tests.bot.conftest import block_actions, make_settings, wait_for
 from tests.bot.seed import NOW, World, seed_world
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.socket_mode import FakeSocketMode
@@ -93,25 +93,13 @@ def test_slash_commands_are_acknowledged_with_a_payload_or_answered_after(
 def test_a_button_click_is_acknowledged_and_shares_the_answer(
     fake: FakeSlack, connected: FakeSocketMode, world: World
 ) -> None:
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T0001", "domain": "t0001"},
-        "user": {"id": "U1", "team_id": "T0001"},
-        "api_app_id": "A0001",
-        "trigger_id": "1.2.3",
-        "container": {"type": "message", "message_ts": "1.1", "channel_id": "C3", "is_ephemeral": True},
-        "channel": {"id": "C3", "name": "random"},
-        "response_url": fake.response_url("k3"),
-        "actions": [
-            {
-                "type": "button",
-                "action_id": bk.SHARE,
-                "block_id": "b",
-                "value": json.dumps({"c": world.ids["화웨이"], "o": 0, "d": 7}),
-                "action_ts": "1.1",
-            }
-        ],
-    }
+    payload = block_actions(
+        bk.SHARE,
+        json.dumps({"c": world.ids["화웨이"], "o": 0, "d": 7}),
+        channel="C3",
+        channel_name="random",
+        response_url=fake.response_url("k3"),
+    )
     envelope = connected.send("interactive", payload)
     assert connected.ack(envelope)["envelope_id"] == envelope
     wait_for(lambda: fake.posted("C3"))

@@ -29,7 +29,7 @@ from briefings.models import Story
 from briefings.pages.app import pages_for
 from briefings.pages.links import chart_path, company_path, story_path
 from briefings.signals.counts import kst_day
-from tests.bot.conftest import SlackUser, make_settings, wait_for
+from tests.bot.conftest import SlackUser, block_actions, make_settings, wait_for
 from tests.bot.seed import NOW, World, seed_world
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.socket_mode import FakeSocketMode
@@ -209,25 +209,13 @@ def test_socket_mode_answers_and_shares_by_upload_too(
         socket_server.ack(socket_server.send("slash_commands", command, accepts_response_payload=True))
         [answer] = wait_for(lambda: list(fake.responses))
         assert SPIKE_HEADLINE in _texts(answer["blocks"])
-        payload = {
-            "type": "block_actions",
-            "team": {"id": "T0001", "domain": "t0001"},
-            "user": {"id": "U1", "team_id": "T0001"},
-            "api_app_id": "A0001",
-            "trigger_id": "1.2.3",
-            "container": {"type": "message", "message_ts": "1.1", "channel_id": "C4", "is_ephemeral": True},
-            "channel": {"id": "C4", "name": "random"},
-            "response_url": fake.response_url("k2"),
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": SHARE_TREND,
-                    "block_id": "b",
-                    "value": _share_value(answer["blocks"]),
-                    "action_ts": "1.1",
-                }
-            ],
-        }
+        payload = block_actions(
+            SHARE_TREND,
+            _share_value(answer["blocks"]),
+            channel="C4",
+            channel_name="random",
+            response_url=fake.response_url("k2"),
+        )
         socket_server.ack(socket_server.send("interactive", payload))
         _check_upload(fake, "C4")
     finally:
