@@ -29,6 +29,39 @@ from briefings.timeutil import as_utc
 
 log = logging.getLogger(__name__)
 
+
+class _Settled(Protocol):
+    status: str
+    error: str | None
+
+
+def post_recorded(
+    post: Callable[[], None],
+    outcome: _Settled,
+    *,
+    finish: Callable[[str, str], None],
+    retry: Callable[[str, bool], None],
+    what: str,
+) -> None:
+    """Run one claimed post and record how it ended: every failure is kept and the run goes on.
+
+    Taken over (fenced): nothing more is written. Slack's permanent refusal: failed. A transient one:
+    retried on a later tick. Anything else is a poison item: retried within the attempt cap, never fatal.
+    """
+    try:
+        post()
+    except Fenced as exc:
+        log.warning("%s taken over by another worker: %s", what, exc)
+        outcome.status, outcome.error = "fenced", str(exc)
+    except PermanentError as exc:
+        finish("failed", str(exc))
+    except TransientError as exc:
+        retry(str(exc), exc.in_doubt)
+    except Exception as exc:
+        log.exception("%s failed", what)
+        retry(f"{type(exc).__name__}: {exc}"[:500], True)
+
+
 M = TypeVar("M")
 FAILPOINT_ENV = "BRIEFINGS_FAILPOINT"
 USER_TZ_PER_RUN = 100  # users.info calls per run: new DMs get their zone within a minute or two
@@ -169,18 +202,13 @@ class DeliveryRun(Generic[M]):
         if claim is None:
             return None
         outcome = Outcome(due.team_id, due.channel_id, due.briefing_date, "posted")
-        try:
-            self._deliver(due, claim, outcome)
-        except Fenced as exc:
-            log.warning("briefing %s/%s taken over by another worker: %s", due.team_id, due.channel_id, exc)
-            outcome.status, outcome.error = "fenced", str(exc)
-        except PermanentError as exc:
-            self._finish(claim, outcome, "failed", str(exc))
-        except TransientError as exc:
-            self._retry(claim, outcome, str(exc), in_doubt=exc.in_doubt)
-        except Exception as exc:  # a poison briefing: recorded, retried within the cap, never fatal
-            log.exception("briefing %s/%s %s failed", due.team_id, due.channel_id, due.briefing_date)
-            self._retry(claim, outcome, f"{type(exc).__name__}: {exc}"[:500], in_doubt=True)
+        post_recorded(
+            lambda: self._deliver(due, claim, outcome),
+            outcome,
+            finish=lambda status, error: self._finish(claim, outcome, status, error),
+            retry=lambda error, in_doubt: self._retry(claim, outcome, error, in_doubt=in_doubt),
+            what=f"briefing {due.team_id}/{due.channel_id} {due.briefing_date}",
+        )
         return outcome
 
     def _finish(

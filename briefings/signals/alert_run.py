@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Generic, TypeVar
 
-from briefings.delivery.claims import FINAL, RETRY, Fenced
+from briefings.delivery.claims import FINAL, RETRY
 from briefings.delivery.decide import Action, Check, Decider, Decision
-from briefings.delivery.port import BriefingKey, PermanentError, Poster, TransientError
-from briefings.delivery.run import failpoint
+from briefings.delivery.port import BriefingKey, Poster
+from briefings.delivery.run import failpoint, post_recorded
 from briefings.signals.alert_store import Alert, AlertClaimed, AlertStore
 from briefings.signals.alerts import AlertDue, alerts_due
 from briefings.signals.counts import kst_day
@@ -136,18 +136,13 @@ class AlertRun(Generic[M]):
         outcome = AlertOutcome(
             f.team_id, f.channel_id, f.company_name, due.day, "posted", text=due.decision.text()
         )
-        try:
-            self._post(due, claim, outcome)
-        except Fenced as exc:
-            log.warning("alert %s/%s taken over by another worker: %s", f.team_id, f.channel_id, exc)
-            outcome.status, outcome.error = "fenced", str(exc)
-        except PermanentError as exc:
-            self._finish(claim, outcome, "failed", str(exc))
-        except TransientError as exc:
-            self._retry(claim, outcome, str(exc), in_doubt=exc.in_doubt)
-        except Exception as exc:  # a poison alert: recorded, retried within the cap, never fatal
-            log.exception("alert %s/%s %s failed", f.team_id, f.channel_id, f.company_id)
-            self._retry(claim, outcome, f"{type(exc).__name__}: {exc}"[:500], in_doubt=True)
+        post_recorded(
+            lambda: self._post(due, claim, outcome),
+            outcome,
+            finish=lambda status, error: self._finish(claim, outcome, status, error),
+            retry=lambda error, in_doubt: self._retry(claim, outcome, error, in_doubt=in_doubt),
+            what=f"alert {f.team_id}/{f.channel_id} {f.company_id}",
+        )
         return outcome
 
     def _finish(
