@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.briefing_blocks import SlackMessage, rich_story_line
 from bot.deliver import ClientFor, DeliverOptions, SlackPoster, client_factory
-from bot.limits import SECTION_TEXT
-from bot.render import cut_lines, escape_mrkdwn, inert, story_line, truncate
+from bot.feedback import story_blocks
+from bot.render import escape_mrkdwn, inert, story_line, truncate
 from briefings.config import Settings
 from briefings.signals.alert_run import AlertOptions, AlertOutcome, AlertRun
 from briefings.signals.alert_store import Alert, AlertStore
@@ -34,14 +34,15 @@ SENSITIVITY_HINT = {
 
 
 def alert_message(alert: Alert, *, now: datetime, tz: tzinfo) -> SlackMessage:
-    """One message: what rose, against what, the stories that drive it, and the words that rose."""
+    """One message: what rose, against what, the stories that drive it (each with its feedback), and
+    the words that rose."""
     d = alert.decision
     name = inert(truncate(alert.company_name, 60))
     head = f":chart_with_upwards_trend: *{name}* 보도 급증 · {escape_mrkdwn(d.text())}"
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=head))]
-    if alert.stories:
-        lines = [f"• {story_line(replace(s, themes=()), now, tz, max_headline=200)}" for s in alert.stories]
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=cut_lines(lines, SECTION_TEXT))))
+    # Each story its own row with 👍/👎 and the menu, as in briefings: one feedback path for both.
+    for s in alert.stories:
+        blocks.extend(story_blocks(s.id, story_line(replace(s, themes=()), now, tz, max_headline=200)))
     notes = []
     if alert.words:
         notes.append("떠오른 단어: " + " · ".join(f"`{inert(truncate(w, 30))}`" for w in alert.words))

@@ -1,4 +1,4 @@
-"""Feedback on every briefing story: Slack's native 👍/👎 and an overflow menu, with 되돌리기.
+"""Feedback on every story of a briefing or an alert: Slack's native 👍/👎 and a menu, with 되돌리기.
 
     👍 / 👎                 (feedback_buttons in a context_actions block) the channel's ranking
                             raises or sinks the story's themes (and, for 👎, its outlet)
@@ -8,7 +8,8 @@
 
 Every click is answered at once with an ephemeral message saying what changed, with a 되돌리기
 button that undoes exactly that. Votes are the channel's (a DM's are its user's): `briefings.feedback`;
-the menu's choices are the channel's filters: `briefings.filters`.
+the menu's choices are the channel's filters: `briefings.filters`. Briefings and alerts build their
+story rows with `story_blocks`, so one click means the same wherever the story was shown.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import blocks as bk
-from bot.commands import workspace_of
+from bot.commands import is_dm_channel, workspace_of
 from bot.deps import deps_of
 from bot.limits import SECTION_TEXT
 from bot.render import cut_mrkdwn, inert
@@ -88,6 +89,11 @@ def _where(body: dict[str, Any], context: BoltContext) -> tuple[str, str, str]:
     return workspace_of(context, body), str(channel), str(user)
 
 
+def _here(channel: str) -> str:
+    """Whose settings changed: a DM's are the user's own."""
+    return "내" if is_dm_channel(channel, None) else "이 채널의"
+
+
 def _answer(respond: Respond, text: str, undo: dict[str, Any] | None = None) -> None:
     blocks: list[Block] = [bk.section(text)]
     if undo is not None:
@@ -127,10 +133,10 @@ def on_vote(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltConte
     tags = ", ".join(f"`#{inert(t)}`" for t in themes)
     if kind == "up":
         what = f"{tags} 소식을 더 위에 보여 드립니다." if tags else "비슷한 소식을 더 위에 보여 드립니다."
-        text = f"👍 반영했습니다. 이 채널의 브리핑에서 {what}"
+        text = f"👍 반영했습니다. {_here(channel)} 브리핑·알림에서 {what}"
     else:
         sinks = ", ".join(filter(None, [tags, f"*{inert(outlet)}*" if outlet else ""]))
-        text = f"👎 반영했습니다. 이 채널의 브리핑에서 {sinks or '이런'} 소식을 아래로 내립니다."
+        text = f"👎 반영했습니다. {_here(channel)} 브리핑·알림에서 {sinks or '이런'} 소식을 아래로 내립니다."
     _answer(respond, text, {"k": "vote", "s": story_id})
 
 
@@ -176,9 +182,9 @@ def on_menu(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltConte
         _answer(respond, "죄송합니다. 설정을 저장하지 못했습니다. 잠시 후 다시 시도해 주세요.")
         return
     if choice == "seen":
-        text = "이 기사를 이 채널의 브리핑·알림·검색에서 다시 보여 드리지 않습니다."
+        text = f"이 기사를 {_here(channel)} 브리핑·알림·검색에서 다시 보여 드리지 않습니다."
     elif added:
-        text = f"이 채널의 브리핑·알림·검색에서 {josa(shown, '을/를')} 뺍니다."
+        text = f"{_here(channel)} 브리핑·알림·검색에서 {josa(shown, '을/를')} 뺍니다."
     else:
         text = f"{josa(shown, '은/는')} 이미 제외 중입니다."
     _answer(respond, text, {"k": "filter", "f": kind, "v": value} if added else None)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, and_, case, func, select
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 
 from briefings.cadence import window_days
 from briefings.config import Settings, get_settings
-from briefings.feedback import Preferences, load_all_preferences, load_preferences
+from briefings.feedback import Preferences, Rankable, load_all_preferences, load_preferences
 from briefings.filters import ChannelFilters, hiding_rule, load_all_filters, load_filters
 from briefings.gather.failures import label as failure_label
 from briefings.lookup import search_where
@@ -139,7 +140,24 @@ def is_new(story: StoryItem, since: datetime, now: datetime) -> bool:
     return (since < last <= now) or (since < updated <= now and last <= now)
 
 
-def story_score(story: StoryItem, now: datetime, window: timedelta) -> float:
+class Ranked(Rankable, Protocol):
+    """What the ranking reads of a story: a briefing's `StoryItem` and an alert's `StoryView` alike."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def outlets_count(self) -> int: ...
+    @property
+    def exclusive(self) -> bool: ...
+    @property
+    def last_published_at(self) -> datetime: ...
+    def __hash__(self) -> int: ...  # the ranking key is cached per story
+
+
+R = TypeVar("R", bound=Ranked)
+
+
+def story_score(story: Ranked, now: datetime, window: timedelta) -> float:
     """More outlets first; an exclusive and a fresher story weigh a little more (recency in [0, 1])."""
     age = max((as_utc(now) - as_utc(story.last_published_at)).total_seconds(), 0.0)
     span = max(window.total_seconds(), 3600.0)
@@ -148,22 +166,22 @@ def story_score(story: StoryItem, now: datetime, window: timedelta) -> float:
 
 
 @lru_cache(maxsize=65536)
-def _rank_key(story: StoryItem, now: datetime, window: timedelta) -> tuple[float, float, int]:
+def _rank_key(story: Ranked, now: datetime, window: timedelta) -> tuple[float, float, int]:
     return (-story_score(story, now, window), -as_utc(story.last_published_at).timestamp(), story.id)
 
 
 def rank_stories(
-    stories: Iterable[StoryItem], now: datetime, window: timedelta, preferences: Preferences | None = None
-) -> list[StoryItem]:
+    stories: Iterable[R], now: datetime, window: timedelta, preferences: Preferences | None = None
+) -> list[R]:
     """Best first; the key is cached because one run ranks the same stories for many channels.
 
     A channel's 👍/👎 (`preferences`) add their boost to the same score, so feedback moves a story
-    within the one ranking rather than through a second one.
+    within the one ranking rather than through a second one (briefings and alerts alike).
     """
     if not preferences:
         return sorted(stories, key=lambda s: _rank_key(s, now, window))
 
-    def key(story: StoryItem) -> tuple[float, float, int]:
+    def key(story: R) -> tuple[float, float, int]:
         score, latest, sid = _rank_key(story, now, window)
         return (score - preferences.boost(story), latest, sid)
 

@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from briefings.brief import rank_stories
 from briefings.db import session_scope
 from briefings.delivery.claims import ClaimTable, Fenced
 from briefings.delivery.decide import Held
+from briefings.feedback import load_preferences
 from briefings.filters import hiding_rule, load_filters
 from briefings.lookup import StoryView, top_stories
 from briefings.models import (
@@ -251,16 +253,20 @@ def compose_alert(session: Session, due: AlertDue, *, now: datetime) -> Alert:
     now = as_utc(now)
     start = day_start(due.day)
     company_id = due.follow.company_id
-    # Today's stories only (since 00:00 KST, never more than a day ago), ranked as lookups rank them,
-    # less those the channel's filters hide (the same rule as its briefings and lookups).
+    # Today's stories only (since 00:00 KST, never more than a day ago): the best few as lookups rank
+    # them, less those the channel's filters hide, then ordered by the channel's briefing ranking with
+    # its 👍/👎 (the same filters and the same ranking rule as its briefings).
     today = [
         s
         for s in top_stories(session, company_id, now=now, days=1, limit=TOP_STORIES * 3)
         if as_utc(s.last_published_at) >= start
     ]
-    filters = load_filters(session, due.follow.team_id, due.follow.channel_id)
+    team_id, channel_id = due.follow.team_id, due.follow.channel_id
+    filters = load_filters(session, team_id, channel_id)
     hidden = hiding_rule(session, filters, today) if filters else None
-    stories = [s for s in today if hidden is None or not hidden(s)][:TOP_STORIES]
+    kept = [s for s in today if hidden is None or not hidden(s)]
+    preferences = load_preferences(session, team_id, channel_id)
+    stories = rank_stories(kept, now, now - start, preferences)[:TOP_STORIES]
     words = rising_words(
         _keywords(session, company_id, start, now + timedelta(seconds=1)),
         _keywords(session, company_id, start - timedelta(days=BASELINE_DAYS), start),

@@ -54,17 +54,20 @@ def block_actions(
     user: str = "U1",
     channel: str | None = "C1",
     channel_name: str = "general",
+    element: dict[str, Any] | None = None,
+    ephemeral: bool = True,
 ) -> dict[str, Any]:
-    """A button click as Slack sends it: in an ephemeral message in `channel`, or in App Home (None)."""
+    """A click as Slack sends it: in a message in `channel` (an ephemeral answer unless `ephemeral` is
+    False: a posted briefing or alert), or in App Home (None). A button by default; `element` is what
+    another element reports instead (a select's `selected_option`, feedback buttons' `value`)."""
+    clicked = element or {"type": "button", "action_id": action_id, "value": value}
     payload: dict[str, Any] = {
         "type": "block_actions",
         "team": {"id": team, "domain": team.lower()},
         "user": {"id": user, "team_id": team},
         "api_app_id": "A0001",
         "trigger_id": "1.2.3",
-        "actions": [
-            {"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1.1"}
-        ],
+        "actions": [{"block_id": "b", "action_ts": "1.1", **clicked}],
     }
     if channel is None:
         payload["container"] = {"type": "view", "view_id": "V1"}
@@ -74,7 +77,7 @@ def block_actions(
             "type": "message",
             "message_ts": "1.1",
             "channel_id": channel,
-            "is_ephemeral": True,
+            "is_ephemeral": ephemeral,
         }
         payload["channel"] = {"id": channel, "name": channel_name}
         payload["response_url"] = response_url
@@ -153,6 +156,8 @@ class SlackUser:
         channel_name: str = "general",
         user: str = "U1",
         container: str = "message",
+        element: dict[str, Any] | None = None,
+        ephemeral: bool = True,
     ) -> httpx.Response:
         key = f"a{next(self.keys)}"
         payload = block_actions(
@@ -163,6 +168,8 @@ class SlackUser:
             channel=None if container == "view" else channel,
             channel_name=channel_name,
             response_url=self.fake.response_url(key),
+            element=element,
+            ephemeral=ephemeral,
         )
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return self.post(body, "application/x-www-form-urlencoded")

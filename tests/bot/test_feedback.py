@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
@@ -21,21 +20,10 @@ from tests.fakes.block_kit import check_message
 
 
 def click(h: Harness, action: dict[str, Any], *, channel: str = "C1", user: str = "U1") -> dict[str, Any]:
-    """What Slack sends for a click on a posted briefing (a channel message, not an ephemeral one)."""
+    """A click on a posted briefing or alert (a channel message, not an ephemeral one); Slack's answer."""
     before = len(h.fake.responses)
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T0001", "domain": "t0001"},
-        "user": {"id": user, "team_id": "T0001"},
-        "api_app_id": "A0001",
-        "trigger_id": "1.2.3",
-        "container": {"type": "message", "message_ts": "1.1", "channel_id": channel, "is_ephemeral": False},
-        "channel": {"id": channel, "name": "general"},
-        "response_url": h.fake.response_url(f"fb{before}"),
-        "actions": [{"block_id": "b", "action_ts": "1.1", **action}],
-    }
-    resp = h.user.post(
-        urlencode({"payload": json.dumps(payload)}).encode(), "application/x-www-form-urlencoded"
+    resp = h.user.action(
+        str(action["action_id"]), "", channel=channel, user=user, element=action, ephemeral=False
     )
     assert resp.status_code == 200
     return h.user.responses(before + 1)[before]
