@@ -20,9 +20,7 @@ from bot import answers
 from bot import blocks as bk
 from bot.commands import destination, is_dm_channel, workspace_of
 from bot.deps import BotDeps, deps_of
-from bot.home import publish_home
 from bot.replies import post_checked, respond_checked
-from briefings.subscriptions import list_team_subscriptions, unsubscribe
 
 log = logging.getLogger(__name__)
 
@@ -162,24 +160,7 @@ def on_share(
     tell("채널에 공유했습니다.")
 
 
-def on_home_unsubscribe(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    """App Home's 해지: only the user's own personal subscription can be removed from their App Home."""
-    ack()
-    deps = deps_of(context)
-    team_id, user_id, value = workspace_of(context, body), _user(body), _value(body)
-    channel_id, company_id = value.get("ch"), value.get("c")
-    with deps.session() as session:
-        mine = list_team_subscriptions(session, team_id, include_dm=True)
-        if any(
-            s.is_dm and s.created_by == user_id and s.channel_id == channel_id and s.company_id == company_id
-            for s in mine
-        ):
-            unsubscribe(session, team_id, str(channel_id), int(str(company_id)))
-    publish_home(deps, client, team_id=team_id, user_id=user_id)
-
-
 def register(app: App) -> None:
     for kind in PAGE_KINDS:
         app.action(bk.action_pattern(kind))(on_page_button)
     app.action(bk.action_pattern(bk.SHARE))(on_share)
-    app.action(bk.action_pattern(bk.HOME_UNSUBSCRIBE))(on_home_unsubscribe)

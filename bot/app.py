@@ -21,7 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.installation_store import InstallationStore
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import actions, commands, feedback, home, home_settings, lifecycle, messages, trend
+from bot import actions, commands, feedback, home, home_actions, lifecycle, messages, trend
 from bot.deps import LISTENER_THREADS, BotDeps, install
 from bot.oauth import state_store
 from bot.scopes import BOT_SCOPES
@@ -154,7 +154,7 @@ def build_app(
         return None
 
     install(app, deps)
-    for surface in (commands, actions, trend, feedback, home, home_settings, messages):
+    for surface in (commands, actions, trend, feedback, home, home_actions, messages):
         surface.register(app)
     lifecycle.register(app, store)
     return app

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, tzinfo
+from itertools import count
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -67,6 +68,16 @@ HOME_UNSUBSCRIBE = "home_unsubscribe"
 def action_id(kind: str, *keys: object) -> str:
     """`news_pick:42`: one button of `kind`, told apart from its neighbours by `keys`."""
     return ":".join([kind, *(str(k) for k in keys)])
+
+
+class Ids:
+    """`kind:n` action ids numbered across a whole view (App Home), so no two of its elements share one."""
+
+    def __init__(self) -> None:
+        self._counters: dict[str, count[int]] = {}
+
+    def __call__(self, kind: str) -> str:
+        return action_id(kind, next(self._counters.setdefault(kind, count())))
 
 
 def action_pattern(kind: str) -> re.Pattern[str]:
@@ -339,47 +350,76 @@ def _name(name: str, limit: int = 60) -> str:
     return escape_mrkdwn(truncate(name, limit))
 
 
+PERSONAL_ROWS = 20
+LATEST_COMPANIES = 10
+
+
 def home_view(
     personal: Sequence[SubscriptionView],
-    channel_subs: Sequence[SubscriptionView],
     latest: Sequence[tuple[CompanyRef, Sequence[StoryView]]],
     *,
     now: datetime,
     tz: tzinfo,
     theme_labels: Mapping[str, str] | None = None,
+    dm_page: Sequence[Block] = (),
+    channel_pages: Sequence[Sequence[Block]] = (),
+    notice: str | None = None,
+    note: str | None = None,
+    ids: Ids | None = None,
 ) -> dict[str, Any]:
-    """App Home: personal subscriptions (with 해지), visible channels' subscriptions, latest news."""
+    """App Home: personal subscriptions (with 해지) and the DM's settings, each visible channel's
+    settings page (`bot.home_settings`), then the latest news of the user's companies.
+
+    Settings come first: channel pages that do not fit the view's 100 blocks are named by a closing
+    "… 외 N개 채널" line, and the news gets the room that is left.
+    """
     # Names are cut before they are escaped and sections are filled with whole lines (`cut_lines`), so
     # no text ends inside an entity or a link.
-    blocks: list[Block] = [header("내 브리핑")]
+    ids = ids or Ids()  # the pages' ids come from the same counter
+    blocks: list[Block] = [section(notice)] if notice else []
+    blocks.append(header("내 브리핑"))
     if personal:
-        for i, sub in enumerate(personal[:20]):
+        for sub in personal[:PERSONAL_ROWS]:
             value = encode_value(ch=sub.channel_id, c=sub.company_id)
             blocks.append(
                 SectionBlock(
-                    text=_mrkdwn(f"*{_name(sub.company_name)}* · 매일 DM으로 브리핑"),
-                    accessory=button("해지", _id(HOME_UNSUBSCRIBE, i), value, style="danger"),
+                    text=_mrkdwn(f"*{_name(sub.company_name)}* · DM으로 브리핑"),
+                    accessory=button("해지", ids(HOME_UNSUBSCRIBE), value, style="danger"),
                 )
+            )
+        if len(personal) > PERSONAL_ROWS:
+            blocks.append(
+                context(f"… 외 {len(personal) - PERSONAL_ROWS}개 · 모두 보기: 앱 DM에서 `/news 목록`")
             )
     else:
         blocks.append(section("개인 구독이 없습니다. 앱 DM에서 `/news 구독 회사이름`으로 구독하세요."))
+    blocks.extend(dm_page)
     blocks.append(DividerBlock())
-    blocks.append(header("채널 구독"))
-    if channel_subs:
-        by_channel: dict[str, list[str]] = {}
-        for sub in channel_subs:
-            by_channel.setdefault(sub.channel_id, []).append(_name(sub.company_name))
-        lines = [f"<#{escape_mrkdwn(ch)}>: {', '.join(names)}" for ch, names in list(by_channel.items())[:40]]
-        blocks.append(section(cut_lines(lines, SECTION_TEXT)))
-    else:
-        blocks.append(section("볼 수 있는 채널의 구독이 없습니다."))
-    if latest:
+    blocks.append(header("채널 브리핑"))
+    tail = 1 if note else 0
+    if not channel_pages:
+        blocks.append(
+            section("볼 수 있는 채널의 구독이 없습니다. 채널에서 `/news 구독 회사이름`으로 구독하세요.")
+        )
+    for n, page in enumerate(channel_pages):
+        left = len(channel_pages) - n
+        # Room for this page, and for the closing line should the next one not fit.
+        if len(blocks) + len(page) + (1 if left > 1 else 0) + tail > MAX_HOME_BLOCKS:
+            blocks.append(
+                context(f"… 외 {left}개 채널 · 각 채널에서 `/news 목록`으로 설정을 볼 수 있습니다.")
+            )
+            break
+        blocks.extend(page)
+    room = MAX_HOME_BLOCKS - len(blocks) - tail - 2  # the divider and the header
+    if latest and room > 0:
         blocks.append(DividerBlock())
         blocks.append(header("내 회사 최신 뉴스"))
-        for company, stories in latest[:10]:
+        for company, stories in latest[: min(LATEST_COMPANIES, room)]:
             lines = [f"*{_name(company.name)}*"]
             lines += [story_line(s, now, tz, theme_labels=theme_labels) for s in stories]
             if not stories:
                 lines.append("최근 주요 기사가 없습니다.")
             blocks.append(section(cut_lines(lines, SECTION_TEXT)))
+    if note:
+        blocks.append(context(note))
     return {"type": "home", "blocks": check_blocks(blocks, max_blocks=MAX_HOME_BLOCKS)}

@@ -1,22 +1,25 @@
-"""App Home: the user's personal subscriptions (with 해지), the channel subscriptions they can see, and the
-latest top stories of their companies. Republished whenever the tab opens or a subscription changes."""
+"""App Home: the user's personal subscriptions (with 해지) and the settings page of their DM briefing and of
+every channel briefing they can see (`bot.home_settings`), then the latest top stories of their companies.
+Republished whenever the tab opens or a setting changes there (`bot.home_actions`)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block
 
 from bot import blocks as bk
 from bot.alerts_answers import baseline_note
 from bot.deps import BotDeps, deps_of
-from bot.home_settings import settings_blocks
-from bot.limits import MAX_HOME_BLOCKS
+from bot.home_settings import page_blocks
 from bot.replies import publish_checked
 from briefings.companies import CompanyRef
 from briefings.lookup import StoryView, top_stories_each
+from briefings.settings_page import ChannelPage, load_pages
 from briefings.signals.alert_store import waiting_for_baseline
 from briefings.subscriptions import SubscriptionView, list_team_subscriptions
 
@@ -45,14 +48,26 @@ def visible_channels(client: WebClient, user_id: str) -> set[str] | None:
     return channels
 
 
-def home_payload(deps: BotDeps, *, team_id: str, user_id: str, visible: set[str] | None) -> dict[str, Any]:
+def own_dm(subscriptions: Sequence[SubscriptionView], user_id: str) -> list[str]:
+    """The user's DM with the app, as their personal subscriptions know it (none before the first)."""
+    return sorted({s.channel_id for s in subscriptions if s.is_dm and s.created_by == user_id})[:1]
+
+
+def home_payload(
+    deps: BotDeps, *, team_id: str, user_id: str, visible: set[str] | None, notice: str | None = None
+) -> dict[str, Any]:
+    """The user's App Home, read in a fixed number of statements whatever they follow and wherever.
+
+    `notice` heads the view: what the user's last click there did (App Home has no ephemeral answers).
+    """
     now = deps.now()
     with deps.session() as session:
         everything = list_team_subscriptions(session, team_id, include_dm=True)
         personal = [s for s in everything if s.is_dm and s.created_by == user_id]
-        channel_subs: list[SubscriptionView] = [
-            s for s in everything if not s.is_dm and visible is not None and s.channel_id in visible
-        ]
+        # Every page read at once: the user's DM (the channel of their personal subscriptions) and each
+        # channel they are a member of (users.conversations lists channels, never DMs).
+        shown = own_dm(everything, user_id) + sorted(visible or ())
+        pages = load_pages(session, team_id, shown, subscriptions=everything)
         index = deps.index.get(session)
         companies = list(
             {c.id: c for c in (index.companies.get(s.company_id) for s in personal) if c is not None}.values()
@@ -62,23 +77,46 @@ def home_payload(deps: BotDeps, *, team_id: str, user_id: str, visible: set[str]
             session, [c.id for c in companies], now=now, days=deps.days, limit=STORIES_PER_COMPANY
         )
         latest: list[tuple[CompanyRef, list[StoryView]]] = [(c, top[c.id]) for c in companies]
-        followed = {s.channel_id for s in personal} | {s.channel_id for s in channel_subs}
-        note = baseline_note(waiting_for_baseline(session, team_id, followed, now=now))
-        settings = settings_blocks(deps, session, team_id=team_id, user_id=user_id)
-    view = bk.home_view(personal, channel_subs, latest, now=now, tz=deps.tz, theme_labels=deps.theme_labels)
-    room = MAX_HOME_BLOCKS - len(view["blocks"]) - 1  # the baseline note may follow
-    if room > 2:
-        view["blocks"] += bk.check_blocks(settings[:room], max_blocks=MAX_HOME_BLOCKS)
-    if note and len(view["blocks"]) < MAX_HOME_BLOCKS:
-        view["blocks"].append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
-    return view
+        note = baseline_note(waiting_for_baseline(session, team_id, {p.channel_id for p in pages}, now=now))
+    ids = bk.Ids()
+
+    def blocks_of(page: ChannelPage) -> list[Block]:
+        return page_blocks(
+            page, ids, theme_labels=deps.theme_labels, default_time=deps.settings.briefing_time
+        )
+
+    dm_page = [b for p in pages if p.is_dm for b in blocks_of(p)]
+    channel_pages = [blocks_of(p) for p in pages if not p.is_dm and not p.empty]
+    return bk.home_view(
+        personal,
+        latest,
+        now=now,
+        tz=deps.tz,
+        theme_labels=deps.theme_labels,
+        dm_page=dm_page,
+        channel_pages=channel_pages,
+        notice=notice,
+        note=note,
+        ids=ids,
+    )
 
 
 HOME_FALLBACK = "Briefings: `/news 구독 회사이름`으로 구독하세요."
 
 
-def publish_home(deps: BotDeps, client: WebClient, *, team_id: str, user_id: str) -> None:
-    view = home_payload(deps, team_id=team_id, user_id=user_id, visible=visible_channels(client, user_id))
+def publish_home(
+    deps: BotDeps,
+    client: WebClient,
+    *,
+    team_id: str,
+    user_id: str,
+    notice: str | None = None,
+    visible: set[str] | None = None,
+) -> None:
+    """Publish the user's App Home; `visible` when the caller has just read the user's channels."""
+    if visible is None:
+        visible = visible_channels(client, user_id)
+    view = home_payload(deps, team_id=team_id, user_id=user_id, visible=visible, notice=notice)
     publish_checked(client, user_id=user_id, view=view, fallback=HOME_FALLBACK)
 
 

@@ -1,115 +1,123 @@
-"""App Home as the settings page of the user's DM briefing: cadence, keyword subscriptions, filters.
+"""App Home as the settings page: one page per briefing the user can change, each row with its button.
 
-Each keyword subscription and filter has its button (해지, 해제); a click is checked against the user's
-own DM (the channel of their personal subscriptions), so App Home can never change another's settings.
+    <#채널> · 평일 07:30                       [급증 알림: 보통 ▾]   static_select, 민감/보통/둔감/끔
+    🏢 삼성전자                                 [해지]   a company subscription (channels; the DM's are
+                                                         listed with 해지 under 내 브리핑)
+    🔎 "HBM"                                    [해지]   a saved query
+    🏷️ 테마 반도체                               [해제]   a followed theme
+    🚫 매체: 한국경제                            [해제]   a filter
+    … 외 N개 · 모두 보기: `/news 목록`                   when a kind has more rows than fit
+
+Every button's action id is `kind:n`, unique in the view, and `bot.home_actions` listens by pattern.
+Values carry the channel and the row, so a click is checked against who may change that channel.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
 
-from slack_bolt import Ack, App, BoltContext
-from slack_sdk import WebClient
-from slack_sdk.models.blocks import Block, DividerBlock, MarkdownTextObject, SectionBlock
-from sqlalchemy.orm import Session
+from slack_sdk.models.blocks import (
+    Block,
+    MarkdownTextObject,
+    Option,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
 
 from bot import blocks as bk
-from bot.commands import workspace_of
-from bot.deps import BotDeps, deps_of
-from bot.render import inert
+from bot.limits import SECTION_TEXT
+from bot.render import cut_mrkdwn, escape_mrkdwn, inert, truncate
 from briefings.cadence import label
-from briefings.filters import describe, load_filters, remove_filter
-from briefings.saved_queries import list_queries, remove_query
-from briefings.subscriptions import channel_settings, list_team_subscriptions
+from briefings.filters import describe
+from briefings.settings_page import ChannelPage
+from briefings.signals.spikes import Sensitivity
 
 UNSAVE = "home_unsave"
 UNFILTER = "home_unfilter"
-MAX_ROWS = 15  # of each kind: the home tab's 100 blocks are shared with subscriptions and news
+UNTHEME = "home_untheme"
+SENSITIVITY = "home_sensitivity"
+LEVELS: tuple[Sensitivity, ...] = ("민감", "보통", "둔감", "끔")
+MAX_ROWS = 6  # of each kind in a page: the view's 100 blocks are shared by every page and the news
 
 
-def dm_channels(session: Session, team_id: str, user_id: str) -> list[str]:
-    """The user's DM with the app, as their personal subscriptions know it."""
-    subs = list_team_subscriptions(session, team_id, include_dm=True)
-    return sorted({s.channel_id for s in subs if s.is_dm and s.created_by == user_id})
+# A settings row: its text, its button's text, the button's kind and the value it carries.
+Row = tuple[str, str, str, str]
 
 
-def _row(text: str, button_text: str, action: str, i: int, value: str) -> SectionBlock:
-    return SectionBlock(
-        text=MarkdownTextObject(text=text), accessory=bk.button(button_text, bk.action_id(action, i), value)
-    )
-
-
-def settings_blocks(deps: BotDeps, session: Session, *, team_id: str, user_id: str) -> list[Block]:
-    channels = dm_channels(session, team_id, user_id)
-    blocks: list[Block] = [DividerBlock(), bk.header("내 브리핑 설정")]
-    if not channels:
-        blocks.append(
-            bk.section(
-                "앱 DM에서 `/news 구독 회사이름`으로 개인 브리핑을 시작하면 여기서 설정을 바꿀 수 있습니다."
-            )
+def _rows(rows: Sequence[Row], ids: bk.Ids, where: str) -> list[Block]:
+    """The first `MAX_ROWS` rows, each a section with its button, then how many more and where to see them."""
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(text=cut_mrkdwn(text, SECTION_TEXT)),
+            accessory=bk.button(button, ids(kind), value),
         )
-        return blocks
-    ch = channels[0]
-    channel = channel_settings(session, team_id, ch)
-    cadence = label(channel.cadence if channel else None)
-    when = channel.briefing_time if channel else deps.settings.briefing_time
-    blocks.append(
-        bk.section(f"*주기*: {cadence} {inert(when)} · 바꾸기: `/news 주기 평일 08:00`, `/news 주기 매주 월`")
-    )
-    saved = list_queries(session, team_id, ch)
-    if saved:
-        blocks.append(bk.context("*키워드·계열사 구독*"))
-    for i, view in enumerate(saved[:MAX_ROWS]):
-        blocks.append(_row(inert(view.label), "해지", UNSAVE, i, bk.encode_value(ch=ch, l=view.label)))
-    filters = load_filters(session, team_id, ch)
-    shown = [v for v in filters.views if v.kind != "story"]
-    blocks.append(
-        bk.context(f"*제외 설정* {len(shown)}개 · 추가: `/news 제외 스포츠`, `/news 제외 매체 한국경제`")
-    )
-    for i, rule in enumerate(shown[:MAX_ROWS]):
-        text = inert(describe(rule, deps.theme_labels))
-        blocks.append(_row(text, "해제", UNFILTER, i, bk.encode_value(ch=ch, k=rule.kind, v=rule.value)))
+        for text, button, kind, value in rows[:MAX_ROWS]
+    ]
+    if len(rows) > MAX_ROWS:
+        blocks.append(bk.context(f"… 외 {len(rows) - MAX_ROWS}개 · 모두 보기: {where}"))
     return blocks
 
 
-def _own(session: Session, team_id: str, user_id: str, channel: object) -> str | None:
-    return channel if isinstance(channel, str) and channel in dm_channels(session, team_id, user_id) else None
+def sensitivity_select(page: ChannelPage, action_id: str) -> StaticSelectElement:
+    options = [
+        Option(
+            text=PlainTextObject(text=f"급증 알림: {level}"),
+            value=bk.encode_value(ch=page.channel_id, s=level),
+        )
+        for level in LEVELS
+    ]
+    chosen = options[LEVELS.index(page.sensitivity)]
+    return StaticSelectElement(action_id=action_id, options=options, initial_option=chosen)
 
 
-def on_unsave(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    ack()
-    deps = deps_of(context)
-    team_id, user_id = workspace_of(context, body), str((body.get("user") or {}).get("id", ""))
-    value = bk.decode_value((body.get("actions") or [{}])[0].get("value"))
-    with deps.session() as session:
-        ch = _own(session, team_id, user_id, value.get("ch"))
-        if ch is not None and isinstance(value.get("l"), str):
-            remove_query(session, team_id, ch, value["l"])
-    _republish(deps, client, team_id, user_id)
-
-
-def on_unfilter(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    ack()
-    deps = deps_of(context)
-    team_id, user_id = workspace_of(context, body), str((body.get("user") or {}).get("id", ""))
-    value = bk.decode_value((body.get("actions") or [{}])[0].get("value"))
-    with deps.session() as session:
-        ch = _own(session, team_id, user_id, value.get("ch"))
-        if (
-            ch is not None
-            and value.get("k") in ("keyword", "outlet", "theme")
-            and isinstance(value.get("v"), str)
-        ):
-            remove_filter(session, team_id, ch, value["k"], value["v"])
-    _republish(deps, client, team_id, user_id)
-
-
-def _republish(deps: BotDeps, client: WebClient, team_id: str, user_id: str) -> None:
-    from bot.home import publish_home  # bot.home builds its view with this module's blocks
-
-    publish_home(deps, client, team_id=team_id, user_id=user_id)
-
-
-def register(app: App) -> None:
-    app.action(bk.action_pattern(UNSAVE))(on_unsave)
-    app.action(bk.action_pattern(UNFILTER))(on_unfilter)
+def page_blocks(
+    page: ChannelPage, ids: bk.Ids, *, theme_labels: Mapping[str, str], default_time: str
+) -> list[Block]:
+    """One briefing's settings: its heading (cadence, time, alert sensitivity) and a row per setting."""
+    ch = page.channel_id
+    title = "내 브리핑 설정" if page.is_dm else f"<#{escape_mrkdwn(ch)}>"
+    when = inert(page.briefing_time or default_time)
+    heading = f"*{title}* · {label(page.cadence)} {when} · 바꾸기: `/news 주기 평일 08:00`"
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(text=heading), accessory=sensitivity_select(page, ids(SENSITIVITY))
+        )
+    ]
+    # The DM's companies are the personal subscriptions listed above the page, with their 해지.
+    companies: list[Row] = [
+        (
+            f"🏢 {escape_mrkdwn(truncate(c.company_name, 60))}",
+            "해지",
+            bk.HOME_UNSUBSCRIBE,
+            bk.encode_value(ch=ch, c=c.company_id),
+        )
+        for c in (() if page.is_dm else page.companies)
+    ]
+    saved: list[Row] = [
+        (f"🔎 {inert(truncate(v.label, 80))}", "해지", UNSAVE, bk.encode_value(ch=ch, l=v.label))
+        for v in page.saved
+    ]
+    themes: list[Row] = [
+        (f"🏷️ 테마 {inert(theme_labels.get(t, t))}", "해제", UNTHEME, bk.encode_value(ch=ch, t=t))
+        for t in page.themes
+    ]
+    rules: list[Row] = [
+        (
+            f"🚫 {inert(truncate(describe(r, theme_labels), 80))}",
+            "해제",
+            UNFILTER,
+            bk.encode_value(ch=ch, k=r.kind, v=r.value),
+        )
+        for r in page.filters
+    ]
+    for rows, where in (
+        (companies, "`/news 목록`"),
+        (saved, "`/news 목록`"),
+        (themes, "`/news 목록`"),
+        (rules, "`/news 제외 목록`"),
+    ):
+        blocks += _rows(rows, ids, where)
+    if page.empty or (page.is_dm and not (page.saved or page.themes or page.filters)):
+        blocks.append(bk.context('추가: `/news 구독 "HBM"`, `/news 테마 반도체`, `/news 제외 매체 한국경제`'))
+    return blocks

@@ -173,10 +173,18 @@ def filters_of(rows: Iterable[ChannelFilter]) -> ChannelFilters:
     )
 
 
-def load_all_filters(session: Session) -> dict[tuple[str, str], ChannelFilters]:
-    """Every channel's filters in one query (a delivery run composes for many channels)."""
+def load_all_filters(
+    session: Session, *, team_id: str | None = None, channel_ids: Collection[str] | None = None
+) -> dict[tuple[str, str], ChannelFilters]:
+    """Every channel's filters in one query (a delivery run composes for many channels; App Home
+    reads a user's channels of one workspace)."""
+    stmt = select(ChannelFilter).order_by(ChannelFilter.id)
+    if team_id is not None:
+        stmt = stmt.where(ChannelFilter.team_id == team_id)
+    if channel_ids is not None:
+        stmt = stmt.where(ChannelFilter.channel_id.in_(list(channel_ids)))
     grouped: dict[tuple[str, str], list[ChannelFilter]] = {}
-    for row in session.scalars(select(ChannelFilter).order_by(ChannelFilter.id)):
+    for row in session.scalars(stmt):
         grouped.setdefault((row.team_id, row.channel_id), []).append(row)
     return {key: filters_of(rows) for key, rows in grouped.items()}
 

@@ -10,6 +10,7 @@ needs neither the analyser nor the registry; `stories_for` answers it with the l
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -123,10 +124,18 @@ def list_queries(session: Session, team_id: str, channel_id: str) -> list[SavedV
     return [SavedView(r.label, search_from_json(r.search)) for r in rows]
 
 
-def load_all_queries(session: Session) -> dict[tuple[str, str], list[SavedView]]:
-    """Every channel's saved queries in one query (a delivery run composes for many channels)."""
+def load_all_queries(
+    session: Session, *, team_id: str | None = None, channel_ids: Collection[str] | None = None
+) -> dict[tuple[str, str], list[SavedView]]:
+    """Every channel's saved queries in one query (a delivery run composes for many channels; App
+    Home reads a user's channels of one workspace)."""
+    stmt = select(SavedQuery).order_by(SavedQuery.id)
+    if team_id is not None:
+        stmt = stmt.where(SavedQuery.team_id == team_id)
+    if channel_ids is not None:
+        stmt = stmt.where(SavedQuery.channel_id.in_(list(channel_ids)))
     out: dict[tuple[str, str], list[SavedView]] = {}
-    for row in session.scalars(select(SavedQuery).order_by(SavedQuery.id)):
+    for row in session.scalars(stmt):
         out.setdefault((row.team_id, row.channel_id), []).append(
             SavedView(row.label, search_from_json(row.search))
         )

@@ -233,5 +233,14 @@ def toggle_theme(
     return added, themes
 
 
+def remove_theme(session: Session, team_id: str, channel_id: str, slug: str) -> bool:
+    """Stop following the theme; False when the channel did not follow it (a stale button)."""
+    channel = channel_settings(session, team_id, channel_id)
+    if channel is None or slug not in (channel.themes or []):
+        return False
+    channel.themes = [t for t in channel.themes if t != slug]
+    return True
+
+
 def channel_settings(session: Session, team_id: str, channel_id: str) -> Channel | None:
     return session.scalar(select(Channel).where(Channel.team_id == team_id, Channel.channel_id == channel_id))

@@ -12,8 +12,10 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot import blocks as bk
+from bot.home_settings import page_blocks
 from briefings.companies import CompanyRef
 from briefings.lookup import ArticleHit, StoryView
+from briefings.settings_page import ChannelPage
 from briefings.subscriptions import SubscriptionView
 from tests.bot.conftest import Harness, wait_for
 from tests.bot.seed import NOW
@@ -118,7 +120,10 @@ def test_builders_stay_within_limits_whatever_the_data(headline: str) -> None:
     assert_valid(bk.not_found_answer("질의" * 100, many[:5], hits, now=NOW, tz=KST))
     subs = [SubscriptionView("T", f"C{i}", i, "회사" * 60, i % 2 == 0, "U1") for i in range(300)]
     assert_valid(bk.subscriptions_answer(subs, briefing_time="08:00", themes=["반도체"] * 100))
-    view = bk.home_view(subs, subs, [(company, stories[:3])] * 20, now=NOW, tz=KST)
+    ids = bk.Ids()
+    view = bk.home_view(
+        subs, [(company, stories[:3])] * 20, now=NOW, tz=KST, channel_pages=_pages(subs, ids), ids=ids
+    )
     assert_valid(view["blocks"], max_blocks=100)
     assert "javascript:" not in json.dumps(bk.not_found_answer("q", [], hits, now=NOW, tz=KST))
 
@@ -126,6 +131,22 @@ def test_builders_stay_within_limits_whatever_the_data(headline: str) -> None:
 def test_a_payload_over_the_block_limit_is_refused() -> None:
     with pytest.raises(bk.BlockLimitError):
         bk.check_blocks([bk.section("x")] * 51)
+
+
+def _pages(subs: list[SubscriptionView], ids: bk.Ids) -> list[list[Block]]:
+    """Each channel's settings page as App Home builds it, for the channels of `subs`."""
+    by_channel: dict[str, list[SubscriptionView]] = {}
+    for sub in subs:
+        by_channel.setdefault(sub.channel_id, []).append(sub)
+    return [
+        page_blocks(
+            ChannelPage(ch, False, "daily", "08:00", "보통", ("semiconductor",), tuple(rows), (), ()),
+            ids,
+            theme_labels={},
+            default_time="08:00",
+        )
+        for ch, rows in by_channel.items()
+    ]
 
 
 def _mrkdwn_texts(blocks: list[dict[str, Any]]) -> list[str]:
@@ -137,10 +158,16 @@ def test_home_text_is_cut_before_escaping_never_inside_a_link_or_an_entity() -> 
     subs = [SubscriptionView("T", f"C{i:04d}", i, names, i % 2 == 0, "U1") for i in range(300)]
     stories = [_story(i, "헤드라인 & <b> " * 40) for i in range(3)]
     company = CompanyRef(1, names, "", "company", None, None)
-    view = bk.home_view(subs, subs, [(company, stories)] * 10, now=NOW, tz=KST)
+    ids = bk.Ids()
+    view = bk.home_view(
+        subs, [(company, stories)] * 10, now=NOW, tz=KST, channel_pages=_pages(subs, ids), ids=ids
+    )
     assert_valid(view["blocks"], max_blocks=100)
     texts = _mrkdwn_texts(view["blocks"])
-    assert any(t.endswith("\n…") for t in texts)  # the channel list did not fit and says so
+    notes = [e["text"] for b in view["blocks"] if b["type"] == "context" for e in b["elements"]]
+    assert any(
+        re.match(r"… 외 \d+개 채널 · 각 채널에서 `/news 목록`", n) for n in notes
+    )  # says what did not fit
     for text in texts:
         assert len(text) <= 3000
         assert text.count("<") == text.count(">"), text[-80:]

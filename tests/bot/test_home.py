@@ -37,18 +37,18 @@ def test_home_shows_personal_and_visible_channel_subscriptions_and_latest_news(h
     view = _open_home(h, "U7")
     assert view["type"] == "home"
     text = _texts(view["blocks"])
-    assert "*화웨이* · 매일 DM으로 브리핑" in text
-    assert "<#CPUB>: 메타" in text
+    assert "*화웨이* · DM으로 브리핑" in text
+    assert "*<#CPUB>* · 매일 08:00" in text and "🏢 메타" in text
     assert "애플" not in text.replace("애플 ", "")  # CSECRET is not one of U7's channels
     assert "삼성전자" not in text  # U8's personal subscription
     assert "LG전자" not in text  # another workspace
     assert "화웨이, 새 AI 칩 어센드 공개" in text  # latest top stories for U7's companies
     unsub = [
-        b["accessory"]
+        json.loads(b["accessory"]["value"])["ch"]
         for b in view["blocks"]
         if b.get("accessory", {}).get("action_id", "").startswith(bk.HOME_UNSUBSCRIBE + ":")
     ]
-    assert len(unsub) == 1
+    assert sorted(unsub) == ["CPUB", "D7"]  # 화웨이 in U7's DM, 메타 in #CPUB
 
 
 def test_home_unsubscribe_button_removes_only_your_own_personal_subscription(harness: Harness) -> None:
@@ -101,4 +101,5 @@ def test_home_is_the_settings_page_of_the_dm_briefing(harness: Harness) -> None:
     with h.sessions() as session:
         assert session.scalars(select(ChannelFilter)).all() == []
         assert session.scalars(select(SavedQuery)).all() == []
-    assert "삼성 +계열사" not in _texts(view["blocks"])
+    assert "삼성 +계열사 구독을 해지했습니다." in _texts(view["blocks"][:1])
+    assert "🔎 삼성 +계열사" not in _texts(view["blocks"])

@@ -40,3 +40,30 @@ def test_home_of_five_companies_takes_the_statements_of_one(harness: Harness, bo
     ):
         assert headline in text
     assert len(five) == len(one)
+
+
+def _settings(h: Harness, channel: str) -> None:
+    for text in ("구독 메타", '구독 "HBM"', "테마 반도체", "제외 매체 한국경제", "알림 둔감"):
+        h.fake.reset()
+        h.user.command(text, channel=channel)
+        h.user.responses(1)
+
+
+def test_home_of_five_channels_settings_takes_the_statements_of_one(
+    harness: Harness, bot_engine: Engine
+) -> None:
+    h = harness
+    h.fake.memberships["U1"] = ["CONE"]
+    h.fake.memberships["U5"] = [f"CFIVE{i}" for i in range(5)]
+    for channel in ["CONE", *h.fake.memberships["U5"]]:
+        _settings(h, channel)
+    _open_home(h, "U1")  # caches that live for minutes filled
+    with statements(bot_engine) as one:
+        _open_home(h, "U1")
+    with statements(bot_engine) as five:
+        view = _open_home(h, "U5")
+    text = _texts(view["blocks"])
+    for i in range(5):  # every channel's page, each with its rows, from the same few queries
+        assert f"*<#CFIVE{i}>*" in text
+    assert text.count("🚫 매체: 한국경제") == 5 and text.count('🔎 "HBM"') == 5
+    assert len(five) == len(one)
