@@ -67,7 +67,9 @@ def answer_search(
     days = search.days or deps.days
     filters = filters or ChannelFilters()
     extra = filter_conditions(session.get_bind().dialect.name, filters)
-    stories = query_stories(session, search, now=now, days=days, limit=deps.page_size, extra=extra)
+    stories = query_stories(
+        session, search, now=now, days=days, limit=deps.page_size, extra=extra, nlp=deps.nlp()
+    )
     excluded = count_hidden(session, search, filters, now=now, days=days)
     title = describe(search, deps.theme_labels)
     blocks: list[Block] = [bk.header(f"{truncate(title, 100)} · 최근 {days}일")]

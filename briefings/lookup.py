@@ -16,21 +16,23 @@ import re
 import threading
 import time
 import unicodedata
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Float, Select, case, cast, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Float, Select, Table, case, cast, exists, func, literal, or_, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from briefings.companies.index import CompanyRef, OrdinaryWords, Registry
 from briefings.companies.records import nfc
-from briefings.digest.nlp import Morph
+from briefings.digest.nlp import Tokenizer as Tokenizer  # what the bot passes in
 from briefings.digest.terms import STOP_NOUNS, index_terms
 from briefings.models import Article, ArticleTerm, ArticleTheme, Company, Story, StoryCompany, UTCDateTime
-from briefings.query import Query
+from briefings.phrases import LEAD_CHARS, article_texts, has_run, phrase_key, read_forms
+from briefings.query import Query, Word
 from briefings.timeutil import as_utc
 
 MAX_QUERY_CHARS = 200
@@ -385,12 +387,6 @@ def _view(row: Any, company: str = "") -> StoryView:
 # --- full-text fallback -------------------------------------------------------------------------
 
 
-class Tokenizer(Protocol):
-    """What the search needs from the analyser (`briefings.digest.nlp.KoreanNLP` satisfies it)."""
-
-    def tokenize(self, texts: Sequence[str]) -> Sequence[Sequence[Morph]]: ...
-
-
 MAX_SEARCH_TERMS = 6
 # Words that frame a query rather than say what it is about ("없는 회사", "삼성 관련 뉴스"), on top of
 # the nouns the digester already finds uninformative: as search terms they would match nearly every
@@ -526,6 +522,9 @@ class StorySearch:
     exclude_outlets: tuple[str, ...] = ()
     days: int | None = None
     words: tuple[str, ...] = ()  # what the user asked for besides the company, for the heading
+    # Readings of quoted phrases whose terms must also stand next to each other in the text, with
+    # what the phrase spells (`briefings.phrases`): the index finds candidates, the text decides.
+    adjacent: tuple[tuple[tuple[str, ...], str], ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -550,6 +549,24 @@ def word_readings(text: str, nlp: Tokenizer) -> list[tuple[str, ...]]:
     if len(terms) == 1 and 3 <= len(word) <= MAX_SPLIT_WORD and all("가" <= ch <= "힣" for ch in word):
         readings += [(word[:i], word[i:]) for i in range(1, len(word))]
     return readings
+
+
+MAX_PHRASE_READINGS = 8
+
+
+def phrase_readings(text: str, nlp: Tokenizer) -> list[tuple[str, ...]]:
+    """A quoted phrase's readings: the whole phrase as the analyser reads it, then each word's own
+    readings combined (in a headline Kiwi may read a word of the phrase differently than alone)."""
+    words = text.split()
+    if len(words) < 2:
+        return word_readings(text, nlp)
+    readings: list[tuple[str, ...]] = [()]
+    for options in (word_readings(w, nlp) for w in words):
+        if options:
+            readings = [r + o for r in readings for o in options][:MAX_PHRASE_READINGS]
+    whole = tuple(query_terms(text, nlp))
+    distinct = (tuple(dict.fromkeys(r)) for r in [whole, *readings] if r)
+    return list(dict.fromkeys(distinct))[:MAX_PHRASE_READINGS]
 
 
 def _company_of(registry: Registry, text: str) -> tuple[CompanyRef, list[int]] | None:
@@ -587,11 +604,20 @@ def plan_search(query: Query, *, registry: Registry, nlp: Tokenizer) -> StorySea
             break
 
     include: list[tuple[tuple[str, ...], ...]] = []
+    adjacent: dict[tuple[str, ...], str] = {}
+
+    def readings(word: Word) -> list[tuple[str, ...]]:
+        found = phrase_readings(word.text, nlp) if word.phrase else word_readings(word.text, nlp)
+        if word.phrase:
+            key = phrase_key(word.text, nlp)
+            adjacent.update({terms: key for terms in found if len(terms) > 1})
+        return found
+
     for group in groups:
-        options = tuple(t for w in group.options for t in word_readings(w.text, nlp))
+        options = tuple(t for w in group.options for t in readings(w))
         if options:
             include.append(options)
-    exclude = tuple(t for w in query.exclude for t in word_readings(w.text, nlp))
+    exclude = tuple(t for w in query.exclude for t in readings(w))
     words = tuple(" OR ".join(f'"{w.text}"' if w.phrase else w.text for w in g.options) for g in groups)
     search = StorySearch(
         company=company[0] if company else None,
@@ -604,6 +630,7 @@ def plan_search(query: Query, *, registry: Registry, nlp: Tokenizer) -> StorySea
         exclude_outlets=query.exclude_outlets,
         days=query.days,
         words=words,
+        adjacent=tuple(adjacent.items()),
     )
     if search.empty:
         raise QueryError(
@@ -623,23 +650,43 @@ def _in_json_list(dialect: str, column: Any, value: str) -> ColumnElement[bool]:
 
 
 def has_terms(terms: Sequence[str]) -> ColumnElement[bool]:
-    """One article of the story carries every term (read off the (term, article_id) primary key)."""
-    conditions = []
-    for term in terms:
-        alias = aliased(ArticleTerm)
-        conditions.append(
-            exists(select(literal(1)).where(alias.article_id == Article.id, alias.term == term))
-        )
-    return exists(select(literal(1)).where(Article.story_id == Story.id, *conditions))
+    """One article of the story carries every term (read off the (term, article_id) primary key).
+
+    Built on the plain tables: sibling subqueries need no aliases, and an ORM alias per term cost
+    more to build than the database took to answer.
+    """
+    articles, postings = _ARTICLES, _TERMS
+    conditions = [
+        exists(select(literal(1)).where(postings.c.article_id == articles.c.id, postings.c.term == term))
+        for term in terms
+    ]
+    return exists(select(literal(1)).where(articles.c.story_id == _STORIES.c.id, *conditions))
+
+
+_ARTICLES: Table = Article.__table__  # type: ignore[assignment]
+_TERMS: Table = ArticleTerm.__table__  # type: ignore[assignment]
+_STORIES: Table = Story.__table__  # type: ignore[assignment]
+
+
+def _driven_by_words(search: StorySearch) -> bool:
+    """Whether the window's postings of the first word (`_driver`) are exactly that word's condition:
+    each of its readings one term, so a story the postings bring already carries it."""
+    return not search.company_ids and bool(search.include) and all(len(r) == 1 for r in search.include[0])
 
 
 def search_conditions(dialect: str, search: StorySearch) -> list[ColumnElement[bool]]:
-    """The SQL conditions on `Story` a search puts (its company range is added by `query_stories`)."""
+    """The SQL conditions on `Story` a search puts (its company range is added by `query_stories`).
+
+    Without a company, the stories come from the postings of the first word (`search_where`); when
+    those postings are the first word's condition itself, it is not checked a second time.
+    """
     out: list[ColumnElement[bool]] = []
-    for options in search.include:
+    for options in search.include[1:] if _driven_by_words(search) else search.include:
         out.append(or_(*[has_terms(terms) for terms in options]))
+    adjacent = dict(search.adjacent)
     for terms in search.exclude:
-        out.append(~has_terms(terms))
+        if terms not in adjacent:  # an excluded phrase hides only stories that have it as a phrase
+            out.append(~has_terms(terms))
     if search.themes:
         out.append(or_(*[_in_json_list(dialect, Story.themes, t) for t in search.themes]))
     if search.outlets:
@@ -677,16 +724,23 @@ def search_where(
     *,
     since: datetime,
     extra: Sequence[ColumnElement[bool]] = (),
+    conditions: Sequence[ColumnElement[bool]] | None = None,
 ) -> list[ColumnElement[bool]] | None:
-    """The conditions on `Story` for stories updated since `since` (None: no story in it at all)."""
+    """The conditions on `Story` for stories updated since `since` (None: no story in it at all).
+
+    `conditions` are the search's own (`search_conditions`) when the caller built them already: one
+    answer asks for several windows of the same search.
+    """
     first_id = _first_story_id(session, since)
     if first_id is None:
         return None
-    dialect = session.get_bind().dialect.name
+    if conditions is None:
+        conditions = search_conditions(session.get_bind().dialect.name, search)
+    id_bound = Story.id >= first_id
     where: list[ColumnElement[bool]] = [
-        Story.id >= first_id,
+        id_bound,
         Story.last_published_at >= since,
-        *search_conditions(dialect, search),
+        *conditions,
         *extra,
     ]
     if not search.company_ids:
@@ -694,7 +748,14 @@ def search_where(
         # theme, in `article_themes`) in the window, a superset the conditions above then narrow.
         driver = _driver(session, search, since)
         if driver is not None:
+            if session.get_bind().dialect.name == "postgresql":
+                # PostgreSQL multiplies the selectivities of the id bound and the date, which go
+                # together: it then expects a hundred stories in the window instead of thousands and
+                # checks each against the postings. The date alone gives it the true count.
+                where.remove(id_bound)
             where.append(Story.id.in_(driver))
+        elif _driven_by_words(search):  # no article in the window: no story can carry the word
+            return None
     else:
         links = select(StoryCompany.story_id).where(
             StoryCompany.company_id.in_(search.company_ids),
@@ -731,13 +792,18 @@ def query_stories(
     limit: int = 5,
     offset: int = 0,
     extra: Sequence[ColumnElement[bool]] = (),
+    nlp: Tokenizer | None = None,
 ) -> list[StoryView]:
     """The stories a search finds in the last `days` (the query's own 기간 wins), best first.
 
     A company's range of the (company_id, is_primary, story_id) index is read first and each of its
     stories checked against the words; without a company, the window's stories are. `extra` adds
-    conditions on `Story` (a channel's filters).
+    conditions on `Story` (a channel's filters). A search with quoted phrases needs `nlp`: the
+    index's candidates are read again to check that the phrase's words stand together.
     """
+    if search.adjacent and nlp is None:
+        raise ValueError("a search with phrases needs the analyser")
+    extra = [*search_conditions(session.get_bind().dialect.name, search), *extra]
     now = as_utc(now)
     window = timedelta(days=search.days or days)
     # Age costs a story AGE_PENALTY_PER_DAY of score and no story scores more than `_score_ceiling`, so
@@ -746,38 +812,133 @@ def query_stories(
     # The answer is the same; a 30-day query reads two or three days of stories, not thirty.
     need = offset + limit
     if window > 1.5 * _PROBE:
-        probe = _ranked_page(session, search, now=now, since=now - _PROBE, limit=need, offset=0, extra=extra)
-        if probe is not None and len(probe) >= need:
-            kth = probe[need - 1][1]
-            reach = timedelta(days=(_score_ceiling(session) - kth) / AGE_PENALTY_PER_DAY) + _MARGIN
-            if reach <= _PROBE:
-                return _labelled(session, search, [v for v, _ in probe[offset:need]])
-            window = min(window, reach)
-    page = _ranked_page(session, search, now=now, since=now - window, limit=limit, offset=offset, extra=extra)
+        probe_start = now - _PROBE
+        probe = _best(session, search, now=now, since=probe_start, need=need, extra=extra, nlp=nlp)
+        if probe is not None:
+            since = now - window
+            if len(probe) >= need:
+                kth = probe[need - 1][1]
+                reach = timedelta(days=(_score_ceiling(session) - kth) / AGE_PENALTY_PER_DAY) + _MARGIN
+                if reach <= _PROBE:
+                    return _labelled(session, search, [v for v, _ in probe[offset:need]])
+                since = now - min(window, reach)
+            # The probe ranked every story of its day: only older ones are read, then both merged.
+            older = [*extra, Story.last_published_at < probe_start]
+            rest = _best(session, search, now=now, since=since, need=need, extra=older, nlp=nlp)
+            merged = sorted([*probe, *(rest or [])], key=lambda p: (-p[1], -p[0].id))
+            return _labelled(session, search, [v for v, _ in merged[offset:need]])
+    if not search.adjacent:
+        page = _ranked_page(
+            session, search, now=now, since=now - window, limit=limit, offset=offset, extra=extra
+        )
+    else:
+        page = (_best(session, search, now=now, since=now - window, need=need, extra=extra, nlp=nlp) or [])[
+            offset:
+        ]
     return _labelled(session, search, [v for v, _ in page or []])
+
+
+# How many of the index's candidates a phrase search reads again at most, best first: a phrase whose
+# words are common but never together must not make one answer read the whole window.
+MAX_PHRASE_CANDIDATES = 400
+
+
+def _best(
+    session: Session,
+    search: StorySearch,
+    *,
+    now: datetime,
+    since: datetime,
+    need: int,
+    extra: Sequence[ColumnElement[bool]],
+    nlp: Tokenizer | None,
+) -> list[tuple[StoryView, float]] | None:
+    """The best `need` stories since `since`; phrases checked in the text, page by page of candidates."""
+    if not search.adjacent or nlp is None:
+        return _ranked_page(session, search, now=now, since=since, limit=need, offset=0, extra=extra)
+    kept: list[tuple[StoryView, float]] = []
+    read, size = 0, need * 2 + 8
+    while True:
+        page = _ranked_page(session, search, now=now, since=since, limit=size, offset=read, extra=extra)
+        if page is None:
+            return None
+        kept += with_phrases(session, search, page, nlp)
+        read += len(page)
+        if len(kept) >= need or len(page) < size or read >= MAX_PHRASE_CANDIDATES:
+            return kept[:need]
+        size = min(size * 2, MAX_PHRASE_CANDIDATES - read)
+
+
+_T = TypeVar("_T")
+
+
+def with_phrases(
+    session: Session, search: StorySearch, page: Sequence[tuple[StoryView, _T]], nlp: Tokenizer
+) -> list[tuple[StoryView, _T]]:
+    """The candidates whose articles hold the search's phrases as phrases (and none it excludes).
+
+    Two statements for the page: which articles carry the phrases' terms (the index), and those
+    articles' headline and lead, read by the analyser as the digester reads them.
+    """
+    adjacent = dict(search.adjacent)
+    groups = [g for g in search.include if any(r in adjacent for r in g)]
+    negated = [r for r in search.exclude if r in adjacent]
+    if not page or not (groups or negated):
+        return list(page)
+    wanted = sorted({t for g in groups for r in g for t in r} | {t for r in negated for t in r})
+    carried: dict[int, set[str]] = defaultdict(set)
+    of_story: dict[int, set[int]] = defaultdict(set)
+    for article_id, story_id, term in session.execute(
+        select(Article.id, Article.story_id, ArticleTerm.term)
+        .join(ArticleTerm, ArticleTerm.article_id == Article.id)
+        .where(Article.story_id.in_([v.id for v, _ in page]), ArticleTerm.term.in_(wanted))
+    ):
+        carried[article_id].add(term)
+        if story_id is not None:
+            of_story[story_id].add(article_id)
+    phrased = [r for g in groups for r in g if r in adjacent] + negated
+    # Only articles that carry every term of some phrase reading can hold that phrase.
+    to_read = sorted(a for a, ts in carried.items() if any(ts.issuperset(r) for r in phrased))
+    texts: dict[int, tuple[str, str]] = {}
+    for part in range(0, len(to_read), IDS_PER_QUERY):
+        for article_id, title, summary, lead in session.execute(
+            select(
+                Article.id, Article.title, Article.summary, func.substr(Article.body, 1, LEAD_CHARS)
+            ).where(Article.id.in_(to_read[part : part + IDS_PER_QUERY]))
+        ):
+            texts[article_id] = article_texts(title, summary, lead)
+    forms = read_forms([t for pair in texts.values() for t in pair], nlp)
+
+    def holds(article_id: int, reading: tuple[str, ...]) -> bool:
+        if not carried[article_id].issuperset(reading):
+            return False
+        if reading not in adjacent:
+            return True
+        return any(has_run(forms.get(t, ()), adjacent[reading]) for t in texts.get(article_id, ()))
+
+    out = []
+    for view, extra in page:
+        articles = of_story.get(view.id, set())
+        if all(any(holds(a, r) for a in articles for r in g) for g in groups) and not any(
+            holds(a, r) for a in articles for r in negated
+        ):
+            out.append((view, extra))
+    return out
 
 
 _PROBE = timedelta(days=1)
 _MARGIN = timedelta(hours=1)
-_ceilings: dict[str, tuple[float, float]] = {}
 
 
 def _score_ceiling(session: Session) -> float:
-    """No story scores more: the most outlets any story has (an index answers it), brand new, exclusive.
+    """No story scores more: the most outlets any story has, brand new, exclusive.
 
-    Kept a few minutes; twice the outlets of the time it was read, so a story growing meanwhile stays
-    below it.
+    Read for every answer (the end of the `outlets_count` index: a few pages), so it is the bound of
+    the moment; a bound kept for minutes would have to be loose, and every unit of score it gives away
+    is more than a day of stories read for nothing.
     """
-    key = str(session.get_bind().engine.url)
-    with _first_ids_lock:
-        cached = _ceilings.get(key)
-    if cached is not None and time.monotonic() - cached[1] < _FIRST_ID_TTL:
-        return cached[0]
     most = session.scalar(select(func.max(Story.outlets_count))) or 1
-    ceiling = math.log2(1 + 2 * max(most, 1)) + EXCLUSIVE_BONUS
-    with _first_ids_lock:
-        _ceilings[key] = (ceiling, time.monotonic())
-    return ceiling
+    return math.log2(1 + max(most, 1)) + EXCLUSIVE_BONUS
 
 
 def _ranked_page(
@@ -790,8 +951,10 @@ def _ranked_page(
     offset: int,
     extra: Sequence[ColumnElement[bool]],
 ) -> list[tuple[StoryView, float]] | None:
-    """One page of the search's stories updated since `since`, best first, with their scores."""
-    where = search_where(session, search, since=since, extra=extra)
+    """One page of the search's stories updated since `since`, best first, with their scores.
+
+    `extra` holds the search's own conditions too (built once by `query_stories`)."""
+    where = search_where(session, search, since=since, extra=extra, conditions=())
     if where is None:
         return None
     dialect = session.get_bind().dialect.name

@@ -7,6 +7,8 @@ filter that silently matches nothing.
 
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,8 +16,14 @@ from briefings.gather.registry import load_default_feeds
 from briefings.models import Feed
 
 
+@cache
+def _curated() -> frozenset[str]:
+    """The packaged feed list's outlets: read once per process (parsing it cost more than a query)."""
+    return frozenset(f.outlet or f.name for f in load_default_feeds())
+
+
 def known_outlets(session: Session) -> frozenset[str]:
-    names = {f.outlet or f.name for f in load_default_feeds()}
+    names = set(_curated())
     for outlet, name in session.execute(select(Feed.outlet, Feed.name)):
         names.add(outlet or name)
     return frozenset(n for n in names if n)

@@ -40,6 +40,12 @@ class Morph(Protocol):
     def len(self) -> int: ...
 
 
+class Tokenizer(Protocol):
+    """What searching needs from the analyser (`KoreanNLP` satisfies it)."""
+
+    def tokenize(self, texts: Sequence[str]) -> Sequence[Sequence[Morph]]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class SimpleMorph:
     """A morpheme built by hand (tests, pre-analysed input); interchangeable with Kiwi's tokens."""

@@ -33,7 +33,6 @@ from briefings.companies import (
     CompanyMatcher,
     Registry,
     default_registry,
-    nfc,
     registry_from_session,
     seed_if_needed,
 )
@@ -51,7 +50,7 @@ from briefings.digest.nlp import KoreanNLP, Morph, get_nlp
 from briefings.digest.stories import StoryArticle, StoryGrouper, StoryParams, group
 from briefings.digest.summary import LeadSentence, choose_summary, lead_sentences
 from briefings.digest.terms import MorphScan, topic_nouns
-from briefings.digest.text import clean_title, is_exclusive, strip_boilerplate
+from briefings.digest.text import analysed_body, analysed_title, clean_title, is_exclusive
 from briefings.digest.themes import Taxonomy, default_taxonomy
 from briefings.models import (
     Article,
@@ -75,7 +74,6 @@ KEYWORDS_PER_STORY = 8
 THEMES_PER_STORY = 5
 # Characters of a body analysed by default (DIGEST_MAX_CHARS); a headline is cut at its own cap.
 DEFAULT_MAX_CHARS = 10_000
-MAX_TITLE_CHARS = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,8 +164,8 @@ class Digester:
         """Analyse a batch; one Kiwi pass over every headline and body."""
         if not items:
             return []
-        titles = [nfc(it.title[:MAX_TITLE_CHARS]).strip() for it in items]
-        bodies = [strip_boilerplate(nfc((it.body or "")[: self.max_chars])) for it in items]
+        titles = [analysed_title(it.title) for it in items]
+        bodies = [analysed_body(it.body or "", self.max_chars) for it in items]
         texts = [text for pair in zip(titles, bodies, strict=True) for text in pair]
         stream = self.nlp.tokenize_iter(texts)
         partial: list[

@@ -13,7 +13,7 @@ from briefings.digest.nlp import Morph
 # Nouns, foreign words, hanja, numbers, verb and adjective stems, roots, noun suffixes (상용+화).
 _LEMMA_PREFIXES = ("NN", "SL", "SH", "SN", "VV", "VA", "XR", "XSN")
 # Symbols that are part of names and phrases (M&A, LGU+).
-_JOINING_SYMBOLS = frozenset({"&", "+"})
+JOINING_SYMBOLS = frozenset({"&", "+"})
 # Nouns that say nothing about the subject of a news story (dates, units, outlet chrome).
 STOP_NOUNS = frozenset(
     " ".join(
@@ -44,7 +44,7 @@ def lemma_runs(morphs: Sequence[Morph]) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
     for m in morphs:
         tag = m.tag
-        if tag.startswith(_LEMMA_PREFIXES) or (tag == "SW" and m.form in _JOINING_SYMBOLS):
+        if tag.startswith(_LEMMA_PREFIXES) or (tag == "SW" and m.form in JOINING_SYMBOLS):
             form = m.form.lower() if tag == "SL" else m.form
             out.append((form, m.start, m.start + m.len))
     return out
@@ -92,7 +92,7 @@ class MorphScan:
         runs, terms, nouns = self.runs, self.terms, self.nouns
         for m in morphs:
             tag = m.tag
-            if not (tag.startswith(_LEMMA_PREFIXES) or (tag == "SW" and m.form in _JOINING_SYMBOLS)):
+            if not (tag.startswith(_LEMMA_PREFIXES) or (tag == "SW" and m.form in JOINING_SYMBOLS)):
                 continue
             is_sl = tag == "SL"
             form = m.form.lower() if is_sl else m.form

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from functools import reduce
 
+from briefings.companies.records import nfc
+
 # --- patterns ---------------------------------------------------------------------------------
 
 _WS = re.compile(r"[ \t\u00a0\u200b\u3000]+")
@@ -232,6 +234,20 @@ def _sub_near_reporter_words(text: str) -> str:
         pos = end
     out.append(text[pos:])
     return "".join(out)
+
+
+# The digester reads at most this much of a headline.
+MAX_TITLE_CHARS = 1_000
+
+
+def analysed_title(title: str) -> str:
+    """A headline as the digester hands it to the analyser: composed Hangul, cut, stripped."""
+    return nfc(title[:MAX_TITLE_CHARS]).strip()
+
+
+def analysed_body(body: str, max_chars: int | None = None) -> str:
+    """A body as the digester hands it to the analyser: composed Hangul, cut, without chrome."""
+    return strip_boilerplate(nfc(body if max_chars is None else body[:max_chars]))
 
 
 def strip_boilerplate(text: str) -> str:
