@@ -752,24 +752,39 @@ def _theme_figures(gold: Sequence[set[str]], pred: Sequence[set[str]]) -> dict[s
     return {"micro": prf(gold, pred).as_dict(), "per_theme": per}
 
 
-def eval_story_themes(digest: Digest | None, loaded: Loaded) -> Section:
-    """Themes of the RSS articles (their story's themes, story_themes.jsonl): held-out days reported,
-    tuning days shown alongside (the rules were tuned on them)."""
-    sec = Section("themes (RSS held-out days)")
+# Days of theme_items.jsonl: tuning items drawn from days other than the stories' four.
+OTHER_DAYS = "other-days"
+
+
+def theme_labelled(stories: Loaded, others: Loaded) -> dict[str, tuple[list[Item], list[set[str]]]]:
+    """The RSS articles with gold themes, by split: the stories' articles carry their story's themes
+    (story_themes.jsonl; `heldout`, `tune`), the other days' items their own (theme_items.jsonl)."""
     labels = {r["story"]: set(r["themes"]) for r in load_rows("story_themes.jsonl")}
+    out: dict[str, tuple[list[Item], list[set[str]]]] = {}
     for split in (HELD_OUT, TUNE):
-        items = _split_items(loaded, split)
-        gold = [labels.get(str(i.row["story"]), set()) for i in items]
+        items = _split_items(stories, split)
+        out[split] = (items, [labels.get(str(i.row["story"]), set()) for i in items])
+    out[OTHER_DAYS] = (others.items, [set(i.row["themes"]) for i in others.items])
+    return out
+
+
+def eval_story_themes(digest: Digest | None, stories: Loaded, others: Loaded) -> Section:
+    """Themes of the RSS articles: the held-out days reported; the tuning days and the tuning items of
+    other days shown alongside (the rules were tuned on them)."""
+    sec = Section("themes (RSS held-out days)")
+    for split, (items, gold) in theme_labelled(stories, others).items():
         base = [keyword_themes(i.text) for i in items]
         ours = digest.themes([i.text for i in items]) if digest else None
         n = str(len(items))
-        if split == TUNE:
+        if split != HELD_OUT:
             if ours is not None:
                 t, k = _theme_figures(gold, ours)["micro"], _theme_figures(gold, base)["micro"]
-                sec.figures["tuning"] = {"ours": t, "keywords": k}
+                other = ("other_days", "tuning items, other days")
+                key, what = ("tuning", "tuning days") if split == TUNE else other
+                sec.figures[key] = {"ours": t, "keywords": k}
                 sec.rows.append(
                     (
-                        "theme P / R / F1 (micro, tuning days)",
+                        f"theme P / R / F1 (micro, {what})",
                         f"{t['precision']:.3f} / {t['recall']:.3f} / {t['f1']:.3f}",
                         f"{k['precision']:.3f} / {k['recall']:.3f} / {k['f1']:.3f}",
                         n,
@@ -801,7 +816,7 @@ def eval_story_themes(digest: Digest | None, loaded: Loaded) -> Section:
                             str(worst[1]["support"]),
                         )
                     )
-        mark = "" if split == HELD_OUT else "[tune] "
+        mark = {HELD_OUT: "", TUNE: "[tune] ", OTHER_DAYS: "[tune, other days] "}[split]
         for item, g, p_ in zip(items, gold, ours or [], strict=False):
             if g != p_:
                 extra, missing = ",".join(sorted(p_ - g)) or "-", ",".join(sorted(g - p_)) or "-"
@@ -849,6 +864,7 @@ def run(root: Path | None = None) -> tuple[list[Section], dict[str, Any]]:
     companies = load("companies.jsonl", root)
     stories = load("stories.jsonl", root)
     themes = load("themes.jsonl", root)
+    theme_items = load("theme_items.jsonl", root)
     digest: Digest | None
     notes: list[str] = []
     try:
@@ -862,9 +878,9 @@ def run(root: Path | None = None) -> tuple[list[Section], dict[str, Any]]:
         eval_themes(digest, themes),
         eval_summaries(digest, stories),
         eval_follow_ups(digest, stories),
-        eval_story_themes(digest, stories),
+        eval_story_themes(digest, stories, theme_items),
     ]
-    drift = companies.drift + stories.drift + themes.drift
+    drift = companies.drift + stories.drift + themes.drift + theme_items.drift
     summary: dict[str, Any] = {
         "companies": sections[0].figures,
         "stories": sections[1].figures,

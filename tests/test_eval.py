@@ -140,7 +140,7 @@ def _theme_slugs() -> set[str]:
     return {t["slug"] for t in data["themes"]}
 
 
-@pytest.mark.parametrize("name", ["companies.jsonl", "stories.jsonl", "themes.jsonl"])
+@pytest.mark.parametrize("name", ["companies.jsonl", "stories.jsonl", "themes.jsonl", "theme_items.jsonl"])
 def test_every_reference_resolves_to_the_text_it_was_labelled_on(name: str) -> None:
     root = corpus_path()
     rows = load_rows(name)
@@ -231,13 +231,23 @@ def test_theme_labels_use_taxonomy_slugs() -> None:
     assert used == slugs  # every theme has gold examples
 
 
+def test_theme_tuning_items_come_from_days_other_than_the_stories_days() -> None:
+    story_days = {r["day"] for r in load_rows("stories.jsonl")}
+    rows = load_rows("theme_items.jsonl")
+    slugs = _theme_slugs()
+    assert len(rows) >= 300
+    assert not {r["day"] for r in rows} & story_days  # never the held-out days, nor the tuning ones
+    assert all(set(r["themes"]) <= slugs for r in rows)
+    assert all(r["drawn"] == "random" or r["drawn"].removeprefix("kw:") in slugs for r in rows)
+
+
 def test_devset_rows_hold_references_and_labels_only() -> None:
     # Only references and labels are stored: no field may carry a corpus text.
-    for name in ("companies.jsonl", "stories.jsonl", "themes.jsonl"):
+    for name in ("companies.jsonl", "stories.jsonl", "themes.jsonl", "theme_items.jsonl"):
         for line in (DEVSET / name).read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
             allowed = {"file", "loc", "sha1", "companies", "primary", "hard", "note", "story", "themes"}
-            allowed |= {"line", "day", "split"}
+            allowed |= {"line", "day", "split", "drawn"}
             if row["file"] == "authored":
                 allowed |= {"title"}
             assert set(row) <= allowed, row

@@ -11,6 +11,11 @@ A bare word list mistakes a mention for the subject, so each hit is weighed by w
 - what follows it: a negation (출시 안 해, 인수 무산) voids it, a hedge (사임론, 인수설) weakens it;
 - who acts: themes that are things companies do (`corporate`: earnings, deals, launches) weigh
   little when the headline's actor is a ministry, a city or another public body (서초구, …협약).
+
+Some events are told by two words apart rather than one: 지분을 … 취득, 최대주주가 … 변경, 주식 … 교환.
+A theme's `pairs` ("지분+취득") count when the second lemma follows the first within five lemmas;
+each of the two alone says little (지분 is any stake, 취득 any purchase). A theme
+may set its own `threshold` where its words are rarer or noisier than the rest.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from briefings.digest.nlp import Morph
 from briefings.digest.terms import lemma_runs
 
 _MAX_PHRASE = 4
+# How many lemmas after the first word of a pair its second word may stand (지분 31.56%를 … 취득).
+_PAIR_SPAN = 5
 # How many morphemes after a hit are read for a negation or a hedge (출시 / 하 / 지 / 않 / 는다).
 _AFTER_MORPHS = 4
 # Tags that end the clause a hit belongs to: a negation beyond them is about something else.
@@ -47,6 +54,10 @@ class Theme:
     blockers: frozenset[str] = frozenset()
     # A thing companies do: weak when a public body heads the headline.
     corporate: bool = False
+    # Two lemmas that say the theme together, the second within a few lemmas of the first.
+    pairs: tuple[tuple[str, str, float], ...] = ()
+    # The theme's own threshold (None: the taxonomy's).
+    threshold: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +93,17 @@ def _key(entry: str) -> str:
 
 def _strings(data: dict[str, Any], name: str) -> frozenset[str]:
     return frozenset(_key(str(w)) for w in data.get(name, ()))
+
+
+def _pairs(data: dict[str, Any]) -> tuple[tuple[str, str, float], ...]:
+    """`{"지분+취득": 2.0}` → (("지분", "취득", 2.0),)."""
+    out = []
+    for entry, weight in data.get("pairs", {}).items():
+        first, _, second = str(entry).partition("+")
+        if not second:
+            raise ValueError(f"pair without '+': {entry!r}")
+        out.append((_key(first), _key(second), float(weight)))
+    return tuple(out)
 
 
 class Taxonomy:
@@ -126,11 +148,16 @@ class Taxonomy:
         self.labels = {t.slug: t.label for t in self.themes}
         self._entries: dict[str, list[tuple[int, float]]] = {}
         self._prefixes: set[str] = set()
+        # first lemma of a pair -> [(second lemma, theme index, weight)]
+        self._pairs: dict[str, list[tuple[str, int, float]]] = {}
         for i, theme in enumerate(self.themes):
             for entry, weight in theme.lexicon:
                 key = _key(entry)
                 self._entries.setdefault(key, []).append((i, weight))
                 self._prefixes.update(key[:n] for n in range(1, len(key)))
+            for first, second, weight in theme.pairs:
+                self._pairs.setdefault(first, []).append((second, i, weight))
+        self._floors = [threshold if t.threshold is None else t.threshold for t in self.themes]
         self._blocked = any(t.blockers for t in self.themes) and context_chars > 0
         # Keys of which some theme has blockers: only their hits need their neighbours read.
         self._guarded = frozenset(
@@ -146,6 +173,8 @@ class Taxonomy:
                 lexicon=tuple((str(k), float(v)) for k, v in t["lexicon"].items()),
                 blockers=_strings(t, "blockers"),
                 corporate=bool(t.get("corporate", False)),
+                pairs=_pairs(t),
+                threshold=None if t.get("threshold") is None else float(t["threshold"]),
             )
             for t in data["themes"]
         ]
@@ -274,6 +303,36 @@ class Taxonomy:
             for i, weight in self._entries[hit.key]:
                 if i not in blocked:
                     scores[i] += weight * factor
+        if self._pairs:
+            self._add_pairs(scores, runs, morphs, title=title)
+
+    def _add_pairs(
+        self, scores: list[float], runs: Sequence[Run], morphs: Sequence[Morph], *, title: bool
+    ) -> None:
+        """Pairs of lemmas (지분 … 취득): each pair counts once per text, where its first word stands."""
+        pairs = self._pairs
+        starts = [i for i, run in enumerate(runs) if run[0] in pairs]
+        found: set[tuple[str, str, int]] = set()
+        for i in starts:
+            run = runs[i]
+            wanted = pairs[run[0]]
+            window = runs[i + 1 : i + 1 + _PAIR_SPAN]
+            for second, theme, weight in wanted:
+                if (run[0], second, theme) in found:
+                    continue
+                for later in window:
+                    if later[0] == second:
+                        hit = _Hit(second, run[1], later[2], i, i)
+                        factor = self._after(morphs, hit)
+                        if title:
+                            factor *= self.title_factor
+                        elif self.lead_chars is not None and run[1] >= self.lead_chars:
+                            factor *= self.tail_factor
+                        else:
+                            factor *= self.body_factor
+                        scores[theme] += weight * factor
+                        found.add((run[0], second, theme))
+                        break
 
     def score(self, morphs: Sequence[Morph], title_morphs: Sequence[Morph] = ()) -> list[tuple[str, float]]:
         """Themes of a text with their scores, best first; only those that pass the threshold."""
@@ -302,9 +361,13 @@ class Taxonomy:
                 if theme.corporate:
                     scores[i] *= self.public_factor
         top = max(scores, default=0.0)
-        floor = max(self.threshold, top * self.relative_cut)
+        cut = top * self.relative_cut
         ranked = sorted(
-            ((self.themes[i].slug, round(s, 3)) for i, s in enumerate(scores) if s >= floor),
+            (
+                (self.themes[i].slug, round(s, 3))
+                for i, s in enumerate(scores)
+                if s >= self._floors[i] and s >= cut
+            ),
             key=lambda p: (-p[1], p[0]),
         )
         return ranked

@@ -164,12 +164,65 @@ def test_keywords_are_the_nouns_that_stand_out(nlp: KoreanNLP) -> None:
         # negation in the same clause
         ("카카오게임즈, 올해 신작 출시 안 한다", "launch", False),
         ("카카오게임즈, 올해 신작 출시", "launch", True),
+        # other days' items (theme_items.jsonl): a substitute player, houses sold, a resignation letter
+        ("‘이강인 교체 출전’ PSG, 렌에 3대1 패배...리그 선두 자리 ‘흔들’", "people", False),
+        ("‘집만 네 채’ 한성숙 장관, 종로 집 1채만 남기고 모두 매각 中", "mna", False),
+        ("삼성SDI, 삼성D 지분 매각 추진", "mna", True),
+        ("사직서 낸 '충주맨' 김선태 과거 발언 소환…\"순장 위기\" 왜?", "people", True),
+        ("포스코홀딩스, 정석모 본부장 사내이사 후보 추천", "people", True),
     ],
 )
 def test_the_words_around_a_theme_word_decide_whether_it_counts(
     nlp: KoreanNLP, title: str, theme: str, expected: bool
 ) -> None:
     assert (theme in themes_of(nlp, title)) is expected
+
+
+def test_a_reporter_s_rank_in_the_byline_is_no_appointment(nlp: KoreanNLP) -> None:
+    body = (
+        "[헤럴드경제=박종일 선임기자]서울 강북구(구청장 이순희)는 주민이 안심하고 생활할 수 있는 "
+        "도시환경 조성을 위해 올해 2월부터 11월까지 야간 도시안전 합동순찰을 한다."
+    )
+    assert "people" not in themes_of(nlp, "강북구, 주민·경찰과 야간 도시안전 합동순찰", body)
+    assert "people" in themes_of(nlp, "마사회 신임 회장에 우희종 교수 선임")
+
+
+def test_two_words_apart_tell_a_deal_that_neither_tells_alone(nlp: KoreanNLP) -> None:
+    # 02-06 item: the largest shareholder changes, said across a particle and a name.
+    lead = (
+        "스틱인베스트먼트의 최대주주가 미리캐피탈로 변경되고 향후 주주가치 제고를 예고하면서 "
+        "행동주의 펀드 얼라인파트너스도 우호 주주로 돌아설 전망이다."
+    )
+    assert "mna" in themes_of(nlp, "스틱인베 우호주주로 돌아선 얼라인", lead)
+    tax = Taxonomy.from_data(
+        {
+            "threshold": 1.0,
+            "body_factor": 1.0,
+            "themes": [{"slug": "x", "label": "엑스", "lexicon": {}, "pairs": {"지분+취득": 1.0}}],
+        }
+    )
+    stake, buy = SimpleMorph("지분", "NNG", 0, 2), SimpleMorph("취득", "NNG", 20, 2)
+    far = [stake] + [SimpleMorph(f"말{i}", "NNG", 3 + 3 * i, 2) for i in range(6)] + [buy]
+    assert tax.score([stake, SimpleMorph("을", "JKO", 2, 1), buy]) == [("x", 1.0)]
+    assert tax.score([stake]) == [] and tax.score([buy]) == []
+    assert tax.score([buy, stake]) == []  # the order is part of the pattern
+    assert tax.score(far) == []
+
+
+def test_a_theme_may_ask_more_than_the_taxonomy_threshold() -> None:
+    tax = Taxonomy.from_data(
+        {
+            "threshold": 1.0,
+            "body_factor": 1.0,
+            "themes": [
+                {"slug": "x", "label": "엑스", "lexicon": {"인공지능": 2.0}, "threshold": 3.0},
+                {"slug": "y", "label": "와이", "lexicon": {"제재": 2.0}},
+            ],
+        }
+    )
+    ai, sanction = SimpleMorph("인공지능", "NNG", 0, 4), SimpleMorph("제재", "NNG", 10, 2)
+    assert tax.score([ai, sanction]) == [("y", 2.0)]
+    assert tax.score([sanction], [ai]) == [("x", 4.0), ("y", 2.0)]
 
 
 def test_a_hedge_weakens_a_theme_word(nlp: KoreanNLP) -> None:
