@@ -391,6 +391,10 @@ def home_view(
             blocks.append(
                 context(f"… 외 {len(personal) - PERSONAL_ROWS}개 · 모두 보기: 앱 DM에서 `/news 목록`")
             )
+    elif dm_page:  # a DM briefing of keywords or themes alone
+        blocks.append(
+            section("구독한 회사가 없습니다. 앱 DM에서 `/news 구독 회사이름`으로 더할 수 있습니다.")
+        )
     else:
         blocks.append(section("개인 구독이 없습니다. 앱 DM에서 `/news 구독 회사이름`으로 구독하세요."))
     blocks.extend(dm_page)

@@ -48,13 +48,31 @@ def visible_channels(client: WebClient, user_id: str) -> set[str] | None:
     return channels
 
 
-def own_dm(subscriptions: Sequence[SubscriptionView], user_id: str) -> list[str]:
-    """The user's DM with the app, as their personal subscriptions know it (none before the first)."""
+def dm_with(client: WebClient, user_id: str) -> str | None:
+    """The user's DM with the app: `conversations.open` answers with the one that exists. None when
+    Slack does not say (the caller then goes by the user's personal subscriptions)."""
+    try:
+        return str(client.conversations_open(users=user_id)["channel"]["id"])
+    except Exception:
+        log.warning("conversations.open failed for %s", user_id, exc_info=True)
+        return None
+
+
+def own_dm(subscriptions: Sequence[SubscriptionView], user_id: str, dm: str | None) -> list[str]:
+    """The user's DM: as Slack named it, else as their personal subscriptions know it (if any)."""
+    if dm:
+        return [dm]
     return sorted({s.channel_id for s in subscriptions if s.is_dm and s.created_by == user_id})[:1]
 
 
 def home_payload(
-    deps: BotDeps, *, team_id: str, user_id: str, visible: set[str] | None, notice: str | None = None
+    deps: BotDeps,
+    *,
+    team_id: str,
+    user_id: str,
+    visible: set[str] | None,
+    dm: str | None = None,
+    notice: str | None = None,
 ) -> dict[str, Any]:
     """The user's App Home, read in a fixed number of statements whatever they follow and wherever.
 
@@ -64,9 +82,9 @@ def home_payload(
     with deps.session() as session:
         everything = list_team_subscriptions(session, team_id, include_dm=True)
         personal = [s for s in everything if s.is_dm and s.created_by == user_id]
-        # Every page read at once: the user's DM (the channel of their personal subscriptions) and each
-        # channel they are a member of (users.conversations lists channels, never DMs).
-        shown = own_dm(everything, user_id) + sorted(visible or ())
+        # Every page read at once: the user's DM with the app and each channel they are a member of
+        # (users.conversations lists channels, never DMs).
+        shown = own_dm(everything, user_id, dm) + sorted(visible or ())
         pages = load_pages(session, team_id, shown, subscriptions=everything)
         index = deps.index.get(session)
         companies = list(
@@ -85,7 +103,8 @@ def home_payload(
             page, ids, theme_labels=deps.theme_labels, default_time=deps.settings.briefing_time
         )
 
-    dm_page = [b for p in pages if p.is_dm for b in blocks_of(p)]
+    # A briefing with nothing in it (everything removed) has no settings worth a page.
+    dm_page = [b for p in pages if p.is_dm and not p.empty for b in blocks_of(p)]
     channel_pages = [blocks_of(p) for p in pages if not p.is_dm and not p.empty]
     return bk.home_view(
         personal,
@@ -112,11 +131,14 @@ def publish_home(
     user_id: str,
     notice: str | None = None,
     visible: set[str] | None = None,
+    dm: str | None = None,
 ) -> None:
-    """Publish the user's App Home; `visible` when the caller has just read the user's channels."""
+    """Publish the user's App Home; `visible` and `dm` when the caller has just asked Slack for them."""
     if visible is None:
         visible = visible_channels(client, user_id)
-    view = home_payload(deps, team_id=team_id, user_id=user_id, visible=visible, notice=notice)
+    if dm is None:
+        dm = dm_with(client, user_id)
+    view = home_payload(deps, team_id=team_id, user_id=user_id, visible=visible, dm=dm, notice=notice)
     publish_checked(client, user_id=user_id, view=view, fallback=HOME_FALLBACK)
 
 

@@ -1,9 +1,10 @@
 """The buttons of App Home's settings page: 해지, 해제 and the alert sensitivity menu.
 
-A click may change the user's own DM briefing, or a channel's briefing when the user is a member of
-that channel (`users.conversations`, read at the click). Whatever happens, App Home is published again
-with one Korean line at its top saying what the click did: App Home has no ephemeral answers, and a
-stale button (a row removed since, pressed twice) deserves an answer too.
+A click may change the user's own DM briefing (`conversations.open` names it), or a channel's
+briefing when the user is a member of that channel (`users.conversations`, read at the click).
+Whatever happens, App Home is published again with one Korean line at its top saying what the click
+did: App Home has no ephemeral answers, and a stale button (a row removed since, pressed twice)
+deserves an answer too.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot import blocks as bk
 from bot.commands import is_dm_channel, workspace_of
 from bot.deps import BotDeps, deps_of
-from bot.home import own_dm, publish_home, visible_channels
+from bot.home import dm_with, own_dm, publish_home, visible_channels
 from bot.home_settings import SENSITIVITY, UNFILTER, UNSAVE, UNTHEME
 from bot.render import inert, truncate
 from briefings.filters import FilterView, describe, remove_filter
@@ -116,8 +117,9 @@ def on_press(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCon
     change = CHANGES.get(bk.action_kind(str(action.get("action_id", ""))))
     ch = value.get("ch")
     visible: set[str] | None = None
+    dm = dm_with(client, user)
     with deps.session() as session:
-        mine = own_dm(list_team_subscriptions(session, team, include_dm=True), user)
+        mine = own_dm(list_team_subscriptions(session, team, include_dm=True), user, dm)
     if change is None or not isinstance(ch, str) or not ch:
         notice = STALE
     elif ch in mine:
@@ -136,7 +138,7 @@ def on_press(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCon
         except Exception:
             log.exception("App Home setting failed")
             notice = FAILED
-    publish_home(deps, client, team_id=team, user_id=user, notice=notice, visible=visible)
+    publish_home(deps, client, team_id=team, user_id=user, notice=notice, visible=visible, dm=dm)
 
 
 def register(app: App) -> None:

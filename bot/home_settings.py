@@ -118,6 +118,6 @@ def page_blocks(
         (rules, "`/news 제외 목록`"),
     ):
         blocks += _rows(rows, ids, where)
-    if page.empty or (page.is_dm and not (page.saved or page.themes or page.filters)):
+    if page.is_dm and not (page.saved or page.themes or page.filters):
         blocks.append(bk.context('추가: `/news 구독 "HBM"`, `/news 테마 반도체`, `/news 제외 매체 한국경제`'))
     return blocks

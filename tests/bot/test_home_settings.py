@@ -189,3 +189,31 @@ def test_many_channels_and_settings_stay_within_the_views_limits(harness: Harnes
     assert any(n.startswith("… 외 ") and "개 채널 · 각 채널에서 `/news 목록`" in n for n in notes)
     assert "*<#CBIG00>*" in _texts(view["blocks"])
     assert h.fake.rejections == []
+
+
+def test_a_dm_with_only_a_keyword_subscription_is_a_page_too(harness: Harness) -> None:
+    h = harness
+    dm = {"channel": "DX", "channel_name": "directmessage", "user": "U7"}
+    for text in ('구독 "HBM"', "제외 스포츠"):
+        h.fake.reset()
+        h.user.command(text, **dm)
+        h.user.responses(1)
+    view = _open_home(h, "U7")
+    found = rows(view)
+    assert "구독한 회사가 없습니다" in _texts(view["blocks"])  # no company followed, yet a briefing
+    assert any(t.startswith("*내 브리핑 설정*") for t in found)
+    view = press(h, found['🔎 "HBM"'])
+    assert notice(view) == '"HBM" 구독을 해지했습니다.'
+    with h.sessions() as session:
+        assert session.scalars(select(SavedQuery)).all() == []
+
+
+def test_the_menu_of_a_channel_gone_meanwhile_gets_one_line(harness: Harness) -> None:
+    h = harness
+    h.fake.memberships["U7"] = ["CGONE"]
+    value = json.dumps({"ch": "CGONE", "s": "끔"})
+    menu = {"type": "static_select", "action_id": SENSITIVITY + ":0"}
+    option = {"text": {"type": "plain_text", "text": "급증 알림: 끔"}, "value": value}
+    assert notice(press(h, {**menu, "chosen": option})) == "이 채널의 설정을 더 이상 찾을 수 없습니다."
+    with h.sessions() as session:
+        assert session.scalars(select(Channel)).all() == []
