@@ -47,15 +47,18 @@ FAILED = "죄송합니다. 설정을 바꾸지 못했습니다. 잠시 후 다�
 Change = Callable[[BotDeps, Session, str, str, dict[str, Any]], str]
 
 
+def _unsubscribed(shown: str, removed: bool) -> str:
+    """A company's or a saved query's 해지: done now, or done before (a stale button)."""
+    return f"{shown} 구독을 해지했습니다." if removed else f"{josa(shown, '은/는')} 이미 해지된 구독입니다."
+
+
 def _unsubscribe(deps: BotDeps, session: Session, team: str, ch: str, value: dict[str, Any]) -> str:
     company_id = value.get("c")
     if not isinstance(company_id, int):
         return STALE
     company = deps.index.get(session).companies.get(company_id)
     name = f"*{inert(truncate(company.name, 60))}*" if company else "이 회사"
-    if not unsubscribe(session, team, ch, company_id):
-        return f"{josa(name, '은/는')} 이미 해지된 구독입니다."
-    return f"{name} 구독을 해지했습니다."
+    return _unsubscribed(name, unsubscribe(session, team, ch, company_id))
 
 
 def _unsave(deps: BotDeps, session: Session, team: str, ch: str, value: dict[str, Any]) -> str:
@@ -63,9 +66,7 @@ def _unsave(deps: BotDeps, session: Session, team: str, ch: str, value: dict[str
     if not isinstance(query, str):
         return STALE
     shown = inert(truncate(query, 80))
-    if not remove_query(session, team, ch, query):
-        return f"{josa(shown, '은/는')} 이미 해지된 구독입니다."
-    return f"{shown} 구독을 해지했습니다."
+    return _unsubscribed(shown, remove_query(session, team, ch, query))
 
 
 def _untheme(deps: BotDeps, session: Session, team: str, ch: str, value: dict[str, Any]) -> str:
