@@ -63,6 +63,8 @@ def _page(
     deps: BotDeps, body: dict[str, Any], client: WebClient, context: BoltContext, kind: str
 ) -> tuple[str, list[bk.BlockDict]] | None:
     """The redrawn page after a button of `kind`; None when the button names no company we know."""
+    from bot.deliver import message_permalinks  # bot.deliver's blocks build on this module
+
     team_id, user_id, value = workspace_of(context, body), _user(body), _value(body)
     channel_id, channel_name = _channel(body)
     dest, is_dm = channel_id, is_dm_channel(channel_id, channel_name)
@@ -89,7 +91,15 @@ def _page(
         elif kind == "unsubscribe":
             note = answers.do_unsubscribe(deps, session, company, team_id=team_id, channel_id=dest)
         return answers.company_page(
-            deps, session, company, team_id=team_id, channel_id=dest, offset=offset, days=days, notice=note
+            deps,
+            session,
+            company,
+            team_id=team_id,
+            channel_id=dest,
+            offset=offset,
+            days=days,
+            notice=note,
+            permalink=message_permalinks(client),
         )
 
 

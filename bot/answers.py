@@ -21,6 +21,7 @@ from bot.deps import BotDeps
 from bot.limits import MAX_BLOCKS
 from bot.render import escape_mrkdwn, inert
 from briefings.companies import CompanyRef, Resolution, resolve_company
+from briefings.delivery.shown import Permalink, follow_up_links
 from briefings.digest.follow_ups import saga_order
 from briefings.filters import ChannelFilters, count_hidden, filter_conditions, load_filters
 from briefings.korean import euro, has_final_consonant, josa
@@ -170,8 +171,12 @@ def company_page(
     interactive: bool = True,
     shared_by: str | None = None,
     notice: str | None = None,
+    permalink: Permalink | None = None,
 ) -> Answer:
-    """One page of a company's top stories; `channel_id` None hides the subscribe button."""
+    """One page of a company's top stories; `channel_id` None hides the subscribe button.
+
+    `permalink` (Slack's, for the channel's own messages): a follow-up's "이어지는 소식" links the
+    channel's briefing message that showed the earlier story, where one did."""
     days = days or deps.days
     now = deps.now()
     subscribed = is_subscribed(session, team_id, channel_id, company.id) if channel_id else None
@@ -188,6 +193,7 @@ def company_page(
         notice,
         filters.views,
         now.replace(second=0, microsecond=0),
+        (team_id, channel_id) if permalink is not None else None,  # links to this channel's messages
     )
     cached: Answer | None = deps.answers.get(key)
     if cached is not None:
@@ -205,7 +211,8 @@ def company_page(
     else:
         stories = top_stories(session, ids, now=now, days=days, limit=deps.page_size + 1, offset=offset)
     has_more = len(stories) > deps.page_size
-    stories = with_sagas(session, stories[: deps.page_size])
+    linked = (team_id, channel_id, permalink) if channel_id and permalink else None
+    stories = with_sagas(session, stories[: deps.page_size], linked=linked)
     blocks = bk.company_answer(
         company,
         stories,
@@ -228,8 +235,13 @@ def company_page(
     return answer
 
 
-def with_sagas(session: Session, stories: list[StoryView]) -> list[StoryView]:
-    """A page of stories with what each follows up ("이어지는 소식"), each saga told together."""
+def with_sagas(
+    session: Session, stories: list[StoryView], *, linked: tuple[str, str, Permalink] | None = None
+) -> list[StoryView]:
+    """A page of stories with what each follows up ("이어지는 소식"), each saga told together.
+
+    `linked` (team, channel, Slack's permalinks): the earlier story links the channel's briefing
+    message that showed it, where one did; its article otherwise."""
     if not stories:
         return stories
     earlier = aliased(Story)
@@ -238,7 +250,12 @@ def with_sagas(session: Session, stories: list[StoryView]) -> list[StoryView]:
         .join(earlier, earlier.id == Story.follow_up_of_id)
         .where(Story.id.in_([s.id for s in stories]))
     ).all()
-    follows = {r.id: (r.headline, r.url) for r in rows}
+    shown: dict[int, str] = {}
+    if linked is not None and rows:
+        team_id, channel_id, permalink = linked
+        ids = {r.follow_up_of_id for r in rows}
+        shown = follow_up_links(session, team_id, channel_id, ids, permalink)
+    follows = {r.id: (r.headline, shown.get(r.follow_up_of_id, r.url)) for r in rows}
     by_id = {s.id: replace(s, follows=follows.get(s.id)) for s in stories}
     order = saga_order([s.id for s in stories], {r.id: r.follow_up_of_id for r in rows})
     return [by_id[k] for k in order if isinstance(k, int)]
@@ -267,7 +284,15 @@ def company_by_id(deps: BotDeps, session: Session, company_id: object) -> Compan
 _EXACT_NAME = frozenset({"alias", "ticker", "group"})
 
 
-def lookup(deps: BotDeps, session: Session, query: str, *, team_id: str, channel_id: str | None) -> Answer:
+def lookup(
+    deps: BotDeps,
+    session: Session,
+    query: str,
+    *,
+    team_id: str,
+    channel_id: str | None,
+    permalink: Permalink | None = None,
+) -> Answer:
     """`/news 화웨이`: the company's stories, candidates for an ambiguous name, or full-text hits.
 
     A query with operators, quotes, exclusions or OR, or words beside an exactly named company
@@ -292,7 +317,15 @@ def lookup(deps: BotDeps, session: Session, query: str, *, team_id: str, channel
             asked = josa(f"'{quote(query)}'", "을/를")
             found = euro(f"*{escape_mrkdwn(res.company.name)}*")
             note = f"{asked} {found} 찾았습니다."
-        return company_page(deps, session, res.company, team_id=team_id, channel_id=channel_id, notice=note)
+        return company_page(
+            deps,
+            session,
+            res.company,
+            team_id=team_id,
+            channel_id=channel_id,
+            notice=note,
+            permalink=permalink,
+        )
     if res.status == "ambiguous":
         return bk.fallback_text(f"{query}: 여러 회사 중 골라 주세요"), bk.candidates_answer(
             query, res.candidates
@@ -378,10 +411,12 @@ def run_command(
     user_id: str,
     is_dm: bool,
     enterprise_id: str | None = None,
+    permalink: Permalink | None = None,
 ) -> Answer:
-    """Everything but the lookup itself; `channel_id` is where subscriptions go (the DM for personal)."""
+    """Everything but the lookup itself; `channel_id` is where subscriptions go (the DM for personal).
+    `permalink`: Slack's links to the channel's messages, for a saga's earlier briefing message."""
     if command.action == "lookup":
-        return lookup(deps, session, command.arg, team_id=team_id, channel_id=channel_id)
+        return lookup(deps, session, command.arg, team_id=team_id, channel_id=channel_id, permalink=permalink)
     if command.action == "help":
         return "/news 사용법", bk.help_answer()
     if command.action == "trend":

@@ -61,6 +61,8 @@ class SlackMessage:
     blocks: tuple[Block, ...]
     # PNG files shared in the message's thread once it is posted (bot/weekly_chart.py): (name, title, bytes).
     files: tuple[tuple[str, str, bytes], ...] = ()
+    # The stories the message shows: recorded when it is posted, for later follow-ups to link back to.
+    story_ids: tuple[int, ...] = ()
 
     def block_dicts(self) -> list[dict[str, Any]]:
         return [b.to_dict() for b in self.blocks]
@@ -168,19 +170,22 @@ def _company_stories(briefing: Briefing) -> list[tuple[str, list[tuple[int, str]
     return out
 
 
-def _sections(title: str, lines: Sequence[str]) -> list[Block]:
-    """A titled list as one or more section blocks, each within the 3,000-character limit."""
-    blocks: list[Block] = []
+def _sections(title: str, lines: Sequence[tuple[int, str]]) -> list[tuple[Block, tuple[int, ...]]]:
+    """A titled list of story lines as one or more section blocks, each within the 3,000-character
+    limit, with the stories each block shows."""
+    blocks: list[tuple[Block, tuple[int, ...]]] = []
     current = title
-    for raw in lines:
+    ids: list[int] = []
+    for story_id, raw in lines:
         line = cut_mrkdwn(raw, SECTION_TEXT - len(title) - 1)  # lines are mrkdwn: never cut in a link
         if len(current) + 1 + len(line) > SECTION_TEXT:
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=current)))
-            current = line
+            blocks.append((SectionBlock(text=MarkdownTextObject(text=current)), tuple(ids)))
+            current, ids = line, []
         else:
             current = f"{current}\n{line}" if current else line
+        ids.append(story_id)
     if current:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=current)))
+        blocks.append((SectionBlock(text=MarkdownTextObject(text=current)), tuple(ids)))
     return blocks
 
 
@@ -218,13 +223,20 @@ def briefing_messages(briefing: Briefing) -> list[SlackMessage]:
     footer = _context(escape_mrkdwn(coverage_text(briefing.coverage)) + hidden_text(briefing))
 
     body: list[Block] = []
+    shows: list[tuple[int, ...]] = []  # the stories each body block shows (a story's line: its section)
     for title, stories in _company_stories(briefing):
         for i, (story_id, line) in enumerate(stories):
             # Each story its own block with its 👍/👎 and menu; the company's name heads its first.
-            body.extend(story_blocks(story_id, f"{title}\n{line}" if i == 0 else line))
+            blocks = story_blocks(story_id, f"{title}\n{line}" if i == 0 else line)
+            body.extend(blocks)
+            shows.extend([(story_id,)] + [()] * (len(blocks) - 1))
     if briefing.themes:
         body.append(DividerBlock())
-        body.extend(_sections("*🔗 오늘의 테마*", [_theme_line(t, briefing) for t in briefing.themes]))
+        shows.append(())
+        lines = [(t.story.id, _theme_line(t, briefing)) for t in briefing.themes]
+        for block, ids in _sections("*🔗 오늘의 테마*", lines):
+            body.append(block)
+            shows.append(ids)
 
     first: list[Block] = [header, _context(summary), DividerBlock()]
     reserved = 2  # the footer, and the note that the rest follows in the thread
@@ -241,24 +253,31 @@ def briefing_messages(briefing: Briefing) -> list[SlackMessage]:
     if rest:
         first.append(_context("이어지는 소식은 스레드에 있습니다 🧵"))
     first.append(footer)
-    messages = [SlackMessage(escape_mrkdwn(fallback_text(briefing)), tuple(first))]
+    messages = [SlackMessage(escape_mrkdwn(fallback_text(briefing)), tuple(first), story_ids=_ids(shows[:i]))]
 
-    chunks: list[list[Block]] = []
+    chunks: list[tuple[list[Block], list[tuple[int, ...]]]] = []
     chunk: list[Block] = []
+    chunk_shows: list[tuple[int, ...]] = []
     used = 0
-    for block in rest:
+    for block, ids in zip(rest, shows[i:], strict=True):
         size = _size(block)
         if chunk and (len(chunk) + 1 >= MAX_BLOCKS or used + size > MESSAGE_CHARS):
-            chunks.append(chunk)
-            chunk, used = [], 0
+            chunks.append((chunk, chunk_shows))
+            chunk, chunk_shows, used = [], [], 0
         chunk.append(block)
+        chunk_shows.append(ids)
         used += size
     if chunk:
-        chunks.append(chunk)
-    for n, blocks in enumerate(chunks, start=2):
+        chunks.append((chunk, chunk_shows))
+    for n, (blocks, owners) in enumerate(chunks, start=2):
         label = f"{date_label(briefing)} 브리핑 (계속 {n}/{len(chunks) + 1})"
-        messages.append(SlackMessage(label, (_context(label), *blocks)))
+        messages.append(SlackMessage(label, (_context(label), *blocks), story_ids=_ids(owners)))
     return messages
+
+
+def _ids(shows: Sequence[tuple[int, ...]]) -> tuple[int, ...]:
+    """The stories of these blocks, each once, in order."""
+    return tuple(dict.fromkeys(sid for ids in shows for sid in ids))
 
 
 # --- terminal ------------------------------------------------------------------------------------

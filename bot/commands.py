@@ -83,6 +83,8 @@ def work_out(
     A bad argument is answered with its one-line explanation and anything unexpected with an apology,
     both as plain text (no blocks).
     """
+    from bot.deliver import message_permalinks  # bot.deliver's blocks build on this module
+
     try:
         dest, is_dm = destination(client, channel_id, channel_name, user_id)
         with deps.session() as session:
@@ -95,6 +97,7 @@ def work_out(
                 user_id=user_id,
                 is_dm=is_dm,
                 enterprise_id=enterprise_id,
+                permalink=message_permalinks(client),
             )
         if command.action == "subscribe" and not is_dm and not can_post(client, dest):
             blocks = blocks + bk.notice(INVITE_HINT)

@@ -38,6 +38,7 @@ from briefings.delivery.claims import ClaimStore
 from briefings.delivery.decide import Seen
 from briefings.delivery.port import BriefingKey, PermanentError, TransientError
 from briefings.delivery.run import DeliveryRun, Outcome, RunOptions, summarize
+from briefings.delivery.shown import Permalink
 
 __all__ = [
     "ClientFor",
@@ -46,6 +47,7 @@ __all__ = [
     "SlackPoster",
     "client_factory",
     "deliver_due",
+    "message_permalinks",
     "summarize",
 ]
 
@@ -178,6 +180,7 @@ class SlackPoster:
         self.client = client
         self.options = options
         self._last_post: dict[str, float] = {}
+        self._permalinks_paused = False  # Slack said to slow down: no more permalink calls this run
 
     # --- Slack's manners ---------------------------------------------------------------------------
 
@@ -371,6 +374,26 @@ class SlackPoster:
             except Exception as exc:  # the briefing itself is posted; the chart is a bonus
                 log.warning("chart upload %s to %s failed: %s", name, channel, exc)
 
+    def permalink(self, channel: str, message_ts: str) -> str | None:
+        """Slack's link to a posted message (chat.getPermalink, no scope needed). Never waited for:
+        rate limited, the rest of the run keeps article links; a message gone is just not linked."""
+        if self._permalinks_paused:
+            return None
+        try:
+            resp = self.call(
+                lambda: self.client.chat_getPermalink(channel=channel, message_ts=message_ts),
+                max_rate_wait=0.0,
+            )
+        except TransientError as exc:
+            self._permalinks_paused = str(exc) == "ratelimited"
+            log.info("chat.getPermalink %s %s: %s", channel, message_ts, exc)
+            return None
+        except PermanentError as exc:  # message_not_found, channel_not_found, ...
+            log.info("chat.getPermalink %s %s: %s", channel, message_ts, exc)
+            return None
+        link = resp.get("permalink")
+        return str(link) if isinstance(link, str) and link.startswith("https://") else None
+
     def user_tz(self, user_id: str) -> str | None:
         try:
             resp = self.call(lambda: self.client.users_info(user=user_id), max_rate_wait=60.0)
@@ -380,6 +403,11 @@ class SlackPoster:
             raise
         tz = (resp.get("user") or {}).get("tz")
         return str(tz) if tz else None
+
+
+def message_permalinks(client: WebClient) -> Permalink:
+    """Slack's links to posted messages, for an answer to `/news`: one try each, never waited for."""
+    return SlackPoster(client, DeliverOptions(retries=0)).permalink
 
 
 def deliver_due(

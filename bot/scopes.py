@@ -55,3 +55,9 @@ SCOPES: dict[str, Scope] = {
 }
 
 BOT_SCOPES: list[str] = list(SCOPES)
+
+# Web API methods the app calls that Slack documents as needing no scope, with what calls them.
+NO_SCOPE: dict[str, str] = {
+    "views.publish": "App Home",
+    "chat.getPermalink": "a follow-up's link to the earlier briefing message that showed its story",
+}

@@ -57,6 +57,7 @@ class StoryItem:
     updated_at: datetime | None = None
     summary: str | None = None
     follows: tuple[str, str] | None = None  # (headline, url) of the earlier story this one develops
+    follows_id: int | None = None  # that earlier story's id
 
 
 @dataclass(frozen=True)
@@ -266,6 +267,29 @@ def compose_briefing(
         theme_labels=dict(theme_labels or {}),
         hidden=hidden_count,
     )
+
+
+def follow_up_ids(briefing: Briefing) -> set[int]:
+    """The earlier stories the follow-ups of the briefing's sections continue (theme lines are one
+    line each and do not say what they continue)."""
+    shown = [s for section in briefing.sections for s in section.stories]
+    return {s.follows_id for s in shown if s.follows_id is not None}
+
+
+def with_follow_up_links(briefing: Briefing, links: Mapping[int, str]) -> Briefing:
+    """The briefing with each follow-up's "이어지는 소식" pointing at `links[earlier story id]` (the
+    channel's earlier briefing message that showed it), where there is one; else the article stays."""
+    if not links:
+        return briefing
+
+    def linked(story: StoryItem) -> StoryItem:
+        url = links.get(story.follows_id) if story.follows_id is not None else None
+        if url is None or story.follows is None:
+            return story
+        return replace(story, follows=(story.follows[0], url))
+
+    sections = tuple(replace(s, stories=tuple(linked(x) for x in s.stories)) for s in briefing.sections)
+    return replace(briefing, sections=sections)
 
 
 def _first_theme(story: StoryItem, followed: set[str]) -> str | None:
@@ -512,20 +536,20 @@ class BriefingLoader:
             primaries[story_id].append(company_id)
         earlier = aliased(Story)
         follows = {
-            sid: (headline, url)
-            for sid, headline, url in self.session.execute(
-                select(Story.id, earlier.headline, earlier.url)
+            sid: (earlier_id, headline, url)
+            for sid, earlier_id, headline, url in self.session.execute(
+                select(Story.id, earlier.id, earlier.headline, earlier.url)
                 .join(earlier, earlier.id == Story.follow_up_of_id)
                 .where(where)
             )
         }
-        items = {
-            s.id: replace(
-                story_item(s, [names[c] for c in primaries.get(s.id, []) if c in names]),
-                follows=follows.get(s.id),
-            )
-            for s in rows
-        }
+        items: dict[int, StoryItem] = {}
+        for s in rows:
+            item = story_item(s, [names[c] for c in primaries.get(s.id, []) if c in names])
+            if s.id in follows:
+                earlier_id, headline, url = follows[s.id]
+                item = replace(item, follows=(headline, url), follows_id=earlier_id)
+            items[s.id] = item
         by_company: dict[int, list[int]] = defaultdict(list)
         for s in rows:
             for company_id in primaries.get(s.id, []):

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from briefings.config import Settings
 from briefings.db import session_scope
-from briefings.models import Article, ArticleTerm, FetchAttempt, JobLease
+from briefings.models import Article, ArticleTerm, FetchAttempt, JobLease, ShownStory
 from briefings.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -161,8 +161,9 @@ def retention_job(sessions: sessionmaker[Session], settings: Settings, *, now: d
     """Old article bodies are dropped after `retention_days`; titles, links and analysis stay.
 
     Briefings and lookups only need metadata and stories; bodies are what makes the database grow,
-    with the search terms of those articles and the per-cycle fetch records, pruned alike. Every
-    statement is idempotent, so two processes running it at once do no harm.
+    with the search terms of those articles, the per-cycle fetch records and the record of which
+    stories each briefing message showed, pruned alike (a follow-up comes days after its story, not
+    weeks). Every statement is idempotent, so two processes running it at once do no harm.
     """
     now = as_utc(now) if now else utcnow()
     cutoff = now - timedelta(days=settings.retention_days)
@@ -178,10 +179,12 @@ def retention_job(sessions: sessionmaker[Session], settings: Settings, *, now: d
     with session_scope(sessions) as session:
         terms = session.execute(delete(ArticleTerm).where(ArticleTerm.article_id.in_(old_articles)))
         attempts = session.execute(delete(FetchAttempt).where(FetchAttempt.at < cutoff))
+        shown = session.execute(delete(ShownStory).where(ShownStory.posted_at < cutoff))
     log.info(
-        "retention: %d bodies, %d search terms, %d fetch records pruned",
+        "retention: %d bodies, %d search terms, %d fetch records, %d shown stories pruned",
         pruned,
         int(getattr(terms, "rowcount", 0) or 0),
         int(getattr(attempts, "rowcount", 0) or 0),
+        int(getattr(shown, "rowcount", 0) or 0),
     )
     return pruned

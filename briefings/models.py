@@ -507,6 +507,33 @@ class Delivery(ClaimColumns, Base):
     covered_until: Mapped[datetime | None]
 
 
+class ShownStory(Base):
+    """A story a posted briefing showed, with the message (part) that showed it: a later follow-up's
+    "이어지는 소식" links that message in the same channel. One row per story and briefing."""
+
+    __tablename__ = "shown_stories"
+    __table_args__ = (
+        UniqueConstraint("delivery_id", "story_id"),
+        # A briefing's follow-ups look up the channel's earlier messages of their stories at once.
+        Index("ix_shown_stories_channel_story", "team_id", "channel_id", "story_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("deliveries.id", ondelete="CASCADE"))
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))  # as the briefing's subscriptions name it
+    # Where the message is: the channel itself, or the DM opened for a user's personal briefing.
+    conversation_id: Mapped[str] = mapped_column(String(32))
+    story_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("stories.id", ondelete="CASCADE"), index=True
+    )
+    part: Mapped[int] = mapped_column(Integer)
+    message_ts: Mapped[str] = mapped_column(String(32))
+    # Slack's link to the message (chat.getPermalink), kept once asked so it is asked only once.
+    permalink: Mapped[str | None] = mapped_column(String(500))
+    posted_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class AlertClaim(ClaimColumns, Base):
     """A spike alert for (team, channel, company, KST day): at most one, claimed like a briefing."""
 

@@ -43,3 +43,33 @@ def test_channel_error_is_a_slack_error(fake: FakeSlack) -> None:
     with pytest.raises(SlackApiError) as err:
         client.chat_postMessage(channel="CGONE", text="x")
     assert err.value.response["error"] == "channel_not_found"
+
+
+def test_permalink_of_a_message_and_of_a_thread_reply(fake: FakeSlack) -> None:
+    client = WebClient(token="xoxb-test", base_url=fake.api_url)
+    top = client.chat_postMessage(channel="C1", text="브리핑")["ts"]
+    reply = client.chat_postMessage(channel="C1", text="계속", thread_ts=top)["ts"]
+    got = client.chat_getPermalink(channel="C1", message_ts=top)
+    assert got["channel"] == "C1"
+    assert got["permalink"] == f"https://briefings-test.slack.com/archives/C1/p{top.replace('.', '')}"
+    threaded = client.chat_getPermalink(channel="C1", message_ts=reply)["permalink"]
+    assert threaded.endswith(f"/p{reply.replace('.', '')}?thread_ts={top}&cid=C1")
+
+
+@pytest.mark.parametrize(
+    ("channel", "ts", "error"),
+    [
+        ("C1", "1.000999", "message_not_found"),  # the channel exists, the message does not
+        ("CNEVER", "1.000001", "channel_not_found"),  # a channel Slack does not know
+        ("CPRIV", "1.000001", "channel_not_found"),  # private and the bot is not in it
+        ("", "1.000001", "channel_not_found"),
+        ("C1", "", "message_not_found"),
+    ],
+)
+def test_permalink_refusals(fake: FakeSlack, channel: str, ts: str, error: str) -> None:
+    client = WebClient(token="xoxb-test", base_url=fake.api_url)
+    client.chat_postMessage(channel="C1", text="브리핑")
+    fake.private_channels.add("CPRIV")
+    with pytest.raises(SlackApiError) as err:
+        client.api_call("chat.getPermalink", params={"channel": channel, "message_ts": ts})
+    assert err.value.response["error"] == error

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from briefings.db import session_scope
 from briefings.delivery.decide import Held
 from briefings.delivery.plan import Due, Schedule
+from briefings.delivery.shown import ShownParts, record_shown
 from briefings.models import Channel, ClaimColumns, Delivery, SavedQuery, Subscription
 from briefings.timeutil import as_utc
 
@@ -236,6 +237,7 @@ class ClaimStore:
         *,
         joined_channel: int | None = None,
         now: datetime | None = None,
+        shown: ShownParts | None = None,
     ) -> None:
         with session_scope(self.sessions) as session:
             if joined_channel is not None:
@@ -247,6 +249,8 @@ class ClaimStore:
                 )
             if not self.table.write(session, claim.delivery_id, claim.generation, values):
                 raise Fenced(f"delivery {claim.delivery_id}: generation {claim.generation} superseded")
+            if shown is not None and now is not None:
+                record_shown(session, claim.delivery_id, shown, now=now)
 
     def heartbeat(self, claim: Claim, *, now: datetime) -> None:
         """Renew the lease, and check it is still ours (`Fenced` if not)."""
@@ -260,16 +264,28 @@ class ClaimStore:
         now: datetime,
         window: tuple[datetime, datetime] | None = None,
         joined_channel: int | None = None,
+        shown: ShownParts | None = None,
     ) -> None:
         """Before a part goes out: it is in doubt from now on. The window is fixed before the first
-        part, so a successor composes the same briefing. `joined_channel`: the app just joined it."""
+        part, so a successor composes the same briefing. `joined_channel`: the app just joined it.
+        `shown`: the stories of parts an earlier attempt posted, where not on record yet."""
         values: dict[str, Any] = {"posting_part": part, "heartbeat_at": as_utc(now)}
         if window is not None:
             values["covered_since"], values["covered_until"] = window
-        self._guarded(claim, values, joined_channel=joined_channel, now=as_utc(now))
+        self._guarded(claim, values, joined_channel=joined_channel, now=as_utc(now), shown=shown)
 
-    def part_posted(self, claim: Claim, *, part: int, ts: str, now: datetime, next_part: int | None) -> None:
-        """Slack answered for `part`; `next_part` (if any) is in doubt from now on. Renews the lease."""
+    def part_posted(
+        self,
+        claim: Claim,
+        *,
+        part: int,
+        ts: str,
+        now: datetime,
+        next_part: int | None,
+        shown: ShownParts | None = None,
+    ) -> None:
+        """Slack answered for `part`; `next_part` (if any) is in doubt from now on. Renews the lease.
+        `shown`: the stories the part showed, recorded in the same transaction."""
         values: dict[str, Any] = {
             "parts_posted": part,
             "posting_part": next_part,
@@ -277,7 +293,7 @@ class ClaimStore:
         }
         if part == 1:
             values["message_ts"] = ts
-        self._guarded(claim, values)
+        self._guarded(claim, values, now=as_utc(now), shown=shown)
 
     def finish(
         self,
@@ -291,10 +307,12 @@ class ClaimStore:
         channel_pk: int | None = None,
         in_doubt: bool = False,
         parts_posted: int | None = None,
+        shown: ShownParts | None = None,
     ) -> bool:
         """Record the result while the claim is still ours; True when recorded. `covered` moves the
         channel's `covered_until` to the end of the window this briefing covered. `in_doubt` keeps
-        the part in flight on record (a retry after a failure that may have posted it)."""
+        the part in flight on record (a retry after a failure that may have posted it). `shown`: the
+        stories of the last part (or of parts found posted), recorded in the same transaction."""
         values: dict[str, Any] = {"status": status, "error": error, "heartbeat_at": as_utc(now)}
         if message_ts is not None:
             values["message_ts"] = message_ts
@@ -308,6 +326,8 @@ class ClaimStore:
         with session_scope(self.sessions) as session:
             if not self.table.write(session, claim.delivery_id, claim.generation, values, live=False):
                 return False
+            if shown is not None:
+                record_shown(session, claim.delivery_id, shown, now=as_utc(now))
             if covered is not None and channel_pk is not None:
                 session.execute(
                     update(Channel)

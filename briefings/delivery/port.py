@@ -16,6 +16,13 @@ from briefings.delivery.decide import Seen
 M = TypeVar("M", contravariant=True)
 
 
+class Shows(Protocol):
+    """A composed message, as far as delivery reads it: the stories it shows (recorded once posted)."""
+
+    @property
+    def story_ids(self) -> tuple[int, ...]: ...
+
+
 class PermanentError(Exception):
     """The service refused for good (the channel is gone, we were removed): recorded, not retried."""
 
@@ -77,6 +84,11 @@ class Poster(Protocol[M]):
         """Post one part; returns its ts. `guard` is called before every attempt (and during long waits):
         it renews the lease and raises when the briefing is no longer ours, so nothing goes out then.
         `oldest` (the briefing's first claim) bounds the search for a post whose answer was lost."""
+        ...
+
+    def permalink(self, channel: str, message_ts: str) -> str | None:
+        """The link to a posted message (a follow-up's "이어지는 소식" points there). None when the service
+        cannot tell now (the message is gone, rate limited): the caller keeps its other link."""
         ...
 
     def user_tz(self, user_id: str) -> str | None:

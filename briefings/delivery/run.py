@@ -18,13 +18,15 @@ from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from briefings.brief import Briefing, BriefingLoader, window_start
+from briefings.brief import Briefing, BriefingLoader, follow_up_ids, window_start, with_follow_up_links
 from briefings.cadence import window_days
 from briefings.config import Settings
+from briefings.db import session_scope
 from briefings.delivery.claims import RETRY, Claim, ClaimStore, Fenced
 from briefings.delivery.decide import Action, Check, Decider, Decision, Seen
 from briefings.delivery.plan import Due, plan
-from briefings.delivery.port import BriefingKey, PermanentError, Poster, TransientError
+from briefings.delivery.port import BriefingKey, PermanentError, Poster, Shows, TransientError
+from briefings.delivery.shown import ShownPart, ShownParts, follow_up_links
 from briefings.timeutil import as_utc
 
 log = logging.getLogger(__name__)
@@ -62,7 +64,7 @@ def post_recorded(
         retry(f"{type(exc).__name__}: {exc}"[:500], True)
 
 
-M = TypeVar("M")
+M = TypeVar("M", bound=Shows)
 FAILPOINT_ENV = "BRIEFINGS_FAILPOINT"
 USER_TZ_PER_RUN = 100  # users.info calls per run: new DMs get their zone within a minute or two
 
@@ -223,6 +225,7 @@ class DeliveryRun(Generic[M]):
         label: str | None = None,
         in_doubt: bool = False,
         parts_posted: int | None = None,
+        shown: ShownParts | None = None,
     ) -> None:
         recorded = self.store.finish(
             claim,
@@ -234,6 +237,7 @@ class DeliveryRun(Generic[M]):
             channel_pk=channel_pk,
             in_doubt=in_doubt,
             parts_posted=parts_posted,
+            shown=shown,
         )
         outcome.status, outcome.error = (label or status), error
         if not recorded:
@@ -288,6 +292,7 @@ class DeliveryRun(Generic[M]):
         briefing = self.loader(until).load(
             due.team_id, due.channel_id, since=since, briefing_date=due.briefing_date
         )
+        briefing = self._link_follow_ups(briefing, poster, claim)
         messages = list(self.render(briefing))
         outcome.compose_seconds = time.perf_counter() - t0
         outcome.compose_cpu_seconds = time.thread_time() - c0
@@ -303,9 +308,19 @@ class DeliveryRun(Generic[M]):
         if decision.action is Action.EMPTY:
             self._finish(claim, outcome, "empty", covered=covered, channel_pk=due.channel_pk)
             return
+        # The stories of parts an earlier attempt posted, where not on record yet: a part whose answer
+        # was lost is known by the briefing's first message only.
+        upto = min(decision.first, len(messages) + 1)
+        before = [(p, message_ts) for p in range(1, upto) if message_ts is not None]
         if decision.action is Action.SETTLE:
             self._finish(
-                claim, outcome, "posted", covered=covered, channel_pk=due.channel_pk, label="recovered"
+                claim,
+                outcome,
+                "posted",
+                covered=covered,
+                channel_pk=due.channel_pk,
+                label="recovered",
+                shown=self._shown(due, target, messages, before),
             )
             return
         joined = decision.first == 1 and not due.is_dm and not state.joined and poster.join(target)
@@ -315,6 +330,7 @@ class DeliveryRun(Generic[M]):
             now=self.clock(),
             window=covered if claim.since is None else None,
             joined_channel=due.channel_pk if joined else None,
+            shown=self._shown(due, target, messages, before) if before else None,
         )
         beat = self.options.monotonic()
 
@@ -328,6 +344,7 @@ class DeliveryRun(Generic[M]):
 
         ts = message_ts
         last = len(messages)
+        last_ts: str | None = None
         for part in range(decision.first, last + 1):
             if part > 1 and ts is None:
                 raise RuntimeError("thread part without its parent message")
@@ -342,12 +359,20 @@ class DeliveryRun(Generic[M]):
                 oldest=claim.claimed_at,
             )
             outcome.messages += 1
+            last_ts = posted
             if part == 1:
                 ts = posted
                 outcome.message_ts = ts
                 failpoint("after_post")
             if part < last:
-                self.store.part_posted(claim, part=part, ts=posted, now=self.clock(), next_part=part + 1)
+                self.store.part_posted(
+                    claim,
+                    part=part,
+                    ts=posted,
+                    now=self.clock(),
+                    next_part=part + 1,
+                    shown=self._shown(due, target, messages, [(part, posted)]),
+                )
                 beat = self.options.monotonic()
         failpoint("before_record")
         label = "recovered" if decision.recovered else "posted"
@@ -359,6 +384,35 @@ class DeliveryRun(Generic[M]):
             channel_pk=due.channel_pk,
             label=label,
             parts_posted=last,
+            shown=self._shown(due, target, messages, [(last, last_ts)] if last_ts else []),
+        )
+
+    def _link_follow_ups(self, briefing: Briefing, poster: Poster[M], claim: Claim) -> Briefing:
+        """Each follow-up's "이어지는 소식" linked to the channel's earlier briefing message that showed the
+        story it continues: one query for the whole briefing, a bounded number of permalink calls."""
+        earlier = follow_up_ids(briefing)
+        if not earlier:
+            return briefing
+        with session_scope(self.sessions) as session:
+            links = follow_up_links(
+                session,
+                briefing.team_id,
+                briefing.channel_id,
+                earlier,
+                poster.permalink,
+                besides_delivery=claim.delivery_id,
+            )
+        return with_follow_up_links(briefing, links)
+
+    def _shown(
+        self, due: Due, target: str, messages: Sequence[M], parts: Iterable[tuple[int, str]]
+    ) -> ShownParts:
+        """What the given (part, message ts) showed, for the record."""
+        return ShownParts(
+            due.team_id,
+            due.channel_id,
+            target,
+            tuple(ShownPart(p, ts, tuple(messages[p - 1].story_ids)) for p, ts in parts),
         )
 
     def _settle_early(

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from briefings.db import make_engine, make_sessionmaker
-from briefings.models import Delivery
+from briefings.models import Delivery, ShownStory, Story
 from tests.brief.conftest import story, subscribe
 from tests.conftest import PG_URL
 from tests.fakes.slack_api import FakeSlack, Reply
@@ -72,6 +72,7 @@ def test_crash_at_each_step_leaves_exactly_one_briefing(
     seed_big(sessions)
     code, out = finish(run_deliver(sqlite_url, fake_slack, NOW, tmp_path, failpoint))
     assert code == 91, out
+    crashed = next((c for c in ("CBIG", "CSMALL") if fake_slack.posted(c)), None)
     if failpoint == "after_post":
         (crashed,) = [c for c in ("CBIG", "CSMALL") if fake_slack.posted(c)]
         assert len(fake_slack.posted(crashed)) == 1
@@ -100,6 +101,23 @@ def test_crash_at_each_step_leaves_exactly_one_briefing(
         for d in rows:
             top = [m for m in fake_slack.posted(d.channel_id) if "thread_ts" not in m]
             assert d.message_ts == top[0]["ts"]
+    # Every story shown is on record once, with the part that showed it. A thread part whose answer
+    # was lost in the crash (its post found again, its ts not) is known by the briefing's first message.
+    lost = (crashed, 3) if failpoint == "before_record" else None
+    for channel, count in (("CBIG", 60), ("CSMALL", 1)):
+        msgs = fake_slack.posted(channel)
+        top_ts = next(m["ts"] for m in msgs if "thread_ts" not in m)
+        with sessions() as session:
+            shown = session.execute(
+                select(Story.headline, ShownStory.part, ShownStory.message_ts)
+                .join(Story, Story.id == ShownStory.story_id)
+                .where(ShownStory.channel_id == channel)
+            ).all()
+        assert len(shown) == len({h for h, _p, _ts in shown}) == count, (channel, failpoint)
+        for headline, part, ts in shown:
+            (holder,) = [m for m in msgs if headline in str(m["blocks"])]
+            assert part == holder["metadata"]["event_payload"]["part"]
+            assert ts == (top_ts if (channel, part) == lost else holder["ts"]), (channel, headline, failpoint)
     engine.dispose()
 
 

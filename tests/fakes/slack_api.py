@@ -106,6 +106,7 @@ MAX_ALT_TXT = 1000
 @dataclass
 class FakeSlack(SlackAuth):
     team_id: str = "T0001"
+    team_domain: str = "briefings-test"  # the workspace's <domain>.slack.com, as permalinks show it
     bot_user_id: str = "UBOT"
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
@@ -424,6 +425,29 @@ class FakeSlack(SlackAuth):
         if self.hidden(channel):
             return {"ok": False, "error": "channel_not_found"}
         return {"ok": True, "message_ts": self._next_ts()}
+
+    def permalink_of(self, channel: str, ts: str, thread_ts: str | None = None) -> str:
+        """The link Slack gives a message: the ts without its dot; a reply names its thread."""
+        link = f"https://{self.team_domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        return f"{link}?thread_ts={thread_ts}&cid={channel}" if thread_ts else link
+
+    def _api_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        """As Slack documents it: `channel` and `message_ts`, refused with channel_not_found or
+        message_not_found; no scope of its own, any conversation type, thread replies included."""
+        channel = str(args.get("channel") or "")
+        ts = str(args.get("message_ts") or "")
+        if channel in self.channel_errors:
+            return {"ok": False, "error": self.channel_errors[channel]}
+        with self._lock:
+            msgs = list(self.messages.get(channel, []))
+        known = bool(msgs) or channel in self.bot_channels or channel in self.private_channels
+        if not channel or self.hidden(channel) or not known:
+            return {"ok": False, "error": "channel_not_found"}
+        found = next((m for m in msgs if m["ts"] == ts), None)
+        if found is None:
+            return {"ok": False, "error": "message_not_found"}
+        thread = found.get("thread_ts")
+        return {"ok": True, "channel": channel, "permalink": self.permalink_of(channel, ts, thread)}
 
     def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
