@@ -60,8 +60,9 @@ def test_news_links_the_earlier_story_to_the_briefing_message_that_showed_it_in_
         denial.follow_up_of_id = trial_id
 
     harness.user.command("메타", channel="C1")
+    first = harness.user.responses(1)[-1]  # answered before the next command is sent
     harness.user.command("메타", channel="C2")
-    first, second = harness.user.responses(2)[-2:]
+    second = harness.user.responses(2)[-1]
     by_channel = {"C1": first, "C2": second}
     link = harness.fake.permalink_of("C1", briefing["ts"])
     for channel, expected in (("C1", link), ("C2", trial_url)):
