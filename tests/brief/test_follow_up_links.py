@@ -10,12 +10,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from briefings.delivery.shown import PERMALINKS_PER_BRIEFING, ShownMessage, message_links
 from briefings.jobs import retention_job
 from briefings.models import Delivery, ShownStory
 from tests.brief.conftest import make_settings, story, subscribe
+from tests.brief.statements import statements
 from tests.brief.test_deliver import KST_8AM_NOV20, db_url_of, deliver, top_level
 from tests.fakes.slack_api import FakeSlack, Reply
 
@@ -199,3 +201,49 @@ def test_retention_prunes_what_briefings_showed_with_the_rest(
     assert len(_shown(sessions)) == 1
     retention_job(sessions, make_settings(db_url_of), now=KST_8AM_NOV20 + timedelta(days=age_days))
     assert len(_shown(sessions)) == left  # retention_days is 30
+
+
+@pytest.mark.parametrize("follow_ups", [2, 8])
+def test_a_briefing_reads_the_earlier_messages_of_all_its_follow_ups_in_one_query(
+    sessions: sessionmaker[Session], engine: Engine, db_url_of: str, fake_slack: FakeSlack, follow_ups: int
+) -> None:
+    names = [f"회사{i}" for i in range(follow_ups)]
+    with sessions.begin() as session:
+        subscribe(session, "T1", "C1", names)
+        earlier = {
+            name: story(session, f"{name} 실적 예고", [name], published=KST_8AM_NOV20 - timedelta(hours=3)).id
+            for name in names
+        }
+    deliver(sessions, db_url_of, fake_slack, KST_8AM_NOV20 + timedelta(minutes=1))
+    (day1,) = top_level(fake_slack, "C1")
+    with sessions.begin() as session:
+        for name in names:
+            later = story(
+                session, f"{name} 실적 발표", [name], published=KST_8AM_NOV20 + DAY - timedelta(hours=3)
+            )
+            later.follow_up_of_id = earlier[name]
+    with statements(engine) as sent:
+        deliver(sessions, db_url_of, fake_slack, KST_8AM_NOV20 + DAY + timedelta(minutes=1))
+    lookups = [s for s in sent if s.lstrip().upper().startswith("SELECT") and "FROM shown_stories" in s]
+    # One read of the earlier messages, one of what this briefing already has on record when it is posted.
+    assert len(lookups) == 2
+    day2 = top_level(fake_slack, "C1")[1]
+    permalink = fake_slack.permalink_of("C1", day1["ts"])
+    for name in names:
+        assert f"이어지는 소식: <{permalink}|{name} 실적 예고>" in _line_of(day2, f"{name} 실적 발표")
+    assert len(fake_slack.calls_to("chat.getPermalink")) == 1  # all of them were in one message
+
+
+def test_slack_is_asked_for_at_most_20_permalinks_a_briefing_and_once_a_message() -> None:
+    shown = {sid: ShownMessage("C1", f"{100 + sid // 2}.000001", None) for sid in range(60)}  # 2 a message
+    shown[99] = ShownMessage("C1", "999.000001", "https://t.slack.com/archives/C1/p999000001")  # kept
+    asked: list[tuple[str, str]] = []
+
+    def permalink(channel: str, ts: str) -> str:
+        asked.append((channel, ts))
+        return f"https://t.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+
+    links, learnt = message_links(shown, permalink)
+    assert len(asked) == len(set(asked)) == PERMALINKS_PER_BRIEFING == 20
+    assert len(learnt) == 20 and len(links) == 2 * 20 + 1  # each learnt link serves both its stories
+    assert links[99] == "https://t.slack.com/archives/C1/p999000001"
