@@ -14,7 +14,9 @@ Texts are the 30,764 real RSS items of nine economic dailies in ../shared/corpus
   Goal: >= 0.8 of bare Kiwi.
 - days: a long-lived digest (the `Digest` object the scheduler keeps) over D simulated days of P
   articles each (the corpus' 15 days, again with new URLs for days 16-30), digested in ticks of 100
-  with retention run nightly; the process's resident memory after each day. Goal: <= 800 MB, flat.
+  with retention run nightly; the process's resident memory after each day. The corpus is read a
+  day at a time and nothing else is loaded, so the figure is what a `briefings run` process would
+  hold (Kiwi, the registry, the digest's window, one day's items). Goal: <= 800 MB, flat.
   Then ticks of one new article on the resulting database (about D x P stored).
 - tick: stored articles generated directly (digested, with stories and fingerprints of real
   items), the last six days at 3,000 a day and the rest before; then ticks of one new article in a
@@ -68,7 +70,8 @@ def rss_mb() -> float:
     return 0.0
 
 
-def load_items() -> list[dict[str, Any]]:
+def load_items(start: datetime | None = None, end: datetime | None = None) -> list[dict[str, Any]]:
+    """The corpus' items published in [start, end) (all by default), in publication order."""
     path = CORPUS / "items.jsonl"
     if not path.is_file():
         sys.exit(f"corpus not found: {path}")
@@ -78,7 +81,8 @@ def load_items() -> list[dict[str, Any]]:
             it = json.loads(line)
             local = datetime.fromisoformat(it["date_as_given"].replace("Z", "")).replace(tzinfo=KST)
             it["published"] = local.astimezone(UTC)
-            out.append(it)
+            if (start is None or it["published"] >= start) and (end is None or it["published"] < end):
+                out.append(it)
     out.sort(key=lambda it: (it["published"], it["url"]))
     return out
 
@@ -198,11 +202,14 @@ def bench_throughput(items: list[dict[str, Any]], n: int, kind: str, batch: int 
 # --- days: memory over simulated days, then ticks on the result ---------------------------------
 
 
-def day_items(items: list[dict[str, Any]], day: int, per_day: int) -> list[dict[str, Any]]:
-    """The corpus' day (day % 15), moved to simulated day `day`, at most `per_day` items."""
+def day_items(day: int, per_day: int) -> list[dict[str, Any]]:
+    """The corpus' day (day % 15), moved to simulated day `day`, at most `per_day` items.
+
+    Read from the corpus file each day, so the process holds one day's items, as the service
+    holds one gather's: its memory is the service's, not the benchmark's.
+    """
     source = FIRST_DAY + timedelta(days=day % 15)
-    start, end = source.astimezone(UTC), (source + timedelta(days=1)).astimezone(UTC)
-    chosen = [it for it in items if start <= it["published"] < end]
+    chosen = load_items(source.astimezone(UTC), (source + timedelta(days=1)).astimezone(UTC))
     if len(chosen) > per_day:
         step = len(chosen) / per_day
         chosen = [chosen[int(i * step)] for i in range(per_day)]
@@ -210,7 +217,7 @@ def day_items(items: list[dict[str, Any]], day: int, per_day: int) -> list[dict[
     return [{**it, "published": it["published"] + shift} for it in chosen]
 
 
-def bench_days(items: list[dict[str, Any]], days: int, per_day: int, ticks: int, kind: str) -> None:
+def bench_days(days: int, per_day: int, ticks: int, kind: str) -> None:
     from briefings.jobs import Digest, retention_job
 
     with database(kind) as url:
@@ -222,7 +229,7 @@ def bench_days(items: list[dict[str, Any]], days: int, per_day: int, ticks: int,
         settings = Settings(_env_file=None, retention_days=30, database_url=url)
         memory: list[float] = []
         for day in range(days):
-            todays = day_items(items, day, per_day)
+            todays = day_items(day, per_day)
             tag = f"d{day}" if day >= 15 else ""
             t0 = time.perf_counter()
             for i in range(0, len(todays), 100):  # one gather cycle's worth at a time
@@ -237,6 +244,7 @@ def bench_days(items: list[dict[str, Any]], days: int, per_day: int, ticks: int,
                 f"  day {day + 1:2d}: {len(todays)} articles in {time.perf_counter() - t0:.1f} s, "
                 f"RSS {memory[-1]:.0f} MB, window {len(window) if window else 0} articles"
             )
+            del todays
         half = memory[len(memory) // 2 :]
         print(
             f"  RSS first day {memory[0]:.0f} MB, max {max(memory):.0f} MB, "
@@ -244,7 +252,8 @@ def bench_days(items: list[dict[str, Any]], days: int, per_day: int, ticks: int,
         )
         last = FIRST_DAY + timedelta(days=days)
         stored = _count(engine)
-        run_ticks(engine, sessions, digest, items, last.astimezone(UTC), ticks, f"after {days} days", stored)
+        picks = load_items(FIRST_DAY.astimezone(UTC) + timedelta(days=14))  # the corpus' last day
+        run_ticks(engine, sessions, digest, picks, last.astimezone(UTC), ticks, f"after {days} days", stored)
         engine.dispose()
 
 
@@ -587,7 +596,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--db", default="sqlite", choices=["sqlite", "postgresql"])
     ap.add_argument("--url", help=argparse.SUPPRESS)  # `generate`: the database to fill
     args = ap.parse_args(argv)
-    items = load_items()
+    # `days` reads the corpus a day at a time: a process holding all of it is not the service.
+    items = load_items() if set(args.parts) - {"days"} else []
     print(f"corpus: {len(items)} items; machine: {os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}")
     for part in args.parts:
         t0 = time.perf_counter()
@@ -602,7 +612,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             generate_stored(engine, sessions, items, int(args.stored), GENERATED_END)
             engine.dispose()
         elif part == "days":
-            bench_days(items, args.days, args.per_day, args.ticks, args.db)
+            bench_days(args.days, args.per_day, args.ticks, args.db)
         else:
             sys.exit(f"unknown part: {part}")
         print(f"  ({part}: {time.perf_counter() - t0:.0f} s, load {os.getloadavg()[0]:.1f})", flush=True)

@@ -18,6 +18,7 @@ import zlib
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
@@ -123,60 +124,127 @@ def _lsh_params(threshold: float) -> tuple[int, int]:
     return lsh.b, lsh.r
 
 
+# A bucket holds the one article that has its value (nearly every bucket), or a list of them, oldest
+# first: a list per bucket would cost more than the article's whole signature.
+_Bucket = Hashable | list[Hashable]
+
+
+def _bucket_add(table: dict[Any, _Bucket], value: Any, key: Hashable) -> None:
+    current = table.get(value)
+    if current is None:
+        table[value] = key
+    elif isinstance(current, list):
+        current.append(key)
+    else:
+        table[value] = [current, key]
+
+
+def _bucket_remove(table: dict[Any, _Bucket], value: Any, key: Hashable) -> None:
+    current = table.get(value)
+    if isinstance(current, list):
+        if key in current:
+            current.remove(key)
+        if len(current) == 1:
+            table[value] = current[0]
+    elif current is not None and current == key:
+        del table[value]
+
+
+def _bucket_keys(bucket: _Bucket | None) -> list[Hashable]:
+    if bucket is None:
+        return []
+    return bucket if isinstance(bucket, list) else [bucket]
+
+
+@dataclass(slots=True)
+class _Indexed:
+    rank: int  # order its signature was added in: the earliest copy is the original
+    values: bytes | None  # the MinHash values as 32-bit numbers (the scheme's values fit in 32 bits)
+    text_key: bytes
+
+
 class DuplicateIndex:
-    """Incremental copy lookup over the articles of the recent window: same text, else near-duplicate."""
+    """Incremental copy lookup over the articles of the recent window: same text, else near-duplicate.
+
+    The near-duplicate lookup is MinHash LSH with datasketch's bands and rows for the threshold; the
+    bands are kept as hashed band values, each naming its article directly, so an article in the
+    window costs its 256-byte signature and one small entry per band rather than a set per band.
+    """
 
     def __init__(self, threshold: float = DUPLICATE_THRESHOLD) -> None:
         self.threshold = threshold
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM, params=_lsh_params(threshold))
-        self._sigs: dict[Hashable, LeanMinHash] = {}
-        self._order: dict[Hashable, int] = {}
+        self._bands, self._rows = _lsh_params(threshold)
+        self._tables: list[dict[int, _Bucket]] = [{} for _ in range(self._bands)]
+        self._entries: dict[Hashable, _Indexed] = {}
         self._next = 0
-        self._texts: dict[bytes, list[Hashable]] = {}  # text key -> articles with that text, oldest first
-        self._text_of: dict[Hashable, bytes] = {}
+        self._texts: dict[bytes, _Bucket] = {}  # text key -> articles with that text, oldest first
+        self._signed = 0
 
     def __len__(self) -> int:
-        return len(self._sigs)
+        return self._signed
 
     def __contains__(self, key: Hashable) -> bool:
-        return key in self._sigs or key in self._text_of
+        return key in self._entries
+
+    def _band_values(self, values: bytes) -> list[int]:
+        width = 4 * self._rows
+        return [hash(values[i * width : (i + 1) * width]) for i in range(self._bands)]
 
     def find(self, sig: LeanMinHash | None, text_key: bytes = b"") -> Hashable | None:
         """The earliest-added indexed article this one is a copy of, or None."""
         if text_key:
-            same = self._texts.get(text_key)
+            same = _bucket_keys(self._texts.get(text_key))
             if same:
                 return same[0]
-        if sig is None or not self._sigs:
+        if sig is None or not self._signed:
             return None
+        values = _values(sig)
+        mine = np.frombuffer(values, dtype=np.uint32)
+        found: set[Hashable] = set()
+        for table, band in zip(self._tables, self._band_values(values), strict=True):
+            found.update(_bucket_keys(table.get(band)))
         best: tuple[int, Hashable] | None = None
-        for key in self._lsh.query(sig):
-            if self._sigs[key].jaccard(sig) >= self.threshold:
-                rank = self._order[key]
-                if best is None or rank < best[0]:
-                    best = (rank, key)
+        for key in found:
+            entry = self._entries[key]
+            assert entry.values is not None
+            theirs = np.frombuffer(entry.values, dtype=np.uint32)
+            # LeanMinHash.jaccard: the share of equal values
+            similar = np.count_nonzero(mine == theirs) / NUM_PERM >= self.threshold
+            if similar and (best is None or entry.rank < best[0]):
+                best = (entry.rank, key)
         return None if best is None else best[1]
 
     def add(self, key: Hashable, sig: LeanMinHash | None, text_key: bytes = b"") -> None:
-        if text_key and key not in self._text_of:
-            self._texts.setdefault(text_key, []).append(key)
-            self._text_of[key] = text_key
-        if sig is None or key in self._sigs:
+        entry = self._entries.get(key)
+        if entry is None:
+            if sig is None and not text_key:
+                return
+            entry = self._entries[key] = _Indexed(-1, None, b"")
+        if text_key and not entry.text_key:
+            entry.text_key = text_key
+            _bucket_add(self._texts, text_key, key)
+        if sig is None or entry.values is not None:
             return
-        self._lsh.insert(key, sig)
-        self._sigs[key] = sig
-        self._order[key] = self._next
+        entry.values = _values(sig)
+        entry.rank = self._next  # ranked by when its signature came
         self._next += 1
+        self._signed += 1
+        for table, band in zip(self._tables, self._band_values(entry.values), strict=True):
+            _bucket_add(table, band, key)
 
     def remove(self, keys: Iterable[Hashable]) -> None:
         """Forget articles that left the window (keeps the index small in a long-running worker)."""
         for key in keys:
-            if self._sigs.pop(key, None) is not None:
-                self._lsh.remove(key)
-                self._order.pop(key, None)
-            text_key = self._text_of.pop(key, None)
-            if text_key is not None:
-                same = self._texts[text_key]
-                same.remove(key)
-                if not same:
-                    del self._texts[text_key]
+            entry = self._entries.pop(key, None)
+            if entry is None:
+                continue
+            if entry.values is not None:
+                self._signed -= 1
+                for table, band in zip(self._tables, self._band_values(entry.values), strict=True):
+                    _bucket_remove(table, band, key)
+            if entry.text_key:
+                _bucket_remove(self._texts, entry.text_key, key)
+
+
+def _values(sig: LeanMinHash) -> bytes:
+    return np.asarray(sig.hashvalues, dtype=np.uint32).tobytes()

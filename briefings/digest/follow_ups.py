@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from briefings.digest.stories import StoryArticle, TopicBackground, cosine, vector
-from briefings.digest.story_signals import kinds_agree, numbers_agree, subjects_agree
+from briefings.digest.story_signals import HeadlineSignals, kinds_agree, numbers_agree, subjects_agree
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,18 +83,27 @@ def follows(
 
 
 def _different_kind(later: StoryDigest, earlier: StoryDigest) -> bool:
-    a, b = later.articles[0].title, earlier.articles[0].title
+    a, b = _headline(later.articles[0]), _headline(earlier.articles[0])
     return numbers_agree(a, b) < 0 or kinds_agree(a, b) < 0
 
 
 def _other_subjects(later: StoryDigest, earlier: StoryDigest) -> bool:
     """Every headline of each opens with a subject the other's headlines do not share (카카오 / SAMG엔터):
     the same kind of news about two actors, not one saga."""
-    return all(subjects_agree(a.title, b.title) < 0 for a in later.articles for b in earlier.articles)
+    return all(
+        subjects_agree(_headline(a), _headline(b)) < 0 for a in later.articles for b in earlier.articles
+    )
 
 
 def _same_subject(later: StoryDigest, earlier: StoryDigest) -> bool:
-    return any(subjects_agree(a.title, b.title) > 0 for a in later.articles for b in earlier.articles)
+    return any(
+        subjects_agree(_headline(a), _headline(b)) > 0 for a in later.articles for b in earlier.articles
+    )
+
+
+def _headline(article: StoryArticle) -> HeadlineSignals | str:
+    """The article's headline signals as read when it was made (the headline itself if never read)."""
+    return article.signals or article.title
 
 
 def follow_up_links(
@@ -145,11 +154,15 @@ def follow_up_in_window(
     """The earlier open story a newly opened story (its first article) follows up, or None."""
     later = StoryDigest(story_key, (article,))
     mine = [vector_of(article)]
+    start, floor = later.first, min(params.same_actor, params.other)
     best: tuple[float, Hashable] | None = None
     for earlier in open_stories:
-        if earlier.key == story_key:
+        # Out of reach in time, or too far in words for either threshold: `follows` would say no.
+        if earlier.key == story_key or not in_reach(start, earlier.first, earlier.last, params):
             continue
         score = follow_up_score(mine, [vector_of(a) for a in earlier.articles])
+        if score < floor:
+            continue
         if follows(later, earlier, score, params) and (best is None or score > best[0]):
             best = (score, earlier.key)
     return None if best is None else best[1]

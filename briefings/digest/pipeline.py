@@ -15,7 +15,9 @@ from __future__ import annotations
 import hashlib
 import heapq
 import logging
+import sys
 import time
+from array import array
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -477,7 +479,8 @@ class _Window:
         self.dups = DuplicateIndex()
         self.grouper = StoryGrouper(params)
         self.horizon: datetime | None = None
-        self._topics: dict[int, tuple[tuple[int, int], ...]] = {}
+        # An article's distinct topic words, for the background to forget when it leaves the window.
+        self._topics: dict[int, array[int]] = {}
         self._by_time: list[tuple[datetime, int]] = []  # heap of (published, article id)
 
     def __len__(self) -> int:
@@ -505,7 +508,7 @@ class _Window:
         if article_id in self._topics:
             return
         self.grouper.observe(topic)
-        self._topics[article_id] = topic
+        self._topics[article_id] = array("I", sorted({h for h, _ in topic}))
         heapq.heappush(self._by_time, (published, article_id))
 
     def admit(self, story_key: Hashable, sa: StoryArticle, fingerprint: Fingerprint) -> None:
@@ -548,6 +551,7 @@ def _load_digested(session: Session, cond: list[Any]) -> list[tuple[int, _Digest
         .join(Article, Article.id == Mention.article_id)
         .where(*where)
     ):
+        name = sys.intern(name)  # one string per company, however many window articles name it
         companies.setdefault(aid, set()).add(name)
         if is_primary:
             primaries.setdefault(aid, set()).add(name)
@@ -792,6 +796,7 @@ def _assign(
     grouper = window.grouper
     keys: list[Hashable] = []
     duplicates: list[Hashable | None] = []
+    grouped: list[StoryArticle] = []
     opened: dict[Hashable, tuple[Article, ArticleAnalysis]] = {}  # provisional key -> first article
     for article, item, analysis in rows:
         fp = analysis.fingerprint
@@ -804,6 +809,7 @@ def _assign(
             key = ("new", article.id)
             opened[key] = (article, analysis)
         window.admit(key, sa, fp)
+        grouped.append(sa)
         keys.append(key)
         duplicates.append(duplicate_of)
 
@@ -828,7 +834,7 @@ def _assign(
     mentions: list[dict[str, Any]] = []
     themes: list[dict[str, Any]] = []
     terms: list[dict[str, Any]] = []
-    for (article, item, analysis), key, duplicate_of in zip(rows, keys, duplicates, strict=True):
+    for (article, _, analysis), key, duplicate_of, sa in zip(rows, keys, duplicates, grouped, strict=True):
         target = renamed.get(key, key)
         assert isinstance(target, int)
         sid = target
@@ -839,7 +845,7 @@ def _assign(
         story.exclusive = bool(story.exclusive) or analysis.exclusive
         story.summary = tally.summary(article.title, analysis.sentences) or story.summary
         if key in opened and story.representative_article_id == article.id:
-            story.follow_up_of_id = _follow_up_of(window, story_article(item, analysis), sid)
+            story.follow_up_of_id = _follow_up_of(window, sa, sid)
         article.story_id = sid
         article.duplicate_of_id = duplicate_of if isinstance(duplicate_of, int) else None
         article.minhash = analysis.fingerprint.encode()

@@ -14,14 +14,21 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from briefings.digest.dedup import word_hash
 from briefings.digest.keywords import COMMON_NOUNS
-from briefings.digest.story_signals import DEFAULT_SIGNALS, SignalWeights, gap_adjustment, pair_adjustment
+from briefings.digest.story_signals import (
+    DEFAULT_SIGNALS,
+    HeadlineSignals,
+    SignalWeights,
+    gap_adjustment,
+    headline_signals,
+    pair_adjustment,
+)
 from briefings.digest.terms import STOP_NOUNS
 
 
@@ -35,9 +42,16 @@ class StoryArticle:
     outlet: str = ""
     primaries: frozenset[str] = frozenset()
     companies: frozenset[str] = frozenset()
-    # Hashed topic words (headline and lead) with weights; see pipeline.topic_words.
+    # Hashed topic words (headline and lead) with weights; see pipeline.topic_words. An article held
+    # in an open story keeps its vector instead (StoryGrouper.add drops these).
     topic: tuple[tuple[int, int], ...] = ()
     exclusive: bool = False
+    # The headline's numbers, subject and kind of report, read once from `title` (None: read it now).
+    signals: HeadlineSignals | None = None
+
+    def __post_init__(self) -> None:
+        if self.signals is None:
+            object.__setattr__(self, "signals", headline_signals(self.title))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +81,7 @@ class StoryDecision:
     reason: str  # "duplicate", "similar" or "new"
 
 
-@dataclass
+@dataclass(slots=True)
 class StoryState:
     """An open story as grouping sees it (the database row holds the rest)."""
 
@@ -93,11 +107,12 @@ class TopicBackground:
         self.docs += 1
         self.df.update({h for h, _ in topic})
 
-    def remove(self, topic: Iterable[tuple[int, int]]) -> None:
-        """Forget a document that left the window: the background is that of the window alone."""
+    def remove(self, words: Iterable[int]) -> None:
+        """Forget a document (its distinct word hashes) that left the window: the background is that
+        of the window alone."""
         self.docs -= 1
         df = self.df
-        for h in {h for h, _ in topic}:
+        for h in words:
             n = df[h] - 1
             if n > 0:
                 df[h] = n
@@ -110,10 +125,16 @@ class TopicBackground:
 
 
 def vector(topic: Iterable[tuple[int, int]], idf: Callable[[int], float]) -> dict[int, float]:
-    """Unit-length tf-idf vector of a topic (weights are already counts with headline boost)."""
+    """Unit-length tf-idf vector of a topic (weights are already counts with headline boost).
+
+    Every topic word is a key, with 0.0 when the topic has no weight at all: the keys are the
+    article's words wherever the window needs them after the topic itself is dropped.
+    """
     vec = {h: (1.0 + math.log(w)) * idf(h) for h, w in topic}
     norm = math.sqrt(sum(v * v for v in vec.values()))
-    return {h: v / norm for h, v in vec.items()} if norm else {}
+    if not norm:
+        return dict.fromkeys(vec, 0.0)
+    return {h: v / norm for h, v in vec.items()}
 
 
 def cosine(a: Mapping[int, float], b: Mapping[int, float]) -> float:
@@ -154,9 +175,10 @@ def _adjustment(article: StoryArticle, other: StoryArticle, params: StoryParams)
     if article.published is not None and other.published is not None:
         hours = (article.published - other.published).total_seconds() / 3600
     out = gap_adjustment(hours, params.signals)
-    if article.title and other.title:
+    mine, theirs = article.signals, other.signals
+    if article.title and other.title and mine is not None and theirs is not None:
         shared = bool(article.primaries & other.primaries) or bool(article.companies & other.companies)
-        out += pair_adjustment(article.title, other.title, params.signals, share_company=shared)
+        out += pair_adjustment(mine, theirs, params.signals, share_company=shared)
     return out
 
 
@@ -193,12 +215,18 @@ def decide(
     return StoryDecision(best[2], round(best[0], 4), "similar")
 
 
+# A word's postings: the one open story using it (most words), or the set of them. Keeping single
+# stories bare saves a set per rare word, the bulk of the window's postings.
+_Posting = Hashable | set[Hashable]
+
+
 class StoryGrouper:
     """The open stories of the window and the grouping state around them (one per process).
 
     An article's vector is computed when it is added, against the background of that moment, so a
     process that replays the same articles in the same order holds the same vectors as the process
-    that first grouped them.
+    that first grouped them. An article held in an open story keeps its vector (whose keys are its
+    words) and headline signals, not its topic: what an open article costs is what grouping reads.
     """
 
     def __init__(self, params: StoryParams | None = None, background: TopicBackground | None = None) -> None:
@@ -206,9 +234,8 @@ class StoryGrouper:
         self.background = background or TopicBackground()
         self.stories: dict[Hashable, StoryState] = {}
         self.story_of: dict[Hashable, Hashable] = {}
-        self._articles: dict[Hashable, StoryArticle] = {}
         self._vectors: dict[Hashable, dict[int, float]] = {}
-        self._postings: dict[int, set[Hashable]] = {}
+        self._postings: dict[int, _Posting] = {}
         self._opened: dict[Hashable, int] = {}
         self._next_order = 0
         self._last: tuple[Hashable, dict[int, float]] | None = None  # the vector `decide` just made
@@ -218,30 +245,34 @@ class StoryGrouper:
         self.background.add(topic)
 
     def article_vector(self, article: StoryArticle) -> dict[int, float]:
-        """The article's topic vector against the current background (cached while it is open)."""
-        return self._vector(article)
-
-    def _vector(self, article: StoryArticle) -> dict[int, float]:
+        """The article's topic vector against the current background (kept while it is open)."""
         vec = self._vectors.get(article.key)
         if vec is None:
-            vec = self._vectors[article.key] = vector(article.topic, self.background.idf)
+            vec = vector(article.topic, self.background.idf)
         return vec
 
-    def candidates(self, article: StoryArticle) -> list[StoryState]:
+    def candidates(self, article: StoryArticle, idf: Mapping[int, float] | None = None) -> list[StoryState]:
         """Open stories worth scoring, oldest first: those sharing the most distinctive topic words.
 
         Stories that share only everyday words can never pass the similarity bar, so ranking them by
         the idf mass of shared words and keeping the best few bounds the cost of every decision.
+        `idf` may give the article's word weights already looked up.
         """
-        shared: dict[Hashable, float] = {}
-        idf = self.background.idf
+        weights = idf if idf is not None else self._idf(article)
+        shared: defaultdict[Hashable, float] = defaultdict(float)
         cap = self.params.max_postings
+        postings = self._postings
         for h, _ in article.topic:
-            stories = self._postings.get(h)
-            if stories and len(stories) <= cap:
-                weight = idf(h)
-                for k in stories:
-                    shared[k] = shared.get(k, 0.0) + weight
+            stories = postings.get(h)
+            if stories is None:
+                continue
+            weight = weights[h]
+            if isinstance(stories, set):
+                if len(stories) <= cap:
+                    for k in stories:
+                        shared[k] += weight
+            else:
+                shared[stories] += weight
         # The best few without sorting them all: a heap of plain tuples (compared in C), popped
         # best first until enough of them are open to this article's time (nearly all are).
         opened, stories_, params = self._opened, self.stories, self.params
@@ -256,15 +287,19 @@ class StoryGrouper:
         best.sort(key=lambda pair: pair[0])
         return [story for _, story in best]
 
+    def _idf(self, article: StoryArticle) -> dict[int, float]:
+        idf = self.background.idf
+        return {h: idf(h) for h, _ in article.topic}
+
     def decide(self, article: StoryArticle, *, duplicate_of: Hashable | None = None) -> StoryDecision:
         dup_story = self.story_of.get(duplicate_of) if duplicate_of is not None else None
-        vec = vector(article.topic, self.background.idf)
+        weights = self._idf(article)  # each word's idf looked up once, for the vector and the candidates
+        vec = vector(article.topic, weights.__getitem__)
         self._last = (article.key, vec)
         if dup_story is not None:  # a copy joins its original's story: no candidate is scored
             return decide(article, (), {}, vec, duplicate_story=dup_story, params=self.params)
-        candidates = self.candidates(article)
-        vectors = {a.key: self._vector(a) for s in candidates for a in s.articles}
-        return decide(article, candidates, vectors, vec, params=self.params)
+        candidates = self.candidates(article, weights)
+        return decide(article, candidates, self._vectors, vec, params=self.params)
 
     def add(self, story_key: Hashable, article: StoryArticle) -> StoryState:
         """Put an article into a story (opening it when new) and return the story's state."""
@@ -273,7 +308,14 @@ class StoryGrouper:
             story = self.stories[story_key] = StoryState(story_key, article.published, article.published)
             self._opened[story_key] = self._next_order
             self._next_order += 1
-        story.articles.append(article)
+        last = self._last
+        if last is not None and last[0] == article.key:
+            vec = last[1]
+        else:
+            vec = vector(article.topic, self.background.idf)
+        self._last = None
+        self._vectors[article.key] = vec
+        story.articles.append(replace(article, topic=()) if article.topic else article)
         story.primaries.update(article.primaries)
         story.companies.update(article.companies)
         if article.published is not None:
@@ -282,16 +324,29 @@ class StoryGrouper:
             if story.last_published is None or article.published > story.last_published:
                 story.last_published = article.published
         self.story_of[article.key] = story_key
-        self._articles[article.key] = article
-        last = self._last
-        if last is not None and last[0] == article.key:
-            self._vectors[article.key] = last[1]
-        else:
-            self._vectors[article.key] = vector(article.topic, self.background.idf)
-        self._last = None
-        for h, _ in article.topic:
-            self._postings.setdefault(h, set()).add(story_key)
+        for h in vec:
+            self._post(h, story_key)
         return story
+
+    def _post(self, h: int, story_key: Hashable) -> None:
+        postings = self._postings
+        current = postings.get(h)
+        if current is None:
+            postings[h] = story_key
+        elif isinstance(current, set):
+            current.add(story_key)
+        elif current != story_key:
+            postings[h] = {current, story_key}
+
+    def _unpost(self, h: int, story_key: Hashable) -> None:
+        postings = self._postings
+        current = postings.get(h)
+        if isinstance(current, set):
+            current.discard(story_key)
+            if len(current) == 1:
+                postings[h] = next(iter(current))
+        elif current is not None and current == story_key:
+            del postings[h]
 
     def rename(self, old: Hashable, new: Hashable) -> None:
         """Give a story its lasting key (the database id of a story opened under a provisional one)."""
@@ -301,10 +356,9 @@ class StoryGrouper:
         self._opened[new] = self._opened.pop(old)
         for a in story.articles:
             self.story_of[a.key] = new
-            for h, _ in a.topic:
-                posting = self._postings[h]
-                posting.discard(old)
-                posting.add(new)
+            for h in self._vectors[a.key]:
+                self._unpost(h, old)
+                self._post(h, new)
 
     def expire(self, now: datetime) -> list[Hashable]:
         """Close stories that can no longer take articles; returns their keys."""
@@ -313,18 +367,11 @@ class StoryGrouper:
             for k, s in self.stories.items()
             if s.last_published is not None and now - s.last_published > self.params.window
         ]
-        postings = self._postings
         for key in closed:
             self._opened.pop(key, None)
             for a in self.stories.pop(key).articles:
-                for h, _ in a.topic:
-                    posting = postings.get(h)
-                    if posting is not None:
-                        posting.discard(key)
-                        if not posting:
-                            del postings[h]
-                self._vectors.pop(a.key, None)
-                self._articles.pop(a.key, None)
+                for h in self._vectors.pop(a.key, ()):
+                    self._unpost(h, key)
                 self.story_of.pop(a.key, None)
         return closed
 

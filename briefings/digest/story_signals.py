@@ -7,6 +7,10 @@ evidence that does: the amounts and percentages they report, the subject they op
 report a share-price move. Each signal here is a pure function of two headlines and returns how much the
 similarity needed to join should move (negative = easier, positive = harder); stories.py adds them up.
 
+What a headline says is read once (`headline_signals`) and kept with its article while the article is
+in the window, so comparing two headlines compares a few prepared values and nothing outlives the
+window. The comparisons also take plain headlines, read on the spot.
+
 Only headlines are read: they are all a title-only outlet gives, and a story rebuilt from the database
 keeps its articles' headlines.
 """
@@ -14,9 +18,9 @@ keeps its articles' headlines.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 # --- numbers -----------------------------------------------------------------------------------------
 
@@ -80,7 +84,6 @@ def _unit_kind(rest: str, has_big: bool) -> str | None:
     return "money" if has_big else None
 
 
-@lru_cache(maxsize=65536)
 def headline_numbers(title: str) -> frozenset[Quantity]:
     """The amounts, percentages, counts and index levels a headline reports."""
     text = unicodedata.normalize("NFKC", title)
@@ -99,6 +102,10 @@ def headline_numbers(title: str) -> frozenset[Quantity]:
     return frozenset(out)
 
 
+def _kinds(quantities: tuple[Quantity, ...]) -> set[str]:
+    return {q.kind for q in quantities}
+
+
 def _compatible(a: Quantity, b: Quantity) -> bool:
     if a.kind != b.kind:
         return False
@@ -110,12 +117,15 @@ def _compatible(a: Quantity, b: Quantity) -> bool:
     return (a.round or b.round) and gap <= 0.1
 
 
-def numbers_agree(a: str, b: str) -> int:
+def numbers_agree(a: str | HeadlineSignals, b: str | HeadlineSignals) -> int:
     """+1 when the headlines report a common figure, -1 when they report figures of a kind and none
     of them match, 0 when the numbers say nothing (one side has none, or they count different things)."""
-    qa, qb = headline_numbers(a), headline_numbers(b)
-    common = {q.kind for q in qa} & {q.kind for q in qb}
-    if not common:
+    return _numbers(_signals(a), _signals(b))
+
+
+def _numbers(a: HeadlineSignals, b: HeadlineSignals) -> int:
+    qa, qb = a.numbers, b.numbers
+    if not (qa and qb) or not (_kinds(qa) & _kinds(qb)):
         return 0
     if any(_compatible(x, y) for x in qa for y in qb):
         return 1
@@ -131,7 +141,6 @@ _SUBJECT = re.compile(r"^([^,，…\"“”‘’'\[\]()]{2,24}?)\s*[,，]\s")
 _SPLIT_SUBJECT = re.compile(r"[\s·\-–/&]+|(?<=[가-힣A-Za-z])(?:와|과|and)(?=\s)")
 
 
-@lru_cache(maxsize=65536)
 def headline_subject(title: str) -> str | None:
     """What a headline of the "Subject, what it did" form is about, or None for other headlines."""
     text = unicodedata.normalize("NFKC", title)
@@ -156,24 +165,26 @@ def _squeeze(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
 
 
-def _named_in(subject: str, title: str) -> bool:
+def _named_in(subject_words: tuple[str, ...], squeezed_title: str) -> bool:
     """Whether a word of the subject appears anywhere in the other headline (as the object, say)."""
-    other = _squeeze(title)
-    return any(len(w) >= 2 and w in other for w in map(_squeeze, subject.split()))
+    return any(w in squeezed_title for w in subject_words)
 
 
-def subjects_agree(a: str, b: str) -> int:
+def subjects_agree(a: str | HeadlineSignals, b: str | HeadlineSignals) -> int:
     """-1 when both headlines open with a subject, the two share not a single character pair
     (파주시 / 충남도, 삼성화재 / 유명순 한국씨티은행장) and neither is named in the other headline
     ("금감원, 카카오뱅크 …" / "카카오뱅크, … 금감원 제재" is one story told from two sides);
     +1 when they open with the same subject; else 0."""
-    sa, sb = headline_subject(a), headline_subject(b)
-    if sa is None or sb is None:
+    return _subjects(_signals(a), _signals(b))
+
+
+def _subjects(sa: HeadlineSignals, sb: HeadlineSignals) -> int:
+    ga, gb = sa.subject_pairs, sb.subject_pairs
+    if ga is None or gb is None:
         return 0
-    ga, gb = _bigrams(sa), _bigrams(sb)
     if ga == gb:
         return 1
-    if ga & gb or _named_in(sa, b) or _named_in(sb, a):
+    if ga & gb or _named_in(sa.subject_words, sb.squeezed) or _named_in(sb.subject_words, sa.squeezed):
         return 0
     return -1
 
@@ -189,17 +200,58 @@ _MARKET_SUBJECT = re.compile(
 )
 
 
-@lru_cache(maxsize=65536)
 def reports_share_move(title: str) -> bool:
     """A headline about one stock's price move ("[특징주] …", "… 12%대 강세"), not about a market index."""
     text = unicodedata.normalize("NFKC", title)
     return bool(_MARKET_MOVE.search(text)) and not _MARKET_SUBJECT.search(text)
 
 
-def kinds_agree(a: str, b: str) -> int:
+def kinds_agree(a: str | HeadlineSignals, b: str | HeadlineSignals) -> int:
     """-1 when one headline reports a share-price move and the other does not: the move on an
     announcement is a market event of its own, not the announcement."""
-    return -1 if reports_share_move(a) != reports_share_move(b) else 0
+    return _kind(_signals(a), _signals(b))
+
+
+def _kind(a: HeadlineSignals, b: HeadlineSignals) -> int:
+    return -1 if a.share_move != b.share_move else 0
+
+
+# --- read once per headline ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HeadlineSignals:
+    """What the comparisons above need of one headline, read once (small: kept per open article)."""
+
+    numbers: tuple[Quantity, ...] = ()
+    # Character pairs of the "Subject," opening (None: no such opening) and its words of 2+ characters.
+    subject_pairs: frozenset[str] | None = None
+    subject_words: tuple[str, ...] = ()
+    squeezed: str = ""  # the headline's letters and digits, casefolded (where another subject is named)
+    share_move: bool = False
+
+
+NO_SIGNALS = HeadlineSignals()
+
+
+def headline_signals(title: str) -> HeadlineSignals:
+    """Read a headline's numbers, subject and kind of report once."""
+    if not title:
+        return NO_SIGNALS
+    numbers = tuple(sorted(headline_numbers(title), key=lambda q: (q.kind, q.value, q.round)))
+    subject = headline_subject(title)
+    share_move = reports_share_move(title)
+    if subject is None:
+        if not numbers and not share_move:
+            return NO_SIGNALS
+        return HeadlineSignals(numbers, share_move=share_move)
+    words = tuple(sys.intern(w) for w in map(_squeeze, subject.split()) if len(w) >= 2)
+    pairs = frozenset(sys.intern(p) for p in _bigrams(subject))
+    return HeadlineSignals(numbers, pairs, words, _squeeze(title), share_move)
+
+
+def _signals(headline: str | HeadlineSignals) -> HeadlineSignals:
+    return headline if isinstance(headline, HeadlineSignals) else headline_signals(headline)
 
 
 # --- together -----------------------------------------------------------------------------------------
@@ -230,18 +282,24 @@ def gap_adjustment(hours: float | None, weights: SignalWeights = DEFAULT_SIGNALS
 
 
 def pair_adjustment(
-    a: str, b: str, weights: SignalWeights = DEFAULT_SIGNALS, *, share_company: bool = False
+    a: str | HeadlineSignals,
+    b: str | HeadlineSignals,
+    weights: SignalWeights = DEFAULT_SIGNALS,
+    *,
+    share_company: bool = False,
 ) -> float:
     """The change to the similarity two headlines need to be one story (sum of the signals).
 
     Articles about a common company may open with different names of it (카뱅 / 카카오뱅크), so their
     subjects are not held against them.
     """
-    n = numbers_agree(a, b)
-    s = subjects_agree(a, b)
+    a, b = _signals(a), _signals(b)
+    if a is NO_SIGNALS and b is NO_SIGNALS:  # most pairs: neither headline has anything to say
+        return 0.0
+    n = _numbers(a, b)
+    s = _subjects(a, b)
     if share_company and s < 0:
         s = 0
-    k = kinds_agree(a, b)
     out = 0.0
     if n > 0:
         out += weights.number_match
@@ -251,6 +309,6 @@ def pair_adjustment(
         out += weights.subject_match
     elif s < 0:
         out += weights.subject_conflict
-    if k < 0:
+    if _kind(a, b) < 0:
         out += weights.kind_conflict
     return out

@@ -112,3 +112,35 @@ def test_an_article_gets_the_same_keywords_alone_or_in_any_batch() -> None:
     assert "잔해" in alone
     assert digester.analyze([*others, target])[-1].keywords == alone
     assert digester.analyze([target])[0].keywords == alone
+
+
+def test_nothing_of_an_evicted_article_stays_in_the_window(sessions: sessionmaker[Session]) -> None:
+    """A long-lived worker's memory is its window's: every trace of an article (its vector and
+    headline signals, postings, copy buckets, background counts) goes when the window moves on."""
+    with sessions.begin() as s:
+        for i in range(6):
+            add(s, i, f"삼성전자, 반도체 수출 {i + 1}조원 돌파", WIRE, i, "한겨레")
+            add(s, 100 + i, f"[특징주] LG화학 {i + 3}% 급등", f"LG화학 주가가 {i}일 올랐다.", i, "연합뉴스")
+    with sessions() as s:
+        digester = build_digester(s, now=T0)
+        digest_pending(s, digester, now=T0)
+        window = digester.window
+        assert window is not None and len(window) == 12
+        held = [a for story in window.grouper.stories.values() for a in story.articles]
+        assert any(a.signals is not None and a.signals.numbers for a in held)
+        assert all(not a.topic for a in held)  # an open article keeps its vector, not its topic
+    with sessions.begin() as s:
+        last = add(s, 9, "정부, 부동산 대책 발표", "정부가 주택 공급 대책을 내놨다.", 24 * 7, "한겨레")
+    with sessions() as s:
+        digest_pending(s, digester, now=T0)
+    grouper, dups = window.grouper, window.dups
+    assert set(grouper.story_of) == {last} and set(grouper._vectors) == {last}
+    (story,) = grouper.stories.values()
+    assert {a.key for a in story.articles} == {last}
+    assert all(p == story.key for p in grouper._postings.values())
+    assert set(grouper._postings) == set(grouper._vectors[last])
+    assert set(dups._entries) <= {last} and set(window._topics) == {last}
+    assert all(v == last for table in dups._tables for v in table.values())
+    assert all(v == last for v in dups._texts.values())
+    assert grouper.background.docs == 1
+    assert set(grouper.background.df) == set(window._topics[last])
