@@ -16,16 +16,17 @@ from functools import lru_cache
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from briefings.cadence import window_days
 from briefings.config import Settings, get_settings
 from briefings.feedback import Preferences, Rankable, load_all_preferences, load_preferences
-from briefings.filters import ChannelFilters, hiding_rule, load_all_filters, load_filters
+from briefings.filters import ChannelFilters, hidden_by_filters, hiding_rule, load_all_filters, load_filters
 from briefings.gather.failures import label as failure_label
-from briefings.lookup import search_where
+from briefings.lookup import search_terms, search_where
 from briefings.models import Channel, Company, Feed, FetchAttempt, Story, StoryCompany, Subscription
+from briefings.recent import RecentStories, article_terms
 from briefings.saved_queries import SavedView, briefing_horizon, list_queries, load_all_queries
 from briefings.timeutil import as_utc
 
@@ -371,6 +372,9 @@ class BriefingLoader:
         self._all_prefetched = False
         # Every story updated after the bound, for followed themes: (bound, stories).
         self._recent: tuple[datetime, list[StoryItem]] | None = None
+        # The prefetched stories with their index terms: every channel's saved queries and keyword
+        # filters are answered from it.
+        self._index: RecentStories[StoryItem] | None = None
 
     def prefetch(self) -> None:
         """Read every channel, subscription and recent story at once (a delivery run needs most)."""
@@ -386,10 +390,31 @@ class BriefingLoader:
         self._filters = load_all_filters(self.session)
         self._preferences = load_all_preferences(self.session)
         self._saved = load_all_queries(self.session)
-        items, by_company = self._load_items(Story.last_published_at >= self._horizon)
+        recent = Story.last_published_at >= self._horizon
+        items, by_company = self._load_items(recent)
         self._company_stories = {cid: [items[sid] for sid in sids] for cid, sids in by_company.items()}
         self._all_prefetched = True
         self._recent = (self._horizon, list(items.values()))
+        wanted = frozenset().union(
+            *(search_terms(v.search) for views in self._saved.values() for v in views),
+            *(f.terms for f in self._filters.values()),
+        )
+        self._index = self._read_index(recent, items, by_company, wanted)
+
+    def _read_index(
+        self,
+        where: ColumnElement[bool],
+        items: dict[int, StoryItem],
+        by_company: dict[int, list[int]],
+        terms: frozenset[str],
+    ) -> RecentStories[StoryItem]:
+        """These stories with their primary companies and which of `terms` their articles carry."""
+        companies: dict[int, list[int]] = defaultdict(list)
+        for cid, sids in by_company.items():
+            for sid in sids:
+                companies[sid].append(cid)
+        found = article_terms(self.session, where, terms) if terms and items else {}
+        return RecentStories(items, companies, found, terms)
 
     def subscriptions(self, team_id: str, channel_id: str) -> list[int]:
         if self._subs is not None:
@@ -429,16 +454,12 @@ class BriefingLoader:
         followed = list(channel.themes) if channel and channel.themes else []
         if followed:
             stories.extend(self._stories_with_themes(followed, start))
-        saved: list[tuple[str, list[StoryItem]]] = []
         views = (
             self._saved.get((team_id, channel_id), [])
             if self._saved is not None
             else list_queries(self.session, team_id, channel_id)
         )
-        for view in views:
-            where = search_where(self.session, view.search, since=briefing_horizon(start))
-            found = self._load_items(and_(*where))[0] if where else {}
-            saved.append((view.label, list(found.values())))
+        saved = self._saved_sections(views, briefing_horizon(start))
         return compose_briefing(
             team_id=team_id,
             channel_id=channel_id,
@@ -458,6 +479,24 @@ class BriefingLoader:
             saved=saved,
         )
 
+    def _saved_sections(
+        self, views: Sequence[SavedView], since: datetime
+    ) -> list[tuple[str, list[StoryItem]]]:
+        """Each saved query's stories updated since `since`: from the run's stories when they cover
+        it, else all of the channel's queries read together (a fixed number of statements either way)."""
+        if not views:
+            return []
+        index = self._index
+        if index is None or not all(index.covers(v.search) for v in views):
+            wheres = [w for v in views if (w := search_where(self.session, v.search, since=since))]
+            if not wheres:
+                return [(v.label, []) for v in views]
+            where = or_(*(and_(*w) for w in wheres))
+            items, by_company = self._load_items(where)
+            terms = frozenset().union(*(search_terms(v.search) for v in views))
+            index = self._read_index(where, items, by_company, terms)
+        return [(v.label, index.find(v.search, since)) for v in views]
+
     def _preferences_of(self, team_id: str, channel_id: str) -> Preferences | None:
         if self._preferences is None:
             return load_preferences(self.session, team_id, channel_id)
@@ -471,7 +510,16 @@ class BriefingLoader:
             filters = self._filters.get((team_id, channel_id), ChannelFilters())
         else:
             filters = load_filters(self.session, team_id, channel_id)
-        return hiding_rule(self.session, filters, stories) if filters else None
+        if not filters:
+            return None
+        index = self._index
+        if (
+            index is not None
+            and filters.terms <= index.known_terms
+            and all(s.id in index.items for s in stories)
+        ):
+            return lambda story: hidden_by_filters(story, filters, index.terms_of(story.id))
+        return hiding_rule(self.session, filters, stories)
 
     def _reach(self, start: datetime) -> None:
         """A window older than the stories read so far (a weekly briefing): read back to it."""
@@ -481,6 +529,7 @@ class BriefingLoader:
             self._company_stories = {}
             self._all_prefetched = False
             self._recent = None
+            self._index = None
 
     def _company_names(self) -> dict[int, str]:
         if self._names is None:

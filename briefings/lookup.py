@@ -17,7 +17,7 @@ import threading
 import time
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -696,6 +696,46 @@ def search_conditions(dialect: str, search: StorySearch) -> list[ColumnElement[b
     for outlet in search.exclude_outlets:
         out.append(~_in_json_list(dialect, Story.outlets, outlet))
     return out
+
+
+def story_matches(
+    search: StorySearch,
+    *,
+    companies: Collection[int],
+    themes: Collection[str],
+    outlets: Collection[str],
+    articles: Iterable[Collection[str]],
+) -> bool:
+    """`search_conditions` (and the company range) as a rule over one story's facts: its primary
+    companies, themes, outlets and each article's index terms (those of them the search names).
+
+    A delivery run answers every channel's saved queries over the stories it has read already, so
+    the database is asked once for all of them rather than once per query (`briefings.recent`).
+    """
+    if search.company_ids and not any(c in companies for c in search.company_ids):
+        return False
+    if search.themes and not any(t in themes for t in search.themes):
+        return False
+    if search.outlets and not any(o in outlets for o in search.outlets):
+        return False
+    if any(t in themes for t in search.exclude_themes) or any(o in outlets for o in search.exclude_outlets):
+        return False
+    arts = list(articles)
+
+    def carried(terms: tuple[str, ...]) -> bool:
+        return any(all(t in a for t in terms) for a in arts)
+
+    adjacent = dict(search.adjacent)
+    if not all(any(carried(r) for r in options) for options in search.include):
+        return False
+    return not any(carried(r) for r in search.exclude if r not in adjacent)
+
+
+def search_terms(search: StorySearch) -> frozenset[str]:
+    """Every index term a search's words name (what `story_matches` needs to know of each article)."""
+    return frozenset(t for options in search.include for r in options for t in r) | frozenset(
+        t for r in search.exclude for t in r
+    )
 
 
 def _driver(session: Session, search: StorySearch, since: datetime) -> Select[Any] | None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from briefings.brief import story_item
 from briefings.filters import (
     ChannelFilters,
     add_filter,
@@ -15,8 +18,9 @@ from briefings.filters import (
     load_filters,
     story_terms,
 )
-from briefings.lookup import StorySearch, query_stories
-from briefings.models import Article, ArticleTheme
+from briefings.lookup import StorySearch, query_stories, search_terms
+from briefings.models import Article, ArticleTheme, Story, StoryCompany
+from briefings.recent import RecentStories, article_terms
 from tests.bot.seed import NOW, World, add_story, seed_world
 
 
@@ -177,3 +181,33 @@ def test_a_long_window_gives_the_same_page_as_ranking_all_of_it(sessions: sessio
             )
             assert [v.id for v in cut] == [v.id for v, _ in full or []]
         assert "LG전자 소식 8" in {v.headline for v in query_stories(session, search, now=NOW, limit=5)}
+
+
+def test_saved_queries_answered_in_memory_find_what_the_sql_finds(
+    sessions: sessionmaker[Session], world: World
+) -> None:
+    samsung = world.ids["삼성전자"]
+    searches = [
+        StorySearch(company_ids=(samsung,), include=((("hbm",),),)),
+        StorySearch(company_ids=(samsung,), include=((("hbm",),),), exclude=(("스포츠",),)),
+        StorySearch(include=((("낸드",), ("폴", "더블")),)),
+        StorySearch(include=((("hbm",),),), exclude_outlets=("연합뉴스",)),
+        StorySearch(themes=("semiconductor",), outlets=("한국경제",)),
+        StorySearch(company_ids=(samsung,), exclude_themes=("semiconductor",)),
+    ]
+    since = NOW - timedelta(days=7)
+    with sessions() as session:
+        window = Story.last_published_at >= since
+        stories = session.scalars(select(Story).where(window)).all()
+        items = {s.id: story_item(s, []) for s in stories}
+        companies: dict[int, list[int]] = {}
+        for sid, cid in session.execute(
+            select(StoryCompany.story_id, StoryCompany.company_id).where(StoryCompany.is_primary.is_(True))
+        ):
+            companies.setdefault(sid, []).append(cid)
+        terms = frozenset().union(*(search_terms(s) for s in searches))
+        recent = RecentStories(items, companies, article_terms(session, window, terms), terms)
+        for search in searches:
+            by_sql = {s.id for s in query_stories(session, search, now=NOW, limit=50)}
+            assert by_sql, search
+            assert {s.id for s in recent.find(search, since)} == by_sql, search
