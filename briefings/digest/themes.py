@@ -10,7 +10,9 @@ A bare word list mistakes a mention for the subject, so each hit is weighed by w
   ministers is diplomacy, not a business alliance; 공개 of a music video is not a product launch);
 - what follows it: a negation (출시 안 해, 인수 무산) voids it, a hedge (사임론, 인수설) weakens it;
 - who acts: themes that are things companies do (`corporate`: earnings, deals, launches) weigh
-  little when the headline's actor is a ministry, a city or another public body (서초구, …협약).
+  little when the headline's actor is a ministry, a city or another public body (서초구, …협약);
+  a headline "A, B와 …" names a second company as the actor's partner, which a theme's `partner`
+  weight adds to (an alliance the lead tells as 협업 or 손잡고).
 
 Some events are told by two words apart rather than one: 지분을 … 취득, 최대주주가 … 변경, 주식 … 교환.
 A theme's `pairs` ("지분+취득") count when the second lemma follows the first within five lemmas;
@@ -27,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +61,8 @@ class Theme:
     pairs: tuple[tuple[str, str, float], ...] = ()
     # The theme's own threshold (None: the taxonomy's).
     threshold: float | None = None
+    # What a headline naming a partner ("A, B와 …") adds, as a headline word's weight.
+    partner: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,25 @@ def title_actor(title_morphs: Sequence[Morph]) -> str | None:
             nouns.append(m.form)
         elif m.tag not in ("SSO", "SSC", "SW", "SN", "SO"):
             nouns = []
+    return None
+
+
+_PARTNER_TAGS = ("NNP", "SL", "SH")
+_WITH = ("와", "과")
+
+
+def title_partner(title_morphs: Sequence[Morph]) -> str | None:
+    """The partner of a headline that reads "ACTOR, PARTNER와 …": a proper noun joined by 와/과 right
+    after the actor's comma names a second party to what the actor does (파리바게뜨, LG전자와 …)."""
+    for k, m in enumerate(title_morphs[: _ACTOR_MORPHS + 1]):
+        if m.tag == "SP" and m.form == ",":
+            rest = title_morphs[k + 1 : k + 6]
+            for a, b in pairwise(rest):
+                if b.form in _WITH and b.tag in ("JC", "JKB"):
+                    return a.form if a.tag in _PARTNER_TAGS else None
+                if a.tag not in _PARTNER_TAGS and a.tag not in ("SP", "SW"):
+                    return None
+            return None
     return None
 
 
@@ -158,6 +182,7 @@ class Taxonomy:
             for first, second, weight in theme.pairs:
                 self._pairs.setdefault(first, []).append((second, i, weight))
         self._floors = [threshold if t.threshold is None else t.threshold for t in self.themes]
+        self._partnered = [(i, t.partner) for i, t in enumerate(self.themes) if t.partner]
         self._blocked = any(t.blockers for t in self.themes) and context_chars > 0
         # Keys of which some theme has blockers: only their hits need their neighbours read.
         self._guarded = frozenset(
@@ -175,6 +200,7 @@ class Taxonomy:
                 corporate=bool(t.get("corporate", False)),
                 pairs=_pairs(t),
                 threshold=None if t.get("threshold") is None else float(t["threshold"]),
+                partner=float(t.get("partner", 0.0)),
             )
             for t in data["themes"]
         ]
@@ -214,18 +240,21 @@ class Taxonomy:
         return actor in self.public_actors or (len(actor) >= 3 and actor.endswith(_PUBLIC_SUFFIXES))
 
     def _hits_in_runs(self, runs: Sequence[Run]) -> list[_Hit]:
-        """Lexicon keys in order of appearance: single lemmas and adjacent lemma runs, longest first."""
+        """Lexicon keys in order of appearance: single lemmas and adjacent lemma runs, longest first.
+
+        Keys are lower-case; Kiwi keeps the case of proper nouns, among them the registry's names it
+        was given as user words (오픈AI, 챗GPT), so those are lowered before the lookup."""
         hits: list[_Hit] = []
         entries, prefixes = self._entries, self._prefixes
         n = len(runs)
         i = 0
         while i < n:
-            joined = runs[i][0]
+            joined = runs[i][0].lower()
             best_key, best_len = (joined, 1) if joined in entries else ("", 0)
             end = runs[i][2]
             j = i + 1
             while joined in prefixes and j < n and j - i < _MAX_PHRASE and runs[j][1] <= end + 1:
-                joined += runs[j][0]
+                joined += runs[j][0].lower()
                 end = runs[j][2]
                 j += 1
                 if joined in entries:
@@ -238,15 +267,19 @@ class Taxonomy:
                 i += 1
         return hits
 
+    def _other_sense(self, morphs: Sequence[Morph], key: str, end: int) -> bool:
+        """The morpheme right after `key` (ending at `end`) shows another sense of it (인사+하, 목표+치)."""
+        k = bisect_left(morphs, end, key=lambda m: m.start)
+        return k < len(morphs) and morphs[k].form in self.not_followed_by[key]
+
     def _after(self, morphs: Sequence[Morph], hit: _Hit) -> float:
         """1 for a plain hit, 0 when the clause negates it or the next morpheme shows another sense,
         `hedge_factor` when it only reports talk of it."""
         if not morphs or not (self.negators or self.hedges or self.not_followed_by):
             return 1.0
-        k = bisect_left(morphs, hit.end, key=lambda m: m.start)
-        other = self.not_followed_by.get(hit.key)
-        if other and k < len(morphs) and morphs[k].form in other:
+        if hit.key in self.not_followed_by and self._other_sense(morphs, hit.key, hit.end):
             return 0.0
+        k = bisect_left(morphs, hit.end, key=lambda m: m.start)
         for m in morphs[k : k + _AFTER_MORPHS]:
             form = m.form
             if form in self.negators:
@@ -315,6 +348,8 @@ class Taxonomy:
         found: set[tuple[str, str, int]] = set()
         for i in starts:
             run = runs[i]
+            if run[0] in self.not_followed_by and self._other_sense(morphs, run[0], run[2]):
+                continue
             wanted = pairs[run[0]]
             window = runs[i + 1 : i + 1 + _PAIR_SPAN]
             for second, theme, weight in wanted:
@@ -356,6 +391,10 @@ class Taxonomy:
         scores = [0.0] * len(self.themes)
         self._add(scores, runs, morphs, title=False)
         self._add(scores, title_runs, title_morphs, title=True)
+        partner = title_partner(title_morphs) if self._partnered else None
+        if partner and not self.is_public(partner):
+            for i, weight in self._partnered:
+                scores[i] += weight * self.title_factor
         if self.public_factor != 1.0 and self.is_public(title_actor(title_morphs)):
             for i, theme in enumerate(self.themes):
                 if theme.corporate:

@@ -170,6 +170,12 @@ def test_keywords_are_the_nouns_that_stand_out(nlp: KoreanNLP) -> None:
         ("삼성SDI, 삼성D 지분 매각 추진", "mna", True),
         ("사직서 낸 '충주맨' 김선태 과거 발언 소환…\"순장 위기\" 왜?", "people", True),
         ("포스코홀딩스, 정석모 본부장 사내이사 후보 추천", "people", True),
+        # a share's target price raised is a broker's earnings call; an index's target (목표치) is not
+        ('삼성證 "KT, 이익 체력 개선·주주환원 지속에 목표가↑"', "earnings", True),
+        ('"코스피 7250까지 간다"…한국투자증권, 목표치 상향', "earnings", False),
+        # chips and AI named at a ministers' meeting are diplomacy, not the industry's news
+        ('한-네덜란드 고위급회의 "반도체 공급망, AI 협력 심화"', "semiconductor", False),
+        ("삼성전자 파운드리 3나노 반도체 양산", "semiconductor", True),
     ],
 )
 def test_the_words_around_a_theme_word_decide_whether_it_counts(
@@ -207,6 +213,29 @@ def test_two_words_apart_tell_a_deal_that_neither_tells_alone(nlp: KoreanNLP) ->
     assert tax.score([stake]) == [] and tax.score([buy]) == []
     assert tax.score([buy, stake]) == []  # the order is part of the pattern
     assert tax.score(far) == []
+
+
+def test_a_headline_naming_a_partner_makes_a_collaboration_in_the_lead_an_alliance(nlp: KoreanNLP) -> None:
+    from briefings.digest.themes import title_partner
+
+    lead = "파리바게뜨가 LG전자와 협업해 유럽 최대 디스플레이 전시회인 ‘ISE 2026’에서 한국 베이커리를 알렸다."
+    (partnered,) = nlp.tokenize(["파리바게뜨, LG전자와 유럽서 ‘K파바’ 홍보"])
+    (alone,) = nlp.tokenize(["파리바게뜨, 유럽서 ‘K파바’ 홍보"])
+    (pair,) = nlp.tokenize(["삼성전자와 SK하이닉스 주가 급등"])
+    assert title_partner(partnered) == "LG전자"
+    assert title_partner(alone) is None and title_partner(pair) is None  # no actor's comma
+    assert "alliance" in themes_of(nlp, "파리바게뜨, LG전자와 유럽서 ‘K파바’ 홍보", lead)
+    assert "alliance" not in themes_of(nlp, "파리바게뜨, 유럽서 ‘K파바’ 홍보", lead)
+    # a district is no business partner: its 협약 is local policy
+    assert "alliance" not in themes_of(nlp, "서초구, SGC문화재단과 ‘문화예술 나눔 협약’")
+
+
+def test_proper_nouns_kiwi_keeps_in_capitals_match_lower_case_entries() -> None:
+    # The registry's names reach Kiwi as user words, so 오픈AI comes back as one proper noun.
+    tax = Taxonomy.from_data(
+        {"themes": [{"slug": "ai", "label": "AI", "lexicon": {"오픈 ai": 2.0}}], "threshold": 2.0}
+    )
+    assert tax.score([], [SimpleMorph("오픈AI", "NNP", 0, 4)]) == [("ai", 4.0)]
 
 
 def test_a_theme_may_ask_more_than_the_taxonomy_threshold() -> None:
