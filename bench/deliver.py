@@ -97,7 +97,7 @@ def seed_keywords(
             "keyword": iter(rng.sample([w for w in VOCABULARY if w not in words], filters)),
             "outlet": iter(rng.sample(OUTLETS, filters)),
             "theme": iter(["launch", "mna", "people", "litigation"] * filters),
-            "story": iter(str(rng.randint(1, 1500)) for _ in range(filters)),
+            "story": iter(str(i) for i in rng.sample(range(1, 1500), filters)),
         }
         for kind in kinds:
             value = next(values[kind])

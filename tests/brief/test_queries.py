@@ -4,6 +4,7 @@ and fail."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select
@@ -45,26 +46,37 @@ def _check(briefing: Briefing, n: int) -> None:
     assert follows is not None and follows[0] == f"가{n}전자 지난주 발표"
 
 
-def _delivery_run(sessions: sessionmaker[Session], engine: Engine) -> int:
+def _delivery_run(
+    sessions: sessionmaker[Session], engine: Engine, check: Callable[[Briefing, int], None]
+) -> int:
     with sessions() as session:
         rows = session.query(Channel).order_by(Channel.id).all()
         with statements(engine) as sent:
             loader = BriefingLoader(session, now=NOW)
             loader.prefetch()
             for n, ch in enumerate(rows):
-                _check(loader.load(ch.team_id, ch.channel_id, channel=ch), n)
+                check(loader.load(ch.team_id, ch.channel_id, channel=ch), n)
     return len(sent)
+
+
+def _same_for_3_or_30_channels(
+    sessions: sessionmaker[Session],
+    engine: Engine,
+    world: Callable[[Session, range], None],
+    check: Callable[[Briefing, int], None],
+) -> None:
+    with sessions() as session:
+        world(session, range(3))
+    few = _delivery_run(sessions, engine, check)
+    with sessions() as session:
+        world(session, range(3, 30))
+    assert _delivery_run(sessions, engine, check) == few
 
 
 def test_a_delivery_run_reads_stories_in_the_same_statements_for_3_or_30_channels(
     sessions: sessionmaker[Session], engine: Engine
 ) -> None:
-    with sessions() as session:
-        _world(session, range(3))
-    few = _delivery_run(sessions, engine)
-    with sessions() as session:
-        _world(session, range(3, 30))
-    assert _delivery_run(sessions, engine) == few
+    _same_for_3_or_30_channels(sessions, engine, _world, _check)
 
 
 def test_one_briefing_reads_all_its_companies_and_themes_in_the_same_statements(
@@ -163,26 +175,10 @@ def _check_keywords(briefing: Briefing, n: int, hidden: int = 3) -> None:
     assert briefing.hidden == hidden
 
 
-def _keyword_run(sessions: sessionmaker[Session], engine: Engine) -> int:
-    with sessions() as session:
-        rows = session.query(Channel).order_by(Channel.id).all()
-        with statements(engine) as sent:
-            loader = BriefingLoader(session, now=NOW)
-            loader.prefetch()
-            for n, ch in enumerate(rows):
-                _check_keywords(loader.load(ch.team_id, ch.channel_id, channel=ch), n)
-    return len(sent)
-
-
 def test_a_delivery_run_answers_saved_queries_and_filters_in_the_same_statements_for_3_or_30_channels(
     sessions: sessionmaker[Session], engine: Engine
 ) -> None:
-    with sessions() as session:
-        _keyword_world(session, range(3))
-    few = _keyword_run(sessions, engine)
-    with sessions() as session:
-        _keyword_world(session, range(3, 30))
-    assert _keyword_run(sessions, engine) == few
+    _same_for_3_or_30_channels(sessions, engine, _keyword_world, _check_keywords)
 
 
 def test_one_briefing_reads_all_its_saved_queries_in_the_same_statements(
