@@ -20,6 +20,7 @@ from bot.alerts_answers import alerts_answer
 from bot.deps import BotDeps
 from bot.limits import MAX_BLOCKS
 from bot.render import escape_mrkdwn, inert
+from briefings.cadence import describe
 from briefings.companies import CompanyRef, Resolution, resolve_company
 from briefings.delivery.shown import Permalink, follow_up_links
 from briefings.digest.follow_ups import saga_order
@@ -483,10 +484,14 @@ def run_command(
     if command.action == "list":
         subs = list_subscriptions(session, team_id, channel_id)
         channel = channel_settings(session, team_id, channel_id)
-        briefing_time = channel.briefing_time if channel else deps.settings.briefing_time
+        schedule = describe(
+            channel.cadence if channel else None,
+            channel.briefing_time if channel else None,
+            deps.settings.briefing_time,
+        )
         themes = [deps.theme_labels.get(t, t) for t in (channel.themes if channel else [])]
         saved = [v.label for v in list_queries(session, team_id, channel_id)]
-        blocks = bk.subscriptions_answer(subs, briefing_time=briefing_time, themes=themes, saved=saved)
+        blocks = bk.subscriptions_answer(subs, schedule=schedule, themes=themes, saved=saved)
         return bk.fallback_text(f"구독 {len(subs)}개"), blocks
     try:
         if command.action == "alerts":
@@ -500,9 +505,12 @@ def run_command(
                 enterprise_id=enterprise_id,
             )
         if command.action == "time":
+            current = channel_settings(session, team_id, channel_id)
+            cadence_command.check_time_change(current.cadence if current else None)
             hhmm = set_briefing_time(session, team_id, channel_id, command.arg, now=deps.now())
             where = "DM" if is_dm else "이 채널"
-            text = f"{where}의 브리핑 시간을 매일 *{hhmm}* ({deps.settings.briefings_tz})로 정했습니다."
+            schedule = escape_mrkdwn(describe(current.cadence if current else None, hhmm, hhmm))
+            text = f"{where}의 브리핑 시간을 *{schedule}* ({deps.settings.briefings_tz})로 정했습니다."
         else:
             added, themes = toggle_theme(
                 session, team_id, channel_id, command.arg, now=deps.now(), known=deps.theme_words()

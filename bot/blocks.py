@@ -282,15 +282,16 @@ def notice(text: str) -> list[BlockDict]:
 def subscriptions_answer(
     subs: Sequence[SubscriptionView],
     *,
-    briefing_time: str,
+    schedule: str,
     themes: Sequence[str],
     saved: Sequence[str] = (),
 ) -> list[BlockDict]:
+    """`schedule`: the channel's cadence with its time(s), as `briefings.cadence.describe` says it."""
     # Keyword subscriptions and groups with their affiliates (one briefing section each) come first.
     head = [f"*키워드·계열사 구독* ({len(saved)}개): " + ", ".join(inert(q) for q in saved)]
     head = head if saved else []
     if saved and not subs:
-        head.append(f"브리핑 시간: 매일 {escape_mrkdwn(briefing_time)}")
+        head.append(f"브리핑: {escape_mrkdwn(schedule)}")
         return check_blocks([section("\n".join(head))])
     if not subs:
         text = "이 채널은 아직 구독한 회사가 없습니다. `/news 구독 회사이름`으로 구독해 보세요."
@@ -299,7 +300,7 @@ def subscriptions_answer(
     lines = [
         *head,
         f"*이 채널의 구독* ({len(subs)}개): {names}",
-        f"브리핑 시간: 매일 {escape_mrkdwn(briefing_time)}",
+        f"브리핑: {escape_mrkdwn(schedule)}",
     ]
     if themes:
         lines.append("테마: " + ", ".join(escape_mrkdwn(t) for t in themes))
@@ -318,7 +319,9 @@ HELP_TEXT = "\n".join(
         "• `/news 화웨이 추이` (`trend`) — 최근 4주 보도 추이 차트",
         "• `/news 목록` (`list`) — 이 채널의 구독 목록",
         "• `/news 시간 08:30` (`time`) — 이 채널의 브리핑 시간",
-        "• `/news 주기 평일 08:00`, `/news 주기 매주 월 08:00` (`cadence`) — 브리핑 주기 (기본 `매일`)",
+        "• `/news 주기 평일 08:00`, `/news 주기 매주 월 08:00` (`cadence`) — 브리핑 주기 (기본 `매일`)."
+        " 주간 브리핑은 한 주의 소식을 보도량 순으로, 보도 추이 차트와 함께",
+        "• `/news 주기 하루두번 08:00 17:00` — 하루 두 번 브리핑: 두 번째는 첫 브리핑 이후의 새 소식만",
         "• `/news 제외 스포츠`, `/news 제외 매체 한국경제`, `/news 제외 목록` — 보지 않을 기사",
         "• `/news 테마 반도체` (`theme`) — 이 채널의 관심 테마 추가/해제",
         "• `/news 알림 보통` (`alerts`) — 보도 급증 알림 민감도 (민감, 보통, 둔감, 끔)",

@@ -80,6 +80,11 @@ def date_label(briefing: Briefing) -> str:
     return f"{d.year}년 {d.month}월 {d.day}일 ({WEEKDAYS[d.weekday()]})"
 
 
+def kind_label(briefing: Briefing) -> str:
+    """`주간 ` before a weekly cadence's briefing, so the channel reads it as the week's."""
+    return "주간 " if briefing.weekly else ""
+
+
 def since_label(briefing: Briefing) -> str:
     local = as_utc(briefing.since).astimezone(_tz(briefing))
     now_local = as_utc(briefing.now).astimezone(_tz(briefing))
@@ -123,7 +128,7 @@ def fallback_text(briefing: Briefing) -> str:
     if briefing.themes:
         counts.append(f"테마 {len(briefing.themes)}건")
     body = ", ".join(counts) if counts else "새 소식 없음"
-    return truncate(f"{date_label(briefing)} 브리핑: {body}", FALLBACK_CHARS)
+    return truncate(f"{date_label(briefing)} {kind_label(briefing)}브리핑: {body}", FALLBACK_CHARS)
 
 
 def empty_line(briefing: Briefing) -> str:
@@ -131,7 +136,8 @@ def empty_line(briefing: Briefing) -> str:
     cov = briefing.coverage
     scope = f"수집 {cov.sources_ok}/{cov.sources_total}개 정상" if cov.attempts else "수집 기록 없음"
     when = since_label(briefing)
-    return f"📭 {date_label(briefing)} 브리핑: {names}의 새 소식이 없습니다 ({when}, {scope})."
+    name = f"{date_label(briefing)} {kind_label(briefing)}브리핑"
+    return f"📭 {name}: {names}의 새 소식이 없습니다 ({when}, {scope})."
 
 
 def _theme_line(line: ThemeLine, briefing: Briefing) -> str:
@@ -214,10 +220,14 @@ def briefing_messages(briefing: Briefing) -> list[SlackMessage]:
         return [SlackMessage(line, (SectionBlock(text=MarkdownTextObject(text=line)),))]
 
     header = HeaderBlock(
-        text=PlainTextObject(text=truncate(f"📰 {date_label(briefing)} 기업 뉴스 브리핑", HEADER_TEXT))
+        text=PlainTextObject(
+            text=truncate(f"📰 {date_label(briefing)} {kind_label(briefing)}기업 뉴스 브리핑", HEADER_TEXT)
+        )
     )
     quiet = briefing.quiet
     summary = f"{since_label(briefing)} 새 소식 {briefing.story_count}건"
+    if briefing.weekly:
+        summary += " · 회사마다 한 주 동안 많이 보도된 순"
     if quiet:
         summary += " · 새 소식 없음: " + ", ".join(escape_mrkdwn(c) for c in quiet)
     footer = _context(escape_mrkdwn(coverage_text(briefing.coverage)) + hidden_text(briefing))
@@ -311,7 +321,7 @@ def render_terminal(briefing: Briefing, console: Console, *, title: str | None =
         console.print(Panel(Text(empty_line(briefing)), title=title or "Briefings", border_style="blue"))
         return
     parts: list[Any] = []
-    parts.append(Text(f"📰 {date_label(briefing)} 기업 뉴스 브리핑", style="bold"))
+    parts.append(Text(f"📰 {date_label(briefing)} {kind_label(briefing)}기업 뉴스 브리핑", style="bold"))
     quiet = briefing.quiet
     summary = f"{since_label(briefing)} 새 소식 {briefing.story_count}건"
     if quiet:

@@ -1,4 +1,4 @@
-"""`/news 주기 매일|평일|매주 월 [HH:MM]`: how often this channel (or DM) gets its briefing."""
+"""`/news 주기 매일|평일|하루두번 08:00 17:00|매주 월 [HH:MM]`: how often this channel (or DM) is briefed."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from sqlalchemy.orm import Session
 from bot import blocks as bk
 from bot.deps import BotDeps
 from bot.render import escape_mrkdwn
-from briefings.cadence import label, parse_cadence
-from briefings.subscriptions import ensure_channel
+from briefings.cadence import TWICE_EXAMPLE, describe, is_weekly, parse_cadence, twice_times
+from briefings.subscriptions import InvalidSetting, ensure_channel
 
 Answer = tuple[str, list[bk.BlockDict]]
 
 USAGE = (
-    "주기를 함께 입력해 주세요. 예: `/news 주기 매일 08:00`, `/news 주기 평일`, `/news 주기 매주 월 08:00`"
+    "주기를 함께 입력해 주세요. 예: `/news 주기 매일 08:00`, `/news 주기 평일`, "
+    f"`/news 주기 매주 월 08:00`, {TWICE_EXAMPLE}"
 )
 
 
@@ -25,10 +26,22 @@ def run(deps: BotDeps, session: Session, arg: str, *, team_id: str, channel_id: 
     if choice.time:
         channel.briefing_time = choice.time
     where = "DM" if is_dm else "이 채널"
-    when = escape_mrkdwn(channel.briefing_time or deps.settings.briefing_time)
-    text = (
-        f"{where}의 브리핑을 *{label(choice.cadence)} {when}* ({deps.settings.briefings_tz})에 보내 드립니다."
-    )
-    if choice.cadence.startswith("weekly"):
-        text += " 주간 브리핑은 지난 브리핑 이후 한 주의 소식을 담습니다."
+    when = escape_mrkdwn(describe(choice.cadence, channel.briefing_time, deps.settings.briefing_time))
+    text = f"{where}의 브리핑을 *{when}* ({deps.settings.briefings_tz})에 보내 드립니다."
+    if is_weekly(choice.cadence):
+        text += (
+            " 주간 브리핑은 지난 브리핑 이후 한 주의 소식을 보도량 순으로 담고, 보도 추이 차트를 붙입니다."
+        )
+    elif twice_times(choice.cadence):
+        text += " 두 번째 브리핑은 첫 브리핑 이후의 새 소식만 담습니다."
     return bk.fallback_text(text, escaped=True), bk.notice(text)
+
+
+def check_time_change(cadence: str | None) -> None:
+    """`/news 시간 HH:MM` sets one time: a twice-daily channel changes its two with `/news 주기`."""
+    times = twice_times(cadence)
+    if times:
+        raise InvalidSetting(
+            f"이 채널은 하루 두 번({times[0]}, {times[1]}) 브리핑을 받습니다. "
+            f"시간은 {TWICE_EXAMPLE}처럼 두 개를 함께 바꿔 주세요."
+        )

@@ -28,7 +28,7 @@ from slack_sdk.models.blocks import (
 from bot import blocks as bk
 from bot.limits import SECTION_TEXT
 from bot.render import cut_mrkdwn, escape_mrkdwn, inert, truncate
-from briefings.cadence import label
+from briefings.cadence import describe as describe_cadence
 from briefings.filters import describe
 from briefings.settings_page import ChannelPage
 from briefings.signals.spikes import Sensitivity
@@ -77,8 +77,8 @@ def page_blocks(
     """One briefing's settings: its heading (cadence, time, alert sensitivity) and a row per setting."""
     ch = page.channel_id
     title = "내 브리핑 설정" if page.is_dm else f"<#{escape_mrkdwn(ch)}>"
-    when = inert(page.briefing_time or default_time)
-    heading = f"*{title}* · {label(page.cadence)} {when} · 바꾸기: `/news 주기 평일 08:00`"
+    when = inert(describe_cadence(page.cadence, page.briefing_time, default_time))
+    heading = f"*{title}* · {when} · 바꾸기: `/news 주기 평일 08:00`, `/news 주기 하루두번 08:00 17:00`"
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(text=heading), accessory=sensitivity_select(page, ids(SENSITIVITY))

@@ -1,4 +1,7 @@
-"""On Mondays a channel's briefing carries, in its thread, the coverage chart of each of its companies.
+"""Once a week a channel's briefing carries, in its thread, the coverage chart of each of its companies.
+
+That is the weekly briefing of a weekly cadence (`/news 주기 매주 금`), whatever its day, and Monday's
+first briefing of every other cadence (a twice-daily channel's 17:00 briefing carries none).
 
 A wrapper around the briefing's rendering, so delivery's claim, decide and post stay as they are: the
 chart part is one more thread message, posted exactly once like every other part. With
@@ -33,8 +36,10 @@ MAX_UPLOADS = 5  # each PNG costs a render (about a quarter second) and an uploa
 Render = Callable[[Briefing], Sequence[SlackMessage]]
 
 
-def is_chart_day(day: date) -> bool:
-    return day.weekday() == MONDAY
+def carries_chart(briefing: Briefing) -> bool:
+    if briefing.weekly:
+        return True
+    return briefing.briefing_date.weekday() == MONDAY and briefing.slot == 0
 
 
 def chart_message(
@@ -65,12 +70,13 @@ def chart_message(
 
 
 def with_weekly_chart(render: Render, sessions: sessionmaker[Session], settings: Settings) -> Render:
-    """`render`, plus the chart part on Mondays (in the channel's own calendar) for a non-empty briefing."""
+    """`render`, plus the chart part once a week (`carries_chart`, in the channel's own calendar) for a
+    non-empty briefing."""
     public_url = settings.briefings_public_url
 
     def rendered(briefing: Briefing) -> Sequence[SlackMessage]:
         messages = list(render(briefing))
-        if not messages or not is_chart_day(briefing.briefing_date) or not briefing.subscribed:
+        if not messages or not carries_chart(briefing) or not briefing.subscribed:
             return messages
         last_day = briefing.briefing_date - timedelta(days=1)
         names = list(briefing.subscribed)[:MAX_COMPANIES]

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
 from functools import lru_cache
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from briefings.cadence import window_days
+from briefings.cadence import is_weekly, window_days
 from briefings.config import Settings, get_settings
 from briefings.feedback import Preferences, Rankable, load_all_preferences, load_preferences
 from briefings.filters import ChannelFilters, hidden_by_filters, hiding_rule, load_all_filters, load_filters
@@ -59,6 +60,7 @@ class StoryItem:
     summary: str | None = None
     follows: tuple[str, str] | None = None  # (headline, url) of the earlier story this one develops
     follows_id: int | None = None  # that earlier story's id
+    articles_count: int = 1
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,8 @@ class Briefing:
     coverage: Coverage
     theme_labels: Mapping[str, str] = field(default_factory=dict)
     hidden: int = 0  # new stories for this channel that its filters (`/news 제외`) hid
+    weekly: bool = False  # a weekly cadence's briefing: the week's stories, ranked by `Rank.WEEK`
+    slot: int = 0  # which of the day's briefings (twice a day: 0 or 1)
 
     @property
     def has_subscriptions(self) -> bool:
@@ -159,21 +163,43 @@ class Ranked(Rankable, Protocol):
 R = TypeVar("R", bound=Ranked)
 
 
-def story_score(story: Ranked, now: datetime, window: timedelta) -> float:
-    """More outlets first; an exclusive and a fresher story weigh a little more (recency in [0, 1])."""
+class Rank(StrEnum):
+    """The briefing's ranking rules, both led by how many outlets carried a story (and an exclusive).
+
+    FRESH (every briefing but the weekly one, and alerts): plus up to one outlet's worth for freshness
+    within the window, then the latest first.
+    WEEK (a weekly cadence's briefing): the week's coverage alone, outlets then articles, so Monday's
+    story that every outlet followed all week stays above Friday's smaller one.
+    """
+
+    FRESH = "fresh"
+    WEEK = "week"
+
+
+def story_score(story: Ranked, now: datetime, window: timedelta, rule: Rank = Rank.FRESH) -> float:
+    """More outlets first; an exclusive weighs a little more, and under FRESH a fresher story (in [0, 1])."""
+    score = story.outlets_count + (EXCLUSIVE_BONUS if story.exclusive else 0.0)
+    if rule is Rank.WEEK:
+        return score
     age = max((as_utc(now) - as_utc(story.last_published_at)).total_seconds(), 0.0)
     span = max(window.total_seconds(), 3600.0)
-    recency = max(0.0, 1.0 - age / span)
-    return story.outlets_count + (EXCLUSIVE_BONUS if story.exclusive else 0.0) + recency
+    return score + max(0.0, 1.0 - age / span)
 
 
 @lru_cache(maxsize=65536)
-def _rank_key(story: Ranked, now: datetime, window: timedelta) -> tuple[float, float, int]:
-    return (-story_score(story, now, window), -as_utc(story.last_published_at).timestamp(), story.id)
+def _rank_key(story: Ranked, now: datetime, window: timedelta, rule: Rank) -> tuple[float, float, float, int]:
+    latest = -as_utc(story.last_published_at).timestamp()
+    # An alert's story has no article count; alerts rank by FRESH, which never reads it.
+    articles = -float(getattr(story, "articles_count", 1)) if rule is Rank.WEEK else 0.0
+    return (-story_score(story, now, window, rule), articles, latest, story.id)
 
 
 def rank_stories(
-    stories: Iterable[R], now: datetime, window: timedelta, preferences: Preferences | None = None
+    stories: Iterable[R],
+    now: datetime,
+    window: timedelta,
+    preferences: Preferences | None = None,
+    rule: Rank = Rank.FRESH,
 ) -> list[R]:
     """Best first; the key is cached because one run ranks the same stories for many channels.
 
@@ -181,11 +207,11 @@ def rank_stories(
     within the one ranking rather than through a second one (briefings and alerts alike).
     """
     if not preferences:
-        return sorted(stories, key=lambda s: _rank_key(s, now, window))
+        return sorted(stories, key=lambda s: _rank_key(s, now, window, rule))
 
-    def key(story: R) -> tuple[float, float, int]:
-        score, latest, sid = _rank_key(story, now, window)
-        return (score - preferences.boost(story), latest, sid)
+    def key(story: R) -> tuple[float, float, float, int]:
+        score, articles, latest, sid = _rank_key(story, now, window, rule)
+        return (score - preferences.boost(story), articles, latest, sid)
 
     return sorted(stories, key=key)
 
@@ -207,14 +233,18 @@ def compose_briefing(
     hidden: Callable[[StoryItem], bool] | None = None,
     preferences: Preferences | None = None,
     saved: Sequence[tuple[str, Iterable[StoryItem]]] = (),
+    weekly: bool = False,
+    slot: int = 0,
 ) -> Briefing:
     """Group new stories by subscribed company; stories shared by two or more of them go to the themes.
 
     `stories` may hold anything (other companies' stories, old ones): only new stories whose primary
     companies include a subscribed company, or that carry a followed theme, are kept. `hidden` is the
     channel's filters (`briefings.filters.hidden_by_filters`): such stories are left out and counted.
+    `weekly`: the week's briefing, ranked by the week's coverage (`Rank.WEEK`).
     """
     window = as_utc(now) - as_utc(since)
+    rule = Rank.WEEK if weekly else Rank.FRESH
     wanted = list(dict.fromkeys(subscribed))
     wanted_set = set(wanted)
     followed = set(followed_themes)
@@ -225,7 +255,7 @@ def compose_briefing(
             continue
         seen.add(story.id)
         fresh.append(story)
-    ranked = rank_stories(fresh, now, window, preferences)
+    ranked = rank_stories(fresh, now, window, preferences, rule)
 
     per_company: dict[str, list[StoryItem]] = defaultdict(list)
     theme_lines: list[ThemeLine] = []
@@ -251,7 +281,7 @@ def compose_briefing(
         mine_new = [s for s in found if is_new(s, since, now)]
         kept = [s for s in mine_new if hidden is None or not hidden(s)]
         hidden_count += len(mine_new) - len(kept)
-        best = rank_stories(list({s.id: s for s in kept}.values()), now, window, preferences)
+        best = rank_stories(list({s.id: s for s in kept}.values()), now, window, preferences, rule)
         sections += (CompanySection(label, tuple(best[:top]), max(len(best) - top, 0)),)
     local_date = briefing_date or as_utc(now).astimezone(tz).date()
     return Briefing(
@@ -267,6 +297,8 @@ def compose_briefing(
         coverage=coverage,
         theme_labels=dict(theme_labels or {}),
         hidden=hidden_count,
+        weekly=weekly,
+        slot=slot,
     )
 
 
@@ -435,6 +467,7 @@ class BriefingLoader:
         briefing_date: date | None = None,
         channel: Channel | None = None,
         company_ids: Sequence[int] | None = None,
+        slot: int = 0,
     ) -> Briefing:
         if channel is None and self._channels is not None:
             channel = self._channels.get((team_id, channel_id))
@@ -477,6 +510,8 @@ class BriefingLoader:
             ),
             preferences=self._preferences_of(team_id, channel_id),
             saved=saved,
+            weekly=is_weekly(channel.cadence if channel else None),
+            slot=slot,
         )
 
     def _saved_sections(
@@ -628,6 +663,7 @@ def story_item(story: Story, companies: Sequence[str]) -> StoryItem:
         outlets=tuple(story.outlets or ()),
         updated_at=story.updated_at,
         summary=story.summary,
+        articles_count=story.articles_count,
     )
 
 

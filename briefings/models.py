@@ -356,7 +356,7 @@ class Channel(Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     is_dm: Mapped[bool] = mapped_column(Boolean, default=False)
     briefing_time: Mapped[str] = mapped_column(String(5), default="08:00")
-    # daily | weekdays | weekly:<0-6> (briefings.cadence)
+    # daily | weekdays | weekly:<0-6> | twice:<HH:MM>,<HH:MM> (briefings.cadence)
     cadence: Mapped[str] = mapped_column(String(20), default="daily", server_default=text("'daily'"))
     timezone: Mapped[str | None] = mapped_column(String(64))
     post_when_empty: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -494,15 +494,17 @@ class ChannelFilter(Base):
 
 
 class Delivery(ClaimColumns, Base):
-    """A briefing for (team, channel, date): claimed before posting, recorded after; never twice."""
+    """A briefing for (team, channel, date, slot): claimed before posting, recorded after; never twice."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        UniqueConstraint("team_id", "channel_id", "briefing_date"),
+        UniqueConstraint("team_id", "channel_id", "briefing_date", "slot"),
         Index("ix_deliveries_status", "status"),
     )
 
     briefing_date: Mapped[date] = mapped_column(Date)
+    # Which of the day's briefings (briefings.cadence): 0 the first, 1 the second of twice a day.
+    slot: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     covered_since: Mapped[datetime | None]
     covered_until: Mapped[datetime | None]
 

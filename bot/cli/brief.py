@@ -115,7 +115,8 @@ def _table(outcomes: list[Outcome]) -> Table:
         thread = f" (+스레드 {o.messages - 1})" if o.messages > 1 else ""
         detail = o.error or (f"ts {o.message_ts}{thread}" if o.message_ts else "")
         label = STATUS_LABELS.get(o.status, o.status)
-        table.add_row(o.team_id, o.channel_id, o.briefing_date.isoformat(), label, detail)
+        day = o.briefing_date.isoformat() + (f" #{o.slot + 1}" if o.slot else "")  # a second slot: "#2"
+        table.add_row(o.team_id, o.channel_id, day, label, detail)
     return table
 
 

@@ -13,6 +13,7 @@ import typer
 from rich.markup import escape
 from sqlalchemy.orm import Session
 
+from briefings.cadence import describe
 from briefings.cli.common import UserError, console, db_session, err_console, settings
 from briefings.companies import CompanyRef, resolve_company
 from briefings.korean import has_final_consonant
@@ -80,9 +81,9 @@ def _resolve_all(session: Session, names: list[str]) -> list[CompanyRef]:
 def _schedule(session: Session, team: str, channel: str) -> str:
     row = channel_settings(session, team, channel)
     cfg = settings()
-    at = row.briefing_time if row and row.briefing_time else cfg.briefing_time
     tz = row.timezone if row and row.timezone else cfg.briefings_tz
-    return f"매일 {at} ({tz})"
+    when = describe(row.cadence if row else None, row.briefing_time if row else None, cfg.briefing_time)
+    return f"{when} ({tz})"
 
 
 def _listed(label: str, names: list[str]) -> list[str]:

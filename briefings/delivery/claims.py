@@ -1,6 +1,6 @@
 """The claims store: who posts which briefing (or alert), under which generation, and what it covered.
 
-A briefing (team, channel, local date) is one `deliveries` row. A new row is an INSERT guarded by the
+A briefing (team, channel, local date, slot) is one `deliveries` row. A new row is an INSERT guarded by the
 unique constraint; taking over a row (a lease that ran out, a failure to retry) is a compare-and-set
 UPDATE on its `generation`, so of several workers reading the same state only one wins, and the
 loser of an earlier generation can no longer write. The winner renews its lease (`heartbeat_at`)
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from briefings.db import session_scope
 from briefings.delivery.decide import Held
-from briefings.delivery.plan import Due, Schedule
+from briefings.delivery.plan import Due, Schedule, SlotKey
 from briefings.delivery.shown import ShownParts, record_shown
 from briefings.models import Channel, ClaimColumns, Delivery, SavedQuery, Subscription
 from briefings.timeutil import as_utc
@@ -184,14 +184,14 @@ class ClaimStore:
                 for c in rows
             ]
 
-    def settled(self, oldest: date) -> Set[tuple[str, str, date]]:
+    def settled(self, oldest: date) -> Set[SlotKey]:
         with self.sessions() as session:
             return {
-                (t, c, d)
-                for t, c, d in session.execute(
-                    select(Delivery.team_id, Delivery.channel_id, Delivery.briefing_date).where(
-                        Delivery.briefing_date >= oldest, Delivery.status.in_(FINAL)
-                    )
+                (t, c, d, slot)
+                for t, c, d, slot in session.execute(
+                    select(
+                        Delivery.team_id, Delivery.channel_id, Delivery.briefing_date, Delivery.slot
+                    ).where(Delivery.briefing_date >= oldest, Delivery.status.in_(FINAL))
                 )
             }
 
@@ -216,12 +216,14 @@ class ClaimStore:
             Delivery.team_id == due.team_id,
             Delivery.channel_id == due.channel_id,
             Delivery.briefing_date == due.briefing_date,
+            Delivery.slot == due.slot,
         )
         fresh = Delivery(
             team_id=due.team_id,
             enterprise_id=due.enterprise_id,
             channel_id=due.channel_id,
             briefing_date=due.briefing_date,
+            slot=due.slot,
         )
         taken = self.table.take(session, key, fresh, now=now)
         if taken is None:

@@ -4,7 +4,8 @@ The orchestration asks the `Decider` two things. `check()`: before anything is p
 read to learn whether a previous attempt's post went through (only the part that was in flight when
 that attempt stopped is ever in doubt: every finished part is recorded)? `decide()`: given that answer
 and the composed briefing, post (some or all parts), skip (the grace window passed with nothing
-posted), record an empty day, or settle as posted without posting.
+posted, or the day's next slot is due already), record an empty day, or settle as posted without
+posting.
 """
 
 from __future__ import annotations
@@ -68,6 +69,10 @@ class Decider:
     now: datetime  # the run's instant: lateness is judged once per run
     grace: timedelta
     max_attempts: int
+    # The day's next slot (twice a day): once it is due, this one, if nothing of it went out, gives
+    # way to it, so a late start never posts two briefings back to back. Its stories are not lost:
+    # `covered_until` moves only with a posted briefing, so the next slot covers them.
+    next_due_at: datetime | None = None
 
     def exhausted(self) -> Decision | None:
         if self.held.attempts > self.max_attempts:
@@ -106,6 +111,8 @@ class Decider:
     def decide(self, *, posted: int, parts: int, empty: bool, post_when_empty: bool) -> Decision:
         """`posted` from `posted_through`; `parts` and `empty` from the composed briefing."""
         if posted == 0:
+            if self.next_due_at is not None and as_utc(self.now) >= as_utc(self.next_due_at):
+                return Decision(Action.SKIP, note="다음 브리핑 시간이 되어 넘김")
             if as_utc(self.now) - as_utc(self.due_at) > self.grace:
                 return Decision(Action.SKIP, note="유예 시간 초과")
             if parts == 0 or (empty and not post_when_empty):

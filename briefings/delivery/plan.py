@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from briefings.brief import due_at
-from briefings.cadence import is_briefing_day
+from briefings.cadence import is_briefing_day, slot_times
 from briefings.timeutil import as_utc
 
 
@@ -25,7 +25,10 @@ class Schedule:
     user_tz: str | None  # a DM's user's own time zone, from Slack's profile
     created_at: datetime
     enterprise_id: str | None = None
-    cadence: str = "daily"  # which local dates have a briefing (briefings.cadence)
+    cadence: str = "daily"  # which local dates and slots have a briefing (briefings.cadence)
+
+
+SlotKey = tuple[str, str, date, int]  # (team, channel, local date, slot): one briefing, claimed once
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,13 @@ class Due:
     briefing_date: date
     due_at: datetime
     enterprise_id: str | None = None
+    slot: int = 0  # which of the day's briefings: 0 the first (the only one but for twice a day)
+    # When the day's next slot is due: a slot not started by then gives way to it (`Decider`).
+    next_due_at: datetime | None = None
 
     @property
-    def key(self) -> tuple[str, str, date]:
-        return (self.team_id, self.channel_id, self.briefing_date)
+    def key(self) -> SlotKey:
+        return (self.team_id, self.channel_id, self.briefing_date, self.slot)
 
 
 def zone(name: str | None) -> ZoneInfo | None:
@@ -60,9 +66,9 @@ def schedule_tz(schedule: Schedule, default: tzinfo) -> tzinfo:
 def candidates(
     schedules: Iterable[Schedule], *, now: datetime, default_time: str, default_tz: tzinfo, lookback_days: int
 ) -> list[Due]:
-    """Every (channel, local date) whose time has come in the last `lookback_days`, settled or not.
+    """Every (channel, local date, slot) whose time has come in the last `lookback_days`, settled or not.
 
-    A date before the channel existed, or not one of its cadence's days, is never due.
+    A slot before the channel existed, or on a date that is not one of its cadence's days, is never due.
     """
     now = as_utc(now)
     out: list[Due] = []
@@ -73,23 +79,44 @@ def candidates(
             day = today - timedelta(days=back)
             if not is_briefing_day(s.cadence, day):
                 continue
-            at = due_at(day, s.briefing_time, tz, default_time)
-            if at > now or at < as_utc(s.created_at):
-                continue
-            out.append(Due(s.channel_pk, s.team_id, s.channel_id, s.is_dm, day, at, s.enterprise_id))
+            times = [
+                due_at(day, t, tz, default_time) for t in slot_times(s.cadence, s.briefing_time, default_time)
+            ]
+            for slot, at in enumerate(times):
+                if at > now or at < as_utc(s.created_at):
+                    continue
+                following = times[slot + 1] if slot + 1 < len(times) else None
+                out.append(
+                    Due(
+                        s.channel_pk,
+                        s.team_id,
+                        s.channel_id,
+                        s.is_dm,
+                        day,
+                        at,
+                        s.enterprise_id,
+                        slot,
+                        following,
+                    )
+                )
     return out
 
 
 def plan(
     schedules: Iterable[Schedule],
-    settled: Set[tuple[str, str, date]],
+    settled: Set[SlotKey],
     *,
     now: datetime,
     default_time: str,
     default_tz: tzinfo,
     lookback_days: int = 2,
 ) -> list[Due]:
-    """Briefings whose time has come and that are not settled yet, oldest first."""
+    """Briefings whose time has come and that are not settled yet, oldest first.
+
+    A day's later slot waits while its earlier one is due and unsettled: the slots of one channel are
+    posted one after the other, so each starts from where the one before it ended (`covered_until`),
+    even when another worker holds the earlier one.
+    """
     due = [
         c
         for c in candidates(
@@ -97,5 +124,7 @@ def plan(
         )
         if c.key not in settled
     ]
-    due.sort(key=lambda c: (c.due_at, c.channel_pk))
+    waiting = {(c.team_id, c.channel_id, c.briefing_date, c.slot + 1) for c in due}
+    due = [c for c in due if c.key not in waiting]
+    due.sort(key=lambda c: (c.due_at, c.channel_pk, c.slot))
     return due

@@ -98,6 +98,7 @@ class Outcome:
     messages: int = 0
     compose_seconds: float = 0.0
     compose_cpu_seconds: float = 0.0  # the same, in this thread's CPU time: robust on a busy machine
+    slot: int = 0  # which of the day's briefings (twice a day: 0 or 1)
 
 
 PosterFor = Callable[[str, str | None], Poster[M]]  # (team_id, enterprise_id) -> poster
@@ -146,7 +147,8 @@ class DeliveryRun(Generic[M]):
         # Workers start at different places in the list so several share the work rather than queue on it.
         order = list(due)
         random.Random(self.options.worker_id).shuffle(order)
-        order.sort(key=lambda d: d.briefing_date)
+        # A day's slots in their order: the first settles (posted, or given way) before the second.
+        order.sort(key=lambda d: (d.briefing_date, d.slot))
         outcomes: list[Outcome] = []
         try:
             if len(order) > 20:
@@ -203,13 +205,13 @@ class DeliveryRun(Generic[M]):
         claim = self.store.claim(due, now=self.clock())
         if claim is None:
             return None
-        outcome = Outcome(due.team_id, due.channel_id, due.briefing_date, "posted")
+        outcome = Outcome(due.team_id, due.channel_id, due.briefing_date, "posted", slot=due.slot)
         post_recorded(
             lambda: self._deliver(due, claim, outcome),
             outcome,
             finish=lambda status, error: self._finish(claim, outcome, status, error),
             retry=lambda error, in_doubt: self._retry(claim, outcome, error, in_doubt=in_doubt),
-            what=f"briefing {due.team_id}/{due.channel_id} {due.briefing_date}",
+            what=f"briefing {due.team_id}/{due.channel_id} {due.briefing_date} slot {due.slot}",
         )
         return outcome
 
@@ -254,6 +256,7 @@ class DeliveryRun(Generic[M]):
             now=self.now,
             grace=self.options.grace,
             max_attempts=self.options.max_attempts,
+            next_due_at=due.next_due_at,
         )
 
     def _deliver(self, due: Due, claim: Claim, outcome: Outcome) -> None:
@@ -264,7 +267,7 @@ class DeliveryRun(Generic[M]):
             self._finish(claim, outcome, "failed", exhausted.note)
             return
         poster = self.poster(due.team_id, due.enterprise_id)
-        key = BriefingKey(due.team_id, due.channel_id, due.briefing_date)
+        key = briefing_key(due)
         target = poster.destination(due.channel_id, is_dm=due.is_dm)
         seen: Seen | None = None
         found_ts: str | None = None
@@ -290,7 +293,7 @@ class DeliveryRun(Generic[M]):
 
         t0, c0 = time.perf_counter(), time.thread_time()
         briefing = self.loader(until).load(
-            due.team_id, due.channel_id, since=since, briefing_date=due.briefing_date
+            due.team_id, due.channel_id, since=since, briefing_date=due.briefing_date, slot=due.slot
         )
         briefing = self._link_follow_ups(briefing, poster, claim)
         messages = list(self.render(briefing))
@@ -303,7 +306,6 @@ class DeliveryRun(Generic[M]):
         covered = (since, until)
         if decision.action is Action.SKIP:
             self._finish(claim, outcome, "skipped", decision.note, label="skipped")
-            outcome.error = f"유예 시간({self.options.grace}) 초과로 건너뜀"
             return
         if decision.action is Action.EMPTY:
             self._finish(claim, outcome, "empty", covered=covered, channel_pk=due.channel_pk)
@@ -427,6 +429,12 @@ class DeliveryRun(Generic[M]):
             self._finish(
                 claim, outcome, "unconfirmed", decision.note, covered=covered, channel_pk=due.channel_pk
             )
+
+
+def briefing_key(due: Due) -> BriefingKey:
+    """What the posted messages carry: a later slot of the day is told apart from the first by it, so
+    a successor looking for a lost post of one slot never takes the other's for it."""
+    return BriefingKey(due.team_id, due.channel_id, due.briefing_date, f"slot:{due.slot}" if due.slot else "")
 
 
 class HasStatus(Protocol):

@@ -119,7 +119,7 @@ def test_builders_stay_within_limits_whatever_the_data(headline: str) -> None:
     hits = [ArticleHit(i, headline, "javascript:alert(1)", "<!here>", NOW, None) for i in range(5)]
     assert_valid(bk.not_found_answer("질의" * 100, many[:5], hits, now=NOW, tz=KST))
     subs = [SubscriptionView("T", f"C{i}", i, "회사" * 60, i % 2 == 0, "U1") for i in range(300)]
-    assert_valid(bk.subscriptions_answer(subs, briefing_time="08:00", themes=["반도체"] * 100))
+    assert_valid(bk.subscriptions_answer(subs, schedule="매일 08:00", themes=["반도체"] * 100))
     ids = bk.Ids()
     view = bk.home_view(
         subs, [(company, stories[:3])] * 20, now=NOW, tz=KST, channel_pages=_pages(subs, ids), ids=ids

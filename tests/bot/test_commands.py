@@ -158,6 +158,7 @@ def test_help(harness: Harness) -> None:
         harness.fake.reset()
         text = _texts(_answer(harness, word)["blocks"])
         assert "/news 구독" in text and "/news 시간" in text
+        assert "`/news 주기 하루두번 08:00 17:00`" in text and "첫 브리핑 이후의 새 소식" in text
 
 
 @pytest.mark.parametrize(
@@ -223,7 +224,12 @@ def test_the_subcommand_may_follow_the_company_name() -> None:
 
 @pytest.mark.parametrize(
     ("text", "cadence", "time"),
-    [("주기 평일 08:30", "weekdays", "08:30"), ("주기 매주 월", "weekly:0", "08:00")],
+    [
+        ("주기 평일 08:30", "weekdays", "08:30"),
+        ("주기 매주 월", "weekly:0", "08:00"),
+        ("주기 하루두번 07:30 17:00", "twice:07:30,17:00", "07:30"),
+        ("주기 하루 두번 8시 18:30", "twice:08:00,18:30", "08:00"),
+    ],
 )
 def test_cadence_is_stored_for_the_channel(harness: Harness, text: str, cadence: str, time: str) -> None:
     body = _answer(harness, text)
@@ -235,8 +241,54 @@ def test_cadence_is_stored_for_the_channel(harness: Harness, text: str, cadence:
 
 @pytest.mark.parametrize(
     ("text", "says"),
-    [("주기 하루두번 08:00 17:00", "아직 지원하지 않습니다"), ("주기 가끔", "알 수 없는 주기")],
+    [
+        ("주기 가끔", "알 수 없는 주기"),
+        ("주기 하루두번", "시간을 두 개 입력해"),
+        ("주기 하루두번 08:00", "시간을 두 개 입력해"),
+        ("주기 하루두번 08:00 12:00 17:00", "시간을 두 개 입력해"),
+        ("주기 하루두번 08:00 08:00", "두 시간이 같습니다"),
+        ("주기 하루두번 17:00 08:00", "이르게 입력해"),
+        ("주기 하루두번 08:00 24:00", "HH:MM 형식"),
+        ("주기 하루두번 아침 17:00", "HH:MM 형식"),
+    ],
 )
 def test_bad_cadence_gets_one_line(harness: Harness, text: str, says: str) -> None:
     body = _answer(harness, text)
-    assert says in body["text"] and not body.get("blocks")
+    assert says in body["text"] and "\n" not in body["text"] and not body.get("blocks")
+    with harness.sessions() as session:
+        assert session.scalars(select(Channel.cadence)).all() in ([], ["daily"])
+
+
+@pytest.mark.parametrize(
+    ("cadence", "shown"),
+    [
+        (None, "브리핑: 매일 08:00"),
+        ("주기 평일 07:30", "브리핑: 평일 07:30"),
+        ("주기 매주 금 09:00", "브리핑: 매주 금요일 09:00"),
+        ("주기 하루두번 08:00 17:00", "브리핑: 하루 두 번 08:00·17:00"),
+    ],
+)
+def test_list_shows_the_channels_real_cadence(harness: Harness, cadence: str | None, shown: str) -> None:
+    h = harness
+    _answer(h, "구독 화웨이")
+    if cadence:
+        h.fake.reset()
+        _answer(h, cadence)
+    h.fake.reset()
+    listing = _texts(_answer(h, "목록")["blocks"])
+    assert shown in listing and ("매일" in listing) == (cadence is None)
+
+
+def test_time_of_a_twice_daily_channel_is_changed_with_its_cadence(harness: Harness) -> None:
+    h = harness
+    _answer(h, "주기 하루두번 08:00 17:00")
+    h.fake.reset()
+    body = _answer(h, "시간 09:00")
+    assert "하루 두 번(08:00, 17:00)" in body["text"] and "\n" not in body["text"] and not body.get("blocks")
+    h.fake.reset()
+    _answer(h, "주기 매주 월")
+    h.fake.reset()
+    assert "매주 월요일 09:30" in _texts(_answer(h, "시간 9:30")["blocks"])  # not "매일"
+    with h.sessions() as session:
+        channel = session.scalars(select(Channel)).one()
+    assert (channel.cadence, channel.briefing_time) == ("weekly:0", "09:30")

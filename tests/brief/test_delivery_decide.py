@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -41,7 +42,7 @@ def test_plan_lists_each_unsettled_briefing_at_its_local_time_oldest_first() -> 
         schedule(4, "U8", is_dm=True, user_tz="America/New_York", timezone="Asia/Seoul"),  # set: wins
         schedule(5, "CNEW", created_at=DUE - timedelta(hours=1)),
     ]
-    settled = {("T1", "C1", date(2026, 11, 19))}
+    settled = {("T1", "C1", date(2026, 11, 19), 0)}
     due = plan(schedules, settled, now=now, default_time="08:00", default_tz=KST, lookback_days=1)
     got = [(d.channel_id, d.briefing_date.isoformat()) for d in due]
     assert got == [
@@ -107,3 +108,25 @@ def test_empty_day_and_everything_already_posted() -> None:
     assert d.decide(posted=0, parts=1, empty=True, post_when_empty=True).action is Action.POST
     done = decider(Held(2, "1.1", 2, None)).decide(posted=2, parts=2, empty=False, post_when_empty=True)
     assert done.action is Action.SETTLE and done.recovered
+
+
+def test_a_slot_not_started_gives_way_to_the_days_next_one() -> None:
+    afternoon = DUE + timedelta(hours=9)  # 17:00 KST, the second slot of twice a day
+    held = Held(1, None, 0, None)
+    early = Decider(
+        held=held,
+        due_at=DUE,
+        now=afternoon - timedelta(minutes=1),
+        grace=timedelta(hours=12),
+        max_attempts=5,
+        next_due_at=afternoon,
+    )
+    assert early.decide(posted=0, parts=1, empty=False, post_when_empty=True) == Decision(Action.POST)
+    at_next = replace(early, now=afternoon)
+    assert at_next.decide(posted=0, parts=1, empty=False, post_when_empty=True) == Decision(
+        Action.SKIP, note="다음 브리핑 시간이 되어 넘김"
+    )
+    # A slot already partly in Slack is finished, never abandoned half posted.
+    assert at_next.decide(posted=1, parts=2, empty=False, post_when_empty=True) == Decision(
+        Action.POST, first=2
+    )

@@ -65,3 +65,53 @@ def test_upgrade_gives_orphan_subscriptions_channels_and_keeps_coverage(empty_ur
             )
     finally:
         engine.dispose()
+
+
+def test_delivery_slots_keep_every_briefing_and_what_it_showed(empty_url: str) -> None:
+    upgrade(empty_url, "0015")
+    engine = make_engine(empty_url)
+    at = datetime(2026, 11, 1, 9, 0)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO deliveries (id, team_id, channel_id, status, briefing_date, attempts,"
+                    " generation, parts_posted) VALUES (7, 'T1', 'C1', 'posted', '2026-11-01', 1, 1, 1)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO stories (id, headline, url, first_outlet, first_published_at,"
+                    " last_published_at, outlets_count, articles_count, exclusive, outlets, themes,"
+                    " keywords, updated_at) VALUES (3, '소식', 'https://n.example/3', '연합뉴스', :at, :at,"
+                    " 1, 1, false, '[]', '[]', '[]', :at)"
+                ),
+                {"at": at},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO shown_stories (delivery_id, team_id, channel_id, conversation_id, story_id,"
+                    " part, message_ts, posted_at) VALUES (7, 'T1', 'C1', 'C1', 3, 1, '1.1', :at)"
+                ),
+                {"at": at},
+            )
+        upgrade(empty_url)
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT id, slot FROM deliveries")).all() == [(7, 0)]
+            # Copying the table on SQLite must not take the rows that point at it along.
+            assert conn.execute(text("SELECT delivery_id, story_id FROM shown_stories")).all() == [(7, 3)]
+            conn.execute(
+                text(
+                    "INSERT INTO deliveries (team_id, channel_id, status, briefing_date, slot, attempts,"
+                    " generation, parts_posted) VALUES ('T1', 'C1', 'claimed', '2026-11-01', 1, 1, 1, 0)"
+                )
+            )
+        with pytest.raises(IntegrityError), engine.begin() as conn:  # each slot still claimed once
+            conn.execute(
+                text(
+                    "INSERT INTO deliveries (team_id, channel_id, status, briefing_date, slot, attempts,"
+                    " generation, parts_posted) VALUES ('T1', 'C1', 'claimed', '2026-11-01', 1, 1, 1, 0)"
+                )
+            )
+    finally:
+        engine.dispose()

@@ -1,15 +1,18 @@
-"""Monday briefings carry each company's coverage chart in their thread, once; other days do not."""
+"""Once a week a briefing carries each company's coverage chart in its thread, once; others do not."""
 
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from PIL import Image
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.deliver import DeliverOptions, deliver_due
+from briefings.models import Channel
 from briefings.pages.links import chart_path
 from tests.brief.conftest import make_settings, story, subscribe
 from tests.fakes.slack_api import FakeSlack
@@ -77,3 +80,44 @@ def test_other_days_carry_no_chart(sessions: sessionmaker[Session], fake_slack: 
     assert fake_slack.posted("C1")
     assert not any("보도 추이" in m.get("text", "") for m in fake_slack.posted("C1"))
     assert fake_slack.files == {}
+
+
+def _cadence(sessions: sessionmaker[Session], cadence: str) -> None:
+    with sessions.begin() as session:
+        session.execute(update(Channel).where(Channel.channel_id == "C1").values(cadence=cadence))
+
+
+def test_a_weekly_briefing_on_its_own_day_covers_the_week_with_the_chart(
+    sessions: sessionmaker[Session], fake_slack: FakeSlack
+) -> None:
+    friday = MONDAY_8AM - timedelta(days=3)  # 2026-11-20 08:00 KST
+    _seed(sessions, friday)
+    _cadence(sessions, "weekly:4")
+    with sessions.begin() as session:
+        session.execute(update(Channel).values(covered_until=friday - timedelta(days=7)))
+        big = story(
+            session, "화웨이 주 초 큰 소식", ["화웨이"], published=friday - timedelta(days=5), outlets=4
+        )
+        big.articles_count = 11
+    _deliver(sessions, fake_slack, friday)
+    [top] = [m for m in fake_slack.posted("C1") if "thread_ts" not in m and not m.get("files")]
+    header = top["blocks"][0]["text"]["text"]
+    assert "주간 기업 뉴스 브리핑" in header and "11월 20일 (금)" in header
+    body = json.dumps(top["blocks"], ensure_ascii=False)
+    assert body.index("화웨이 주 초 큰 소식") < body.index("화웨이 주말 소식")  # 4 outlets before 2
+    part = [m for m in fake_slack.posted("C1") if m.get("thread_ts") == top["ts"] and not m.get("files")]
+    assert "보도 추이" in part[-1]["text"] and "11/19까지" in part[-1]["text"]
+    assert len([f for f in fake_slack.files.values() if f.completed]) == 2
+
+
+def test_twice_daily_monday_carries_the_chart_in_the_morning_briefing_only(
+    sessions: sessionmaker[Session], fake_slack: FakeSlack
+) -> None:
+    _seed(sessions, MONDAY_8AM)
+    _cadence(sessions, "twice:08:00,17:00")
+    _deliver(sessions, fake_slack, MONDAY_8AM)
+    _deliver(sessions, fake_slack, MONDAY_8AM + timedelta(hours=9))
+    tops = [m for m in fake_slack.posted("C1") if "thread_ts" not in m and not m.get("files")]
+    assert len(tops) == 2
+    charts = [m for m in fake_slack.posted("C1") if "보도 추이" in m.get("text", "")]
+    assert [m["thread_ts"] for m in charts] == [tops[0]["ts"]]
