@@ -20,7 +20,7 @@ from bot.alerts_answers import alerts_answer
 from bot.deps import BotDeps
 from bot.limits import MAX_BLOCKS
 from bot.render import escape_mrkdwn, inert
-from briefings.cadence import describe
+from briefings.cadence import check_time_change, describe
 from briefings.companies import CompanyRef, Resolution, resolve_company
 from briefings.delivery.shown import Permalink, follow_up_links
 from briefings.digest.follow_ups import saga_order
@@ -506,7 +506,7 @@ def run_command(
             )
         if command.action == "time":
             current = channel_settings(session, team_id, channel_id)
-            cadence_command.check_time_change(current.cadence if current else None)
+            check_time_change(current.cadence if current else None)
             hhmm = set_briefing_time(session, team_id, channel_id, command.arg, now=deps.now())
             where = "DM" if is_dm else "이 채널"
             schedule = escape_mrkdwn(describe(current.cadence if current else None, hhmm, hhmm))

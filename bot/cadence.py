@@ -8,7 +8,7 @@ from bot import blocks as bk
 from bot.deps import BotDeps
 from bot.render import escape_mrkdwn
 from briefings.cadence import TWICE_EXAMPLE, describe, is_weekly, parse_cadence, twice_times
-from briefings.subscriptions import InvalidSetting, ensure_channel
+from briefings.subscriptions import ensure_channel
 
 Answer = tuple[str, list[bk.BlockDict]]
 
@@ -35,13 +35,3 @@ def run(deps: BotDeps, session: Session, arg: str, *, team_id: str, channel_id: 
     elif twice_times(choice.cadence):
         text += " 두 번째 브리핑은 첫 브리핑 이후의 새 소식만 담습니다."
     return bk.fallback_text(text, escaped=True), bk.notice(text)
-
-
-def check_time_change(cadence: str | None) -> None:
-    """`/news 시간 HH:MM` sets one time: a twice-daily channel changes its two with `/news 주기`."""
-    times = twice_times(cadence)
-    if times:
-        raise InvalidSetting(
-            f"이 채널은 하루 두 번({times[0]}, {times[1]}) 브리핑을 받습니다. "
-            f"시간은 {TWICE_EXAMPLE}처럼 두 개를 함께 바꿔 주세요."
-        )

@@ -140,3 +140,14 @@ def _parse_twice(times: list[str]) -> CadenceChoice:
             f"앞의 시간({first})이 뒤의 시간({second})보다 이르게 입력해 주세요. 예: {TWICE_EXAMPLE}"
         )
     return CadenceChoice(f"{TWICE}:{first},{second}", first)
+
+
+def check_time_change(cadence: str | None) -> None:
+    """One briefing time (`/news 시간`, `briefings channel --time`) cannot be set on a twice-daily
+    channel: its two times are changed together with the cadence."""
+    times = twice_times(cadence)
+    if times:
+        raise InvalidSetting(
+            f"이 채널은 하루 두 번({times[0]}, {times[1]}) 브리핑을 받습니다. "
+            f"시간은 {TWICE_EXAMPLE}처럼 두 개를 함께 바꿔 주세요."
+        )

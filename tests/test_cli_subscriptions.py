@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote
 
+import pytest
 from sqlalchemy.orm import Session
 
 from bot.briefing_blocks import BUILDER_URL, SlackMessage, builder_url
 from briefings.db import make_engine, make_sessionmaker
-from briefings.subscriptions import channel_settings, list_subscriptions
-from tests.bot.seed import add_company, seed_world
+from briefings.subscriptions import channel_settings, ensure_channel, list_subscriptions
+from tests.bot.seed import NOW, add_company, seed_world
 from tests.conftest import process_env
 
 
@@ -122,3 +123,33 @@ def test_builder_link_decodes_to_the_message() -> None:
     link = builder_url(message)
     assert link.startswith(BUILDER_URL) and " " not in link and "&" not in link.removeprefix(BUILDER_URL)
     assert json.loads(unquote(link.removeprefix(BUILDER_URL))) == {"blocks": message.block_dicts()}
+
+
+def test_a_twice_daily_channels_time_is_changed_with_its_cadence(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from briefings.cli import app
+    from briefings.cli import common as cli_common
+
+    _seed(sqlite_url)
+    with _session(sqlite_url) as session:
+        ensure_channel(session, "T1", "C1", now=NOW).cadence = "twice:08:00,17:00"
+        session.commit()
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("BRIEFINGS_TZ", "Asia/Seoul")
+    cli_common.reset()
+    try:
+        shown = CliRunner().invoke(app, ["channel", "--team", "T1", "--channel", "C1"])
+        assert shown.exit_code == 0 and "브리핑 하루 두 번 08:00·17:00 (Asia/Seoul)" in shown.stdout
+        refused = CliRunner().invoke(app, ["channel", "--team", "T1", "--channel", "C1", "--time", "09:00"])
+        # The operator's one line (printed by `run_guarded`, as every refused setting is).
+        assert isinstance(refused.exception, cli_common.UserError)
+        said = str(refused.exception)
+        assert "하루 두 번(08:00, 17:00)" in said and "\n" not in said
+    finally:
+        cli_common.reset()
+    with _session(sqlite_url) as session:
+        row = channel_settings(session, "T1", "C1")
+        assert row is not None and row.briefing_time == "08:00"

@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from sqlalchemy.orm import Session
 
-from briefings.cadence import describe
+from briefings.cadence import check_time_change, describe
 from briefings.cli.common import UserError, console, db_session, err_console, settings
 from briefings.companies import CompanyRef, resolve_company
 from briefings.korean import has_final_consonant
@@ -129,6 +129,8 @@ def channel_cmd(
     with db_session() as session:
         try:
             if at is not None:
+                row = channel_settings(session, team, channel)
+                check_time_change(row.cadence if row else None)
                 set_briefing_time(session, team, channel, at, now=now)
             if tz is not None:
                 set_timezone(session, team, channel, tz, now=now)
