@@ -181,6 +181,13 @@ class CompanyMatcher:
             for first in {key[0], key[0].upper()}:
                 lengths.setdefault(first, set()).add(len(key))
         self._lengths = {ch: sorted(ls, reverse=True) for ch, ls in lengths.items()}
+        # The first two folded characters of a key -> its lengths, longest first: most positions whose
+        # first character begins some alias begin none with their first two (삼 of 삼성 and of 삼월).
+        by_prefix: dict[str, set[int]] = {}
+        for key in self._index:
+            if len(key) >= 2:
+                by_prefix.setdefault(key[:2], set()).add(len(key))
+        self._by_prefix = {p: tuple(sorted(ls, reverse=True)) for p, ls in by_prefix.items()}
         self._cues: dict[str, tuple[str, ...]] = {}
         for rec in registry.records:
             cues = {c.casefold() for c in rec.cues}
@@ -221,6 +228,7 @@ class CompanyMatcher:
         if not text:
             return found
         lengths = self._lengths
+        by_prefix = self._by_prefix
         index = self._index
         folded_all = text.casefold()
         folded = folded_all if len(folded_all) == len(text) else None
@@ -231,10 +239,13 @@ class CompanyMatcher:
         n = len(text)
         for m in morphs:
             s = m.start
-            if s < consumed or m.tag in _NEVER_STARTS:
+            if s < consumed:
+                continue
+            tag = m.tag  # read once: Kiwi makes a new string on every read of a token's field
+            if tag in _NEVER_STARTS:
                 continue
             positions: Iterable[int] = (s,)
-            if m.tag == "SH" and m.len > 1:
+            if tag == "SH" and m.len > 1:
                 positions = range(s, s + m.len)  # each hanja of 中華爲 may start a name (華爲)
             elif " " in m.form:
                 positions = _word_starts(m)  # Kiwi's own multi-word names: 네이버 클라우드
@@ -244,6 +255,11 @@ class CompanyMatcher:
                 lens = lengths.get(text[pos])
                 if lens is None:
                     continue
+                if folded is not None:
+                    # Only the lengths some key with these two characters has (and a one-character
+                    # alias): the others cannot be found in the index.
+                    longer = by_prefix.get(folded[pos : pos + 2], ())
+                    lens = [n for n in lens if n == 1 or n in longer] if longer or lens[-1] == 1 else []
                 for length in lens:
                     end = pos + length
                     if end > n:
@@ -264,12 +280,13 @@ class CompanyMatcher:
                         continue
                     if not self._right_ok(text, folded, pos, end, starts_at, targets):
                         continue
-                    tag = m.tag if pos == s else "SH"
-                    for rec, alias in targets:
-                        found.append(Mention(rec, alias, in_title, pos, end, tag))
+                    found.extend(
+                        Mention(rec, alias, in_title, pos, end, tag if pos == s else "SH")
+                        for rec, alias in targets
+                    )
                     consumed = last_end = end
                     break
-                if consumed <= pos and "(" in text[pos : pos + 8]:
+                if consumed <= pos and text.find("(", pos, pos + 8) >= 0:
                     glossed = self._glossed_name(text, pos)
                     if glossed is not None:
                         if ends is None or starts_at is None:
@@ -280,7 +297,7 @@ class CompanyMatcher:
                             and _left_ok(text, pos)
                             and self._right_ok(text, folded, pos, end, starts_at, targets)
                         ):
-                            found.extend(Mention(r, a, in_title, pos, end, m.tag) for r, a in targets)
+                            found.extend(Mention(r, a, in_title, pos, end, tag) for r, a in targets)
                             consumed = last_end = end
         return found
 

@@ -39,12 +39,8 @@ _MAGIC_KEYED = b"BF2"  # the same, then the text key
 TEXT_KEY_BYTES = 8
 
 
-def _crc32(data: bytes) -> int:
-    return zlib.crc32(data)
-
-
 # One permutation table for the process: MinHash would otherwise draw it again for every article.
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=_crc32, scheme=_SCHEME)
+_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32, scheme=_SCHEME)
 
 
 def shingles(morphs: Sequence[Morph]) -> list[bytes]:
@@ -53,10 +49,11 @@ def shingles(morphs: Sequence[Morph]) -> list[bytes]:
 
 
 def shingles_of_lemmas(lemmas: Sequence[str]) -> list[bytes]:
+    """Distinct shingles, in no particular order (a MinHash does not depend on it)."""
     if len(lemmas) < SHINGLE:
         return []
-    seen = {"\x1f".join(lemmas[i : i + SHINGLE]) for i in range(len(lemmas) - SHINGLE + 1)}
-    return [s.encode("utf-8") for s in sorted(seen)]
+    seen = {"\x1f".join(t) for t in zip(*(lemmas[k:] for k in range(SHINGLE)), strict=False)}
+    return [s.encode("utf-8") for s in seen]
 
 
 def signature(shingle_set: Sequence[bytes]) -> LeanMinHash | None:
@@ -66,7 +63,7 @@ def signature(shingle_set: Sequence[bytes]) -> LeanMinHash | None:
     mh = MinHash(
         num_perm=NUM_PERM,
         seed=_SEED,
-        hashfunc=_crc32,
+        hashfunc=zlib.crc32,  # the C function itself: called once per shingle
         permutations=_TEMPLATE.permutations,
         scheme=_SCHEME,
     )

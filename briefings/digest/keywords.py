@@ -43,17 +43,27 @@ class Background:
     def __init__(self) -> None:
         self.docs = 0
         self.df: Counter[str] = Counter()
+        self._unseen: tuple[float, float, float] = self._unseen_idf()
 
     def add(self, words: Iterable[str]) -> None:
         """Count one document (its distinct words)."""
         self.docs += 1
         self.df.update(set(words))
+        self._unseen = self._unseen_idf()
+
+    def _unseen_idf(self) -> tuple[float, float, float]:
+        """The idf of a word never counted, for each prior: most of an article's words, worked out once."""
+        return (self._idf(0, 0.0), self._idf(0, _PRIOR_DF), self._idf(0, _PRIOR_DOCS))
+
+    def _idf(self, df: int, prior: float) -> float:
+        return math.log((self.docs + _PRIOR_DOCS + 1.0) / (df + prior + 1.0))
 
     def idf(self, word: str) -> float:
-        prior = _PRIOR_DF if word in COMMON_NOUNS else 0.0
-        if word in STOP_NOUNS:
-            prior = _PRIOR_DOCS
-        return math.log((self.docs + _PRIOR_DOCS + 1.0) / (self.df.get(word, 0) + prior + 1.0))
+        which = 2 if word in STOP_NOUNS else 1 if word in COMMON_NOUNS else 0
+        df = self.df.get(word)
+        if df is None:
+            return self._unseen[which]
+        return self._idf(df, (0.0, _PRIOR_DF, _PRIOR_DOCS)[which])
 
 
 def weighted_nouns(title_morphs: Sequence[Morph], body_morphs: Sequence[Morph]) -> Counter[str]:

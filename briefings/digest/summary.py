@@ -15,7 +15,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from briefings.digest.nlp import NOUN_TAGS, Morph
@@ -84,33 +84,65 @@ def _repeats(sentence_grams: set[str], title_grams: set[str]) -> bool:
 
 
 _CLOSING = frozenset("’”\"')」』]")
+# Tags of particles, endings and suffixes: a piece that begins with one is the tail of a sentence.
+_CONTINUING = frozenset("JEX")
 
 
-def _sentences(body: str, morphs: Sequence[Morph]) -> Iterable[tuple[int, int, list[Morph]]]:
-    """(start, end, morphemes) of each sentence in the lead, in order.
+@dataclass(slots=True)
+class _Piece:
+    """One sentence of the lead as Kiwi's morphemes mark it, with what the candidate rules read."""
+
+    start: int
+    end: int
+    first_tag: str
+    final_ending: bool  # an EF morpheme: a sentence, not a noun phrase or a caption
+    nouns: list[str]
+
+
+def _sentences(morphs: Sequence[Morph]) -> list[_Piece]:
+    """The sentences of the lead, in order, read off the morphemes in one pass.
 
     Kiwi's sentence numbers (`sent_position`) decide, with two repairs: Kiwi sometimes ends a sentence
     at a closing quote ("‘올해의 KAIST인상’" | "은 …"), so a piece that begins with a particle or an
     ending continues the one before; and it sometimes runs on past a full stop into an opening quote
     ("…밝혔다. ‘올해의…"), so a full stop followed by anything but a closing mark ends a sentence.
+    Each morpheme's fields are read once: Kiwi makes a new string on every read of a token's field.
     """
-    current: int | None = None
-    group: list[Morph] = []
+    out: list[_Piece] = []
+    if not morphs:
+        return out
+    numbered = hasattr(morphs[0], "sent_position")  # hand-made morphemes: only full stops end sentences
+    piece: _Piece | None = None
+    current = 0
+    prev_tag = ""
     for m in morphs:
-        if m.start >= LEAD_CHARS:
+        start = m.start
+        if start >= LEAD_CHARS:
             break
-        pos = getattr(m, "sent_position", None)
-        if pos is None:  # hand-made morphemes: only full stops end sentences
-            pos = current if current is not None else 0
-        continues = m.tag.startswith(("J", "E", "X"))
-        ended = bool(group) and group[-1].tag == "SF" and m.form not in _CLOSING and m.tag != "SF"
-        if group and not continues and (pos != current or ended):
-            yield group[0].start, group[-1].start + group[-1].len, group
-            group = []
+        tag = m.tag
+        pos = m.sent_position if numbered else current  # type: ignore[attr-defined]
+        if (
+            piece is not None
+            and tag[:1] not in _CONTINUING
+            and (pos != current or (prev_tag == "SF" and tag != "SF" and m.form not in _CLOSING))
+        ):
+            out.append(piece)
+            piece = None
+        if piece is None:
+            piece = _Piece(start, start + m.len, tag, False, [])
+        else:
+            piece.end = start + m.len
+        if tag == "EF":
+            piece.final_ending = True
+        elif tag in NOUN_TAGS:
+            form = m.form
+            if len(form) > 1:
+                piece.nouns.append(form)
         current = pos
-        group.append(m)
-    if group:
-        yield group[0].start, group[-1].start + group[-1].len, group
+        prev_tag = tag
+    if piece is not None:
+        out.append(piece)
+    return out
 
 
 def clean_sentence(text: str) -> str:
@@ -127,21 +159,27 @@ def lead_sentences(title: str, body: str, morphs: Sequence[Morph]) -> tuple[Lead
     body_end = body.rstrip()
     title_grams: set[str] | None = None  # read once per article, and only if a sentence gets that far
     out: list[LeadSentence] = []
-    for position, (start, end, group) in enumerate(_sentences(body, morphs)):
+    for position, piece in enumerate(_sentences(morphs)):
+        # The cheap tests first: most of what a lead holds passes them, and the rest costs more.
+        if piece.first_tag[:1] in _CONTINUING:
+            continue  # begins with a particle or an ending: the tail of a sentence split at a quote
+        if not piece.final_ending or not piece.nouns:
+            continue
+        end = piece.end
         # Closing quotes and brackets belong to the sentence they end.
         while end < len(body) and body[end] in "”’\"')」』":
             end += 1
-        raw = body[start:end]
         if end >= len(body_end) and body_end.endswith(_CUT):
             continue  # the RSS lead was cut here: not a whole sentence
-        if group[0].tag.startswith(("J", "E", "X")):
-            continue  # begins with a particle or an ending: the tail of a sentence split at a quote
+        raw = body[piece.start : end]
+        # Cleaning only takes a dateline or byline off the front and folds spaces, so the end of
+        # the raw piece is the end of the sentence.
+        if len(raw) < MIN_CHARS or not raw.endswith(_TERMINAL):
+            continue
         if _CAPTION_AFTER.match(body, end):
             continue  # a photo caption: "… 기념촬영을 하고 있다. [사진=KAI]"
         text = clean_sentence(raw)
         if not (MIN_CHARS <= len(text) <= MAX_CHARS):
-            continue
-        if not text.endswith(_TERMINAL) or not any(m.tag == "EF" for m in group):
             continue
         if _BOILERPLATE.search(text):
             continue
@@ -149,9 +187,7 @@ def lead_sentences(title: str, body: str, morphs: Sequence[Morph]) -> tuple[Lead
             title_grams = _bigrams(title)
         if _repeats(_bigrams(text), title_grams):
             continue
-        nouns = frozenset(m.form for m in group if m.tag in NOUN_TAGS and len(m.form) > 1)
-        if nouns:
-            out.append(LeadSentence(text, nouns, position))
+        out.append(LeadSentence(text, frozenset(piece.nouns), position))
     return tuple(out)
 
 
@@ -165,10 +201,14 @@ def summary_sentences(
     short sentence is followed by the next one of its article.
     """
     centroid: Counter[str] = Counter()
+    every: set[str] = set()  # the nouns of all the story's sentences
     for sentences in articles:
-        centroid.update(set().union(*(s.nouns for s in sentences)) if sentences else set())
+        if sentences:
+            mine = set().union(*(s.nouns for s in sentences))
+            centroid.update(mine)
+            every |= mine
     for title in titles:  # the headlines tell what the story is about, too
-        centroid.update({n for s in articles for x in s for n in x.nouns if n in title})
+        centroid.update([n for n in every if n in title])
     if not centroid:
         return []
     norm = math.sqrt(sum(v * v for v in centroid.values()))

@@ -79,6 +79,36 @@ def topic_nouns(morphs: Iterable[Morph], *, end: int | None = None) -> list[str]
     return out
 
 
+# What a tag makes of its morpheme in `MorphScan`, as bits, read from one dict per morpheme rather
+# than from a chain of prefix tests: Kiwi's tags are a few dozen strings (VV-R, VA-I included).
+_LEMMA, _TERM, _NOUN, _LATIN, _SHORT_DROPPED = 1, 2, 4, 8, 16
+_NOUN_TAGS = ("NNG", "NNP", "SL", "SH")
+
+
+def _kind_of(tag: str) -> int:
+    kind = 0
+    if tag.startswith(_LEMMA_PREFIXES):
+        kind |= _LEMMA
+        if tag.startswith(INDEX_TAGS):
+            kind |= _TERM
+            if tag in _NOUN_TAGS:
+                kind |= _NOUN
+        if tag == "SL":
+            kind |= _LATIN
+        if tag in ("SL", "NNG"):
+            kind |= _SHORT_DROPPED  # a single Latin letter or one-syllable common noun is no topic
+    return kind
+
+
+class _Kinds(dict[str, int]):
+    def __missing__(self, tag: str) -> int:
+        kind = self[tag] = _kind_of(tag)
+        return kind
+
+
+_KINDS = _Kinds()
+
+
 class MorphScan:
     """Everything the digester reads off one text's morphemes, gathered in a single pass."""
 
@@ -88,22 +118,29 @@ class MorphScan:
         self.runs: list[tuple[str, int, int]] = []
         self.terms: set[str] = set()
         self.nouns: list[str] = []
-        self.lead_nouns = 0  # how many of `nouns` lie before lead_end
         runs, terms, nouns = self.runs, self.terms, self.nouns
+        kinds = _KINDS
+        lead_nouns = 0  # how many of `nouns` lie before lead_end
+        lead_end = lead_end if lead_end is not None else 1 << 62
         for m in morphs:
             tag = m.tag
-            if not (tag.startswith(_LEMMA_PREFIXES) or (tag == "SW" and m.form in JOINING_SYMBOLS)):
+            kind = kinds[tag]
+            if not kind:
+                if tag == "SW":
+                    form = m.form
+                    if form in JOINING_SYMBOLS:
+                        start = m.start
+                        runs.append((form, start, start + m.len))
                 continue
-            is_sl = tag == "SL"
-            form = m.form.lower() if is_sl else m.form
+            form = m.form.lower() if kind & _LATIN else m.form
             start = m.start
             runs.append((form, start, start + m.len))
-            if tag.startswith(INDEX_TAGS):
-                if len(form) <= 64 and not (is_sl and len(form) == 1):
+            if kind & _TERM:
+                short = len(form) < 2
+                if len(form) <= 64 and not (short and kind & _LATIN):
                     terms.add(form)
-                if tag in ("NNG", "NNP", "SL", "SH") and form not in STOP_NOUNS:
-                    if (is_sl or tag == "NNG") and len(form) < 2:
-                        continue
+                if kind & _NOUN and not (short and kind & _SHORT_DROPPED) and form not in STOP_NOUNS:
                     nouns.append(form)
-                    if lead_end is None or start < lead_end:
-                        self.lead_nouns += 1
+                    if start < lead_end:
+                        lead_nouns += 1
+        self.lead_nouns = lead_nouns

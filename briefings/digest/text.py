@@ -154,13 +154,17 @@ _SENTENCE_END = re.compile(r"(?<=[.!?。…])\s+|(?<=[다요죠])\s{2,}|(?<=다\
 
 def normalize_space(text: str) -> str:
     """One space between words, at most one blank line between paragraphs."""
-    lines = (_WS.sub(" ", line).strip() for line in text.replace("\r", "\n").split("\n"))
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    joined = "\n".join(_WS.sub(" ", line).strip() for line in text.replace("\r", "\n").split("\n"))
+    # Lines are stripped, so a blank line is two newlines in a row; most texts have none.
+    return (_BLANK_LINES.sub("\n\n", joined) if "\n\n" in joined else joined).strip()
 
 
 def _is_chrome_line(line: str) -> bool:
-    words = line.lower().split()
-    return bool(words) and all(w in _CHROME_SET or w.isdigit() for w in words)
+    # The first word decides most lines (a body often comes as one long line): read it alone first.
+    first = line.split(None, 1)[:1]
+    if not first or not (first[0].lower() in _CHROME_SET or first[0].lower().isdigit()):
+        return False
+    return all(w in _CHROME_SET or w.isdigit() for w in line.lower().split())
 
 
 # Each rule with the characters one of which any match must contain: a rule whose markers are absent
