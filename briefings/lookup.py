@@ -662,18 +662,22 @@ def _in_json_list(dialect: str, column: Any, value: str) -> ColumnElement[bool]:
     return exists(select(literal(1)).select_from(each).where(each.c.value == value))
 
 
-def has_terms(terms: Sequence[str]) -> ColumnElement[bool]:
+def has_terms(terms: Sequence[str], *, story_by_story: bool = False) -> ColumnElement[bool]:
     """One article of the story carries every term (read off the (term, article_id) primary key).
 
     Built on the plain tables: sibling subqueries need no aliases, and an ORM alias per term cost
-    more to build than the database took to answer.
+    more to build than the database took to answer. `story_by_story` (exclusions, alternatives) keeps
+    it a check of each candidate story (an `OFFSET 0` subquery, which PostgreSQL does not flatten): it
+    would otherwise sometimes answer with a hash of every article that ever carried the word, which
+    takes seconds for a common one.
     """
     articles, postings = _ARTICLES, _TERMS
     conditions = [
         exists(select(literal(1)).where(postings.c.article_id == articles.c.id, postings.c.term == term))
         for term in terms
     ]
-    return exists(select(literal(1)).where(articles.c.story_id == _STORIES.c.id, *conditions))
+    found = select(literal(1)).where(articles.c.story_id == _STORIES.c.id, *conditions)
+    return exists(found.offset(0) if story_by_story else found)
 
 
 _ARTICLES: Table = Article.__table__  # type: ignore[assignment]
@@ -695,11 +699,13 @@ def search_conditions(dialect: str, search: StorySearch) -> list[ColumnElement[b
     """
     out: list[ColumnElement[bool]] = []
     for options in search.include[1:] if _driven_by_words(search) else search.include:
-        out.append(or_(*[has_terms(terms) for terms in options]))
+        # Alternatives (a compound's readings, OR) also go story by story: under OR, PostgreSQL
+        # would otherwise hash every article that ever carried a reading's rarer part.
+        out.append(or_(*[has_terms(terms, story_by_story=len(options) > 1) for terms in options]))
     adjacent = dict(search.adjacent)
     for terms in search.exclude:
         if terms not in adjacent:  # an excluded phrase hides only stories that have it as a phrase
-            out.append(~has_terms(terms))
+            out.append(~has_terms(terms, story_by_story=True))
     if search.themes:
         out.append(or_(*[_in_json_list(dialect, Story.themes, t) for t in search.themes]))
     if search.outlets:
