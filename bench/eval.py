@@ -224,6 +224,17 @@ class Digest:
         analyses = self.fresh().analyze(self.inputs(texts))
         return [set(a.theme_slugs) for a in analyses]
 
+    def story_themes(self, texts: Sequence[Text]) -> tuple[list[set[str]], list[set[str]]]:
+        """Each text's own themes, and the themes of the story the digester puts it in: its own
+        grouping of the same texts (as in `stories`), never the gold stories."""
+        from briefings.digest.pipeline import group_analyses
+
+        digester = self.fresh()
+        inputs = self.inputs(texts)
+        analyses = digester.analyze(inputs)
+        groups = group_analyses(inputs, analyses, params=digester.story_params)
+        return [set(a.theme_slugs) for a in analyses], [set(g.themes) for g in groups]
+
     def stories(self, texts: Sequence[Text]) -> list[Hashable]:
         try:
             from briefings.digest.pipeline import group_stories
@@ -768,56 +779,88 @@ def theme_labelled(stories: Loaded, others: Loaded) -> dict[str, tuple[list[Item
     return out
 
 
+def _prf_cell(m: dict[str, Any]) -> str:
+    return f"{m['precision']:.3f} / {m['recall']:.3f} / {m['f1']:.3f}"
+
+
+def _lowest_theme(figures: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    big = {k: v for k, v in figures["per_theme"].items() if v["support"] >= 10}
+    return min(big.items(), key=lambda kv: kv[1]["f1"]) if big else None
+
+
 def eval_story_themes(digest: Digest | None, stories: Loaded, others: Loaded) -> Section:
-    """Themes of the RSS articles: the held-out days reported; the tuning days and the tuning items of
-    other days shown alongside (the rules were tuned on them)."""
+    """Themes of the RSS articles, two ways: each article by its own themes, and each article by the
+    themes of the story the digester put it in (its own grouping of the day: what briefings, `/news`
+    and theme filters show). The held-out days are reported; the tuning days and the tuning items of
+    other days are shown alongside (the rules were tuned on them). The other days' items are single
+    articles drawn without their stories, so each is scored as a one-article story."""
     sec = Section("themes (RSS held-out days)")
     for split, (items, gold) in theme_labelled(stories, others).items():
         base = [keyword_themes(i.text) for i in items]
-        ours = digest.themes([i.text for i in items]) if digest else None
+        ours: list[set[str]] | None = None
+        story: list[set[str]] | None = None
+        if digest:
+            if split == OTHER_DAYS:
+                from briefings.digest.themes import story_themes
+
+                ours = digest.themes([i.text for i in items])
+                story = [set(story_themes([[(t, 1.0) for t in sorted(o)]])) for o in ours]
+            else:
+                ours, story = digest.story_themes([i.text for i in items])
         n = str(len(items))
+        k = _theme_figures(gold, base)
         if split != HELD_OUT:
-            if ours is not None:
-                t, k = _theme_figures(gold, ours)["micro"], _theme_figures(gold, base)["micro"]
-                other = ("other_days", "tuning items, other days")
-                key, what = ("tuning", "tuning days") if split == TUNE else other
-                sec.figures[key] = {"ours": t, "keywords": k}
+            if ours is not None and story is not None:
+                t, st = _theme_figures(gold, ours)["micro"], _theme_figures(gold, story)
+                what = "tuning days" if split == TUNE else "tuning items, other days"
+                key = "tuning" if split == TUNE else "other_days"
+                sec.figures[key] = {"ours": st["micro"], "per_article": t, "keywords": k["micro"]}
+                sec.figures[key + "_per_theme"] = st["per_theme"]
+                sec.rows.append((f"theme P / R / F1, story themes ({what})", _prf_cell(st["micro"]), "", n))
                 sec.rows.append(
-                    (
-                        f"theme P / R / F1 (micro, {what})",
-                        f"{t['precision']:.3f} / {t['recall']:.3f} / {t['f1']:.3f}",
-                        f"{k['precision']:.3f} / {k['recall']:.3f} / {k['f1']:.3f}",
-                        n,
-                    )
+                    (f"theme P / R / F1, each article's own ({what})", _prf_cell(t), _prf_cell(k["micro"]), n)
                 )
         else:
-            if ours is not None:
-                sec.figures["ours"] = _theme_figures(gold, ours)
-            sec.figures["keywords"] = _theme_figures(gold, base)
-            o, b = sec.figures.get("ours"), sec.figures["keywords"]
+            o = _theme_figures(gold, story) if story is not None else None
+            a = _theme_figures(gold, ours) if ours is not None else None
+            sec.figures["keywords"] = k
+            if o and a:
+                sec.figures["ours"], sec.figures["per_article"] = o, a
             for metric in ("precision", "recall", "f1"):
                 sec.rows.append(
                     (
-                        f"theme {metric} (micro, held-out RSS articles)",
+                        f"theme {metric} (micro, held-out RSS articles, story themes)",
                         _fmt(o["micro"][metric]) if o else "—",
-                        _fmt(b["micro"][metric]),
+                        _fmt(k["micro"][metric]),
                         n,
                     )
                 )
-            if o:
-                big = {k: v for k, v in o["per_theme"].items() if v["support"] >= 10}
-                worst = min(big.items(), key=lambda kv: kv[1]["f1"]) if big else None
-                if worst:
+            if o and a:
+                sec.rows.append(
+                    ("theme P / R / F1, each article's own (held-out)", _prf_cell(a["micro"]), "", n)
+                )
+                for label, fig in (("story themes", o), ("each article's own", a)):
+                    worst = _lowest_theme(fig)
+                    if worst:
+                        sec.rows.append(
+                            (
+                                f"lowest theme F1 with ≥ 10 examples, {label} ({worst[0]})",
+                                _fmt(worst[1]["f1"]),
+                                "",
+                                str(worst[1]["support"]),
+                            )
+                        )
+                for slug, v in o["per_theme"].items():
                     sec.rows.append(
                         (
-                            f"lowest theme F1 with ≥ 10 examples ({worst[0]})",
-                            _fmt(worst[1]["f1"]),
-                            "",
-                            str(worst[1]["support"]),
+                            f"  {slug} F1, story themes (each article's own)",
+                            f"{v['f1']:.3f} ({a['per_theme'][slug]['f1']:.3f})",
+                            _fmt(k["per_theme"][slug]["f1"]),
+                            str(v["support"]),
                         )
                     )
         mark = {HELD_OUT: "", TUNE: "[tune] ", OTHER_DAYS: "[tune, other days] "}[split]
-        for item, g, p_ in zip(items, gold, ours or [], strict=False):
+        for item, g, p_ in zip(items, gold, story or [], strict=False):
             if g != p_:
                 extra, missing = ",".join(sorted(p_ - g)) or "-", ",".join(sorted(g - p_)) or "-"
                 sec.errors.append(f"{mark}+{extra} -{missing}  {_ref(item)}")

@@ -768,7 +768,7 @@ def _driver(session: Session, search: StorySearch, since: datetime) -> Select[An
             .join(ArticleTerm, ArticleTerm.article_id == Article.id)
             .where(ArticleTerm.term.in_(leads), ArticleTerm.article_id >= first_article)
         )
-    if search.themes:  # a story's themes are the most common of its articles' themes
+    if search.themes:  # a story's themes are some of its articles' (`story_themes`)
         return (
             select(Article.story_id)
             .join(ArticleTheme, ArticleTheme.article_id == Article.id)

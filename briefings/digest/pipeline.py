@@ -54,7 +54,7 @@ from briefings.digest.stories import StoryArticle, StoryGrouper, StoryParams, gr
 from briefings.digest.summary import LeadSentence, choose_summary, lead_sentences
 from briefings.digest.terms import MorphScan, topic_nouns
 from briefings.digest.text import analysed_body, analysed_title, clean_title, is_exclusive
-from briefings.digest.themes import Taxonomy, default_taxonomy
+from briefings.digest.themes import Taxonomy, default_taxonomy, story_themes
 from briefings.models import (
     Article,
     ArticleTerm,
@@ -257,6 +257,7 @@ class Grouping:
     story: Hashable
     duplicate_of: Hashable | None
     summary: str | None = None  # of the story
+    themes: tuple[str, ...] = ()  # of the story (`story_themes`)
 
 
 def error_text(exc: BaseException) -> str:
@@ -320,7 +321,14 @@ def group_analyses(
         key: choose_summary([a.sentences for a in group_], [a.title for a in group_])
         for key, group_ in members.items()
     }
-    return [Grouping(stories[it.id], dups.get(it.id), summaries[stories[it.id]]) for it in items]
+    themes = {
+        key: tuple(story_themes([a.themes for a in group_], limit=THEMES_PER_STORY))
+        for key, group_ in members.items()
+    }
+    return [
+        Grouping(stories[it.id], dups.get(it.id), summaries[stories[it.id]], themes[stories[it.id]])
+        for it in items
+    ]
 
 
 def group_stories(digester: Digester, items: Sequence[ArticleInput]) -> list[Hashable]:
@@ -442,10 +450,9 @@ def chunks(ids: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
 
 @dataclass
 class _StoryTally:
-    """Keyword and theme counts of a story, from its stored lists (the same in every process)."""
+    """Keyword counts of a story, from its stored list (the same in every process)."""
 
     keywords: Counter[str] = field(default_factory=Counter)
-    themes: Counter[str] = field(default_factory=Counter)
     # Candidate summary sentences and headlines of the articles seen (the stored summary stands in
     # for the articles of earlier runs).
     sentences: list[tuple[LeadSentence, ...]] = field(default_factory=list)
@@ -464,8 +471,6 @@ class _StoryTally:
             t.sentences.append((LeadSentence(story.summary, nouns, 0),))
         for rank, kw in enumerate(story.keywords or []):
             t.keywords[kw] += max(1, 3 - rank // 3)
-        for theme in story.themes or []:
-            t.themes[theme] += max(1, story.articles_count // 2)
         return t
 
 
@@ -859,7 +864,6 @@ def _assign(
         story = stories[sid]
         tally = tallies.setdefault(sid, _StoryTally())
         tally.keywords.update(analysis.keywords)
-        tally.themes.update(analysis.theme_slugs)
         story.exclusive = bool(story.exclusive) or analysis.exclusive
         story.summary = tally.summary(article.title, analysis.sentences) or story.summary
         if key in opened and story.representative_article_id == article.id:
@@ -890,7 +894,6 @@ def _assign(
     for sid, tally in tallies.items():
         story = stories[sid]
         story.keywords = [k for k, _ in tally.keywords.most_common(KEYWORDS_PER_STORY)]
-        story.themes = [t for t, _ in tally.themes.most_common(THEMES_PER_STORY)]
     session.flush()
     for model, batch_rows in ((Mention, mentions), (ArticleTheme, themes), (ArticleTerm, terms)):
         if batch_rows:  # the table's own INSERT: plain rows need none of the ORM's bulk machinery
@@ -940,6 +943,23 @@ def _open_stories(
     return stories
 
 
+def _story_themes(session: Session, stories: dict[int, Story], members: dict[int, list[Any]]) -> None:
+    """Each story's themes by `story_themes` over all its articles' stored themes, first article first
+    (read back, like the counts: a story told over many batches is judged on every article)."""
+    scored: dict[int, list[tuple[str, float]]] = {}
+    for part in chunks(sorted(stories)):
+        for aid, theme, score in session.execute(
+            select(ArticleTheme.article_id, ArticleTheme.theme, ArticleTheme.score)
+            .join(Article, Article.id == ArticleTheme.article_id)
+            .where(Article.story_id.in_(part))
+            .order_by(ArticleTheme.article_id, ArticleTheme.score.desc(), ArticleTheme.theme)
+        ):
+            scored.setdefault(aid, []).append((theme, score))
+    for sid, rows in members.items():
+        articles = [scored.get(r.id, []) for r in rows]
+        stories[int(sid)].themes = story_themes(articles, limit=THEMES_PER_STORY)
+
+
 def _recount(session: Session, stories: dict[int, Story], *, now: datetime) -> None:
     """Counts, outlets, span and representative of the stories touched, computed from their articles.
 
@@ -967,6 +987,7 @@ def _recount(session: Session, stories: dict[int, Story], *, now: datetime) -> N
         story.outlets_count = len(outlets)
         story.articles_count = len(rows)
         story.updated_at = now
+    _story_themes(session, stories, members)
     # Story companies: the union of their articles' mentions, primary where any article says so.
     for part in chunks(ids):
         session.execute(delete(StoryCompany).where(StoryCompany.story_id.in_(part)))
