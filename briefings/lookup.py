@@ -864,10 +864,11 @@ def query_stories(
         raise ValueError("a search with phrases needs the analyser")
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        # A search reads a few thousand postings: PostgreSQL would hand them to parallel workers,
-        # whose start-up and hand-over cost more than they save on a small, busy machine (an answer
-        # took twice as long under load). For this transaction only.
-        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        # A search reads a few thousand postings, but its per-story subqueries make PostgreSQL's
+        # estimate large: it would compile the statement with JIT (about 0.4 s, for a 40 ms query)
+        # and hand the postings to parallel workers, whose start-up costs more than they save on a
+        # small, busy machine (an answer took twice as long under load). For this transaction only.
+        session.execute(_PG_SEARCH_SETTINGS)
     extra = [*search_conditions(dialect, search), *extra]
     now = as_utc(now)
     window = timedelta(days=search.days or days)
@@ -902,6 +903,10 @@ def query_stories(
         ]
     return _labelled(session, search, [v for v, _ in page or []])
 
+
+_PG_SEARCH_SETTINGS = text(
+    "SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)"
+)
 
 # How many of the index's candidates a phrase search reads again at most, best first: a phrase whose
 # words are common but never together must not make one answer read the whole window.
