@@ -27,9 +27,10 @@ from functools import partial
 from typing import Any
 from typing import cast as cast_type
 
-from sqlalchemy import Integer, Table, cast, delete, func, insert, select, text, update
+from sqlalchemy import Integer, Table, bindparam, cast, delete, func, insert, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from briefings.companies import (
     CompanyHit,
@@ -458,13 +459,18 @@ class _StoryTally:
     sentences: list[tuple[LeadSentence, ...]] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
 
-    def summary(self, article_title: str, sentences: tuple[LeadSentence, ...]) -> str | None:
+    def add(self, article_title: str, sentences: tuple[LeadSentence, ...]) -> None:
         self.sentences.append(sentences)
         self.titles.append(article_title)
+
+    def summary(self) -> str | None:
+        """The summary of what was seen, chosen once per batch: a story with no lead sentence among
+        its articles has none, so choosing after each article would end with the same result."""
         return choose_summary(self.sentences, self.titles)
 
     @classmethod
-    def from_story(cls, story: Story) -> _StoryTally:
+    def from_story(cls, story: Any) -> _StoryTally:
+        """From a story's stored keywords and summary (a row or a Story)."""
         t = cls()
         nouns = frozenset(k for k in story.keywords or [] if story.summary and k in story.summary)
         if story.summary and nouns:  # a sentence is weighed by its nouns: one without any cannot be
@@ -838,42 +844,70 @@ def _assign(
 
     # Existing stories, read in one query per chunk; a story deleted meanwhile is opened afresh.
     existing = sorted({k for k in keys if isinstance(k, int)})
-    stories: dict[int, Story] = {}
+    stored: dict[int, Any] = {}
     for part in chunks(existing):
-        stories.update({s.id: s for s in session.scalars(select(Story).where(Story.id.in_(part)))})
+        stored.update(
+            {
+                r.id: r
+                for r in session.execute(
+                    select(
+                        Story.id,
+                        Story.keywords,
+                        Story.themes,
+                        Story.summary,
+                        Story.exclusive,
+                        Story.articles_count,
+                    ).where(Story.id.in_(part))
+                )
+            }
+        )
     for article, key in zip((r[0] for r in rows), keys, strict=True):
-        if isinstance(key, int) and key not in stories and key not in opened:
+        if isinstance(key, int) and key not in stored and key not in opened:
             opened[key] = (article, next(r[2] for r in rows if r[0] is article))
-    tallies = {sid: _StoryTally.from_story(s) for sid, s in stories.items()}
+    tallies = {sid: _StoryTally.from_story(s) for sid, s in stored.items()}
+    # What each story touched will be written: its stored values, then this batch's changes.
+    changes: dict[int, dict[str, Any]] = {
+        sid: {"exclusive": bool(s.exclusive), "summary": s.summary} for sid, s in stored.items()
+    }
     created = _open_stories(session, list(opened.values()), now=now)
     renamed: dict[Hashable, Hashable] = {}
-    for old, story in zip(opened, created, strict=True):
-        grouper.rename(old, story.id)
-        renamed[old] = story.id
-        stories[story.id] = story
+    firsts: dict[int, int] = {}  # new story -> its first article
+    for old, sid in zip(opened, created, strict=True):
+        first, analysis = opened[old]
+        grouper.rename(old, sid)
+        renamed[old] = sid
+        firsts[sid] = first.id
+        changes[sid] = {"exclusive": analysis.exclusive, "summary": None}
+        tallies[sid] = _StoryTally()
     summary.new_stories += len(created)
     summary.joined_stories += len(rows) - len(created)
 
     mentions: list[dict[str, Any]] = []
     themes: list[dict[str, Any]] = []
     terms: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for (article, _, analysis), key, duplicate_of, sa in zip(rows, keys, duplicates, grouped, strict=True):
         target = renamed.get(key, key)
         assert isinstance(target, int)
         sid = target
-        story = stories[sid]
-        tally = tallies.setdefault(sid, _StoryTally())
+        change = changes[sid]
+        tally = tallies[sid]
         tally.keywords.update(analysis.keywords)
-        story.exclusive = bool(story.exclusive) or analysis.exclusive
-        story.summary = tally.summary(article.title, analysis.sentences) or story.summary
-        if key in opened and story.representative_article_id == article.id:
-            story.follow_up_of_id = _follow_up_of(window, sa, sid)
-        article.story_id = sid
-        article.duplicate_of_id = duplicate_of if isinstance(duplicate_of, int) else None
-        article.minhash = analysis.fingerprint.encode()
-        article.digested_at = now
-        article.digest_seq = seq
-        article.digest_error = None
+        tally.add(article.title, analysis.sentences)
+        change["exclusive"] = change["exclusive"] or analysis.exclusive
+        if firsts.get(sid) == article.id:
+            change["follow_up_of_id"] = _follow_up_of(window, sa, sid)
+        updates.append(
+            {
+                "b_id": article.id,
+                "story_id": sid,
+                "duplicate_of_id": duplicate_of if isinstance(duplicate_of, int) else None,
+                "minhash": analysis.fingerprint.encode(),
+                "digested_at": now,
+                "digest_seq": seq,
+                "digest_error": None,
+            }
+        )
         summary.articles += 1
         summary.duplicates += duplicate_of is not None
         for hit in analysis.companies:
@@ -892,15 +926,20 @@ def _assign(
         themes += [{"article_id": article.id, "theme": s, "score": sc} for s, sc in analysis.themes]
         terms += [{"article_id": article.id, "term": t} for t in sorted(analysis.terms)]
     for sid, tally in tallies.items():
-        story = stories[sid]
-        story.keywords = [k for k, _ in tally.keywords.most_common(KEYWORDS_PER_STORY)]
-    session.flush()
+        change = changes[sid]
+        change["summary"] = tally.summary() or change["summary"]
+        change["keywords"] = [k for k, _ in tally.keywords.most_common(KEYWORDS_PER_STORY)]
+    articles = _table(Article)
+    session.execute(update(articles).where(articles.c.id == bindparam("b_id")), updates)
+    for (article, _, _), values in zip(rows, updates, strict=True):
+        # The batch's Article objects stay true to their rows, without the ORM writing them again.
+        for name in ("story_id", "duplicate_of_id", "minhash", "digested_at", "digest_seq", "digest_error"):
+            set_committed_value(article, name, values[name])
     for model, batch_rows in ((Mention, mentions), (ArticleTheme, themes), (ArticleTerm, terms)):
         if batch_rows:  # the table's own INSERT: plain rows need none of the ORM's bulk machinery
             session.execute(insert(_table(model)), batch_rows)
     summary.mentions += len(mentions)
-    _recount(session, stories, now=now)
-    session.flush()
+    _recount(session, changes, now=now)
 
 
 def _table(model: type[Any]) -> Table:
@@ -918,36 +957,40 @@ def _follow_up_of(window: _Window, article: StoryArticle, story_id: int) -> int 
 
 def _open_stories(
     session: Session, firsts: Sequence[tuple[Article, ArticleAnalysis]], *, now: datetime
-) -> list[Story]:
-    """Open one story per article given, in one flush (one INSERT with RETURNING), in that order."""
-    stories = [
-        Story(
-            headline=a.title,
-            url=a.url,
-            representative_article_id=a.id,
-            first_outlet=a.outlet,
-            first_published_at=a.published_at,
-            last_published_at=a.published_at,
-            outlets_count=1,
-            articles_count=1,
-            exclusive=analysis.exclusive,
-            outlets=[a.outlet],
-            themes=[],
-            keywords=[],
-            updated_at=now,
-        )
+) -> list[int]:
+    """Open one story per article given, in one INSERT with RETURNING; their ids, in that order."""
+    if not firsts:
+        return []
+    values = [
+        {
+            "headline": a.title,
+            "url": a.url,
+            "representative_article_id": a.id,
+            "first_outlet": a.outlet,
+            "first_published_at": a.published_at,
+            "last_published_at": a.published_at,
+            "outlets_count": 1,
+            "articles_count": 1,
+            "exclusive": analysis.exclusive,
+            "outlets": [a.outlet],
+            "themes": [],
+            "keywords": [],
+            "updated_at": now,
+        }
         for a, analysis in firsts
     ]
-    session.add_all(stories)
-    session.flush()
-    return stories
+    stories = _table(Story)
+    returning = insert(stories).returning(stories.c.id, sort_by_parameter_order=True)
+    return [int(sid) for sid in session.scalars(returning, values)]
 
 
-def _story_themes(session: Session, stories: dict[int, Story], members: dict[int, list[Any]]) -> None:
+def _story_themes(
+    session: Session, ids: Sequence[int], members: dict[int, list[Any]]
+) -> dict[int, list[str]]:
     """Each story's themes by `story_themes` over all its articles' stored themes, first article first
     (read back, like the counts: a story told over many batches is judged on every article)."""
     scored: dict[int, list[tuple[str, float]]] = {}
-    for part in chunks(sorted(stories)):
+    for part in chunks(ids):
         for aid, theme, score in session.execute(
             select(ArticleTheme.article_id, ArticleTheme.theme, ArticleTheme.score)
             .join(Article, Article.id == ArticleTheme.article_id)
@@ -955,17 +998,19 @@ def _story_themes(session: Session, stories: dict[int, Story], members: dict[int
             .order_by(ArticleTheme.article_id, ArticleTheme.score.desc(), ArticleTheme.theme)
         ):
             scored.setdefault(aid, []).append((theme, score))
-    for sid, rows in members.items():
-        articles = [scored.get(r.id, []) for r in rows]
-        stories[int(sid)].themes = story_themes(articles, limit=THEMES_PER_STORY)
+    return {
+        int(sid): story_themes([scored.get(r.id, []) for r in rows], limit=THEMES_PER_STORY)
+        for sid, rows in members.items()
+    }
 
 
-def _recount(session: Session, stories: dict[int, Story], *, now: datetime) -> None:
-    """Counts, outlets, span and representative of the stories touched, computed from their articles.
+def _recount(session: Session, changes: dict[int, dict[str, Any]], *, now: datetime) -> None:
+    """Write the stories touched: `changes`, then counts, outlets, span and representative computed
+    from their articles.
 
     Computed, never incremented: however many processes touched a story, its numbers are its rows'.
     """
-    ids = sorted(stories)
+    ids = sorted(changes)
     members: dict[int, list[Any]] = {}
     for part in chunks(ids):
         for r in session.execute(
@@ -975,19 +1020,38 @@ def _recount(session: Session, stories: dict[int, Story], *, now: datetime) -> N
             .order_by(Article.story_id, Article.published_at, Article.id)
         ):
             members.setdefault(r.story_id, []).append(r)
-    for sid, rows in members.items():
-        story = stories[int(sid)]
+    themes_of = _story_themes(session, ids, members)
+    stories = _table(Story)
+    written: list[dict[str, Any]] = []
+    for sid in ids:
+        rows = members.get(sid)
+        if not rows:
+            continue
         first, last = rows[0], max(rows, key=lambda r: r.published_at)
         outlets = list(dict.fromkeys(r.outlet for r in rows))
-        story.headline, story.url, story.first_outlet = first.title, first.url, first.outlet
-        story.representative_article_id = first.id
-        story.first_published_at = first.published_at
-        story.last_published_at = last.published_at
-        story.outlets = outlets
-        story.outlets_count = len(outlets)
-        story.articles_count = len(rows)
-        story.updated_at = now
-    _story_themes(session, stories, members)
+        values = {
+            "b_id": sid,
+            **changes[sid],
+            "headline": first.title,
+            "url": first.url,
+            "first_outlet": first.outlet,
+            "representative_article_id": first.id,
+            "first_published_at": first.published_at,
+            "last_published_at": last.published_at,
+            "outlets": outlets,
+            "outlets_count": len(outlets),
+            "articles_count": len(rows),
+            "themes": themes_of[sid],
+            "updated_at": now,
+        }
+        written.append(values)
+    # One executemany per set of columns (a new story also gets its follow-up link).
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for values in written:
+        by_columns.setdefault(tuple(values), []).append(values)
+    for group_ in by_columns.values():
+        session.execute(update(stories).where(stories.c.id == bindparam("b_id")), group_)
+    last_published = {v["b_id"]: v["last_published_at"] for v in written}
     # Story companies: the union of their articles' mentions, primary where any article says so.
     for part in chunks(ids):
         session.execute(delete(StoryCompany).where(StoryCompany.story_id.in_(part)))
@@ -1005,7 +1069,7 @@ def _recount(session: Session, stories: dict[int, Story], *, now: datetime) -> N
                         "story_id": sid,
                         "company_id": cid,
                         "is_primary": bool(primary),
-                        "last_published_at": stories[sid].last_published_at,
+                        "last_published_at": last_published[sid],
                     }
                     for sid, cid, primary in found
                     if sid is not None

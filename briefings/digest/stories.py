@@ -145,7 +145,7 @@ def cosine(a: Mapping[int, float], b: Mapping[int, float]) -> float:
     common = a.keys() & b.keys()
     if not common:
         return 0.0
-    return sum(v * b[h] for h, v in a.items() if h in common)
+    return sum([v * b[h] for h, v in a.items() if h in common])
 
 
 def in_window(story: StoryState, published: datetime | None, params: StoryParams) -> bool:
