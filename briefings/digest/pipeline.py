@@ -850,14 +850,7 @@ def _assign(
             {
                 r.id: r
                 for r in session.execute(
-                    select(
-                        Story.id,
-                        Story.keywords,
-                        Story.themes,
-                        Story.summary,
-                        Story.exclusive,
-                        Story.articles_count,
-                    ).where(Story.id.in_(part))
+                    select(Story.id, Story.keywords, Story.summary, Story.exclusive).where(Story.id.in_(part))
                 )
             }
         )
