@@ -202,10 +202,13 @@ class SlackPoster:
         recheck: Callable[[], Any] | None = None,
         guard: Callable[[], None] | None = None,
         max_rate_wait: float | None = None,
+        retries: int | None = None,
     ) -> Any:
         """`fn` with Slack's manners. `guard` runs before every attempt. After an unclear failure of a
-        call that may have taken effect, `recheck` is asked first and its answer, if any, is taken."""
+        call that may have taken effect, `recheck` is asked first and its answer, if any, is taken.
+        `retries`: transient failures tried again (the options' number unless given)."""
         budget = self.options.max_rate_wait if max_rate_wait is None else max_rate_wait
+        retries = self.options.retries if retries is None else retries
         waited = 0.0
         failures = 0
         unclear = False
@@ -235,7 +238,7 @@ class SlackPoster:
                     raise PermanentError(error) from exc
                 if status >= 500 or error in TRANSIENT_ERRORS:
                     failures += 1
-                    if failures > self.options.retries:
+                    if failures > retries:
                         raise TransientError(error, in_doubt=unclear_before or status >= 500) from exc
                     self._wait(self.options.backoff * 2 ** (failures - 1), guard)
                     unclear = unclear_before = status >= 500
@@ -243,7 +246,7 @@ class SlackPoster:
                 raise PermanentError(error) from exc  # invalid_blocks and the like: retrying cannot help
             except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
                 failures += 1
-                if failures > self.options.retries:
+                if failures > retries:
                     raise TransientError(type(exc).__name__, in_doubt=True) from exc
                 self._wait(self.options.backoff * 2 ** (failures - 1), guard)
                 unclear = unclear_before = True
@@ -375,14 +378,15 @@ class SlackPoster:
                 log.warning("chart upload %s to %s failed: %s", name, channel, exc)
 
     def permalink(self, channel: str, message_ts: str) -> str | None:
-        """Slack's link to a posted message (chat.getPermalink, no scope needed). Never waited for:
-        rate limited, the rest of the run keeps article links; a message gone is just not linked."""
+        """Slack's link to a posted message (chat.getPermalink, no scope needed). One try, never waited
+        for: rate limited, the rest of the run keeps article links; a message gone is just not linked."""
         if self._permalinks_paused:
             return None
         try:
             resp = self.call(
                 lambda: self.client.chat_getPermalink(channel=channel, message_ts=message_ts),
                 max_rate_wait=0.0,
+                retries=0,
             )
         except TransientError as exc:
             self._permalinks_paused = str(exc) == "ratelimited"
@@ -407,7 +411,7 @@ class SlackPoster:
 
 def message_permalinks(client: WebClient) -> Permalink:
     """Slack's links to posted messages, for an answer to `/news`: one try each, never waited for."""
-    return SlackPoster(client, DeliverOptions(retries=0)).permalink
+    return SlackPoster(client, DeliverOptions()).permalink
 
 
 def deliver_due(

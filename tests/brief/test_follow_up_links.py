@@ -169,8 +169,9 @@ def test_stories_of_a_part_posted_before_a_failure_are_recorded_once_across_the_
     assert delivery.status == "posted" and delivery.parts_posted == len(by_ts)
 
 
-def test_a_channel_whose_message_slack_cannot_link_keeps_the_article_link(
-    sessions: sessionmaker[Session], db_url_of: str, fake_slack: FakeSlack
+@pytest.mark.parametrize("refusal", [Reply(429, retry_after=30), Reply(500)], ids=["ratelimited", "5xx"])
+def test_a_channel_whose_message_slack_cannot_link_now_keeps_the_article_link(
+    sessions: sessionmaker[Session], db_url_of: str, fake_slack: FakeSlack, refusal: Reply
 ) -> None:
     with sessions.begin() as session:
         subscribe(session, "T1", "C1", ["삼성전자"])
@@ -182,12 +183,12 @@ def test_a_channel_whose_message_slack_cannot_link_keeps_the_article_link(
             session, UNVEILING, ["삼성전자"], published=KST_8AM_NOV20 + DAY - timedelta(hours=3)
         )
         unveiling.follow_up_of_id = preview_id
-    fake_slack.script("chat.getPermalink", Reply(429, retry_after=30))
+    fake_slack.script("chat.getPermalink", refusal)
     (outcome,) = deliver(sessions, db_url_of, fake_slack, KST_8AM_NOV20 + DAY + timedelta(minutes=1))
     assert outcome.status == "posted"  # a link Slack will not give now never holds the briefing back
     day2 = top_level(fake_slack, "C1")[1]
     assert f"이어지는 소식: <{preview_url}|{PREVIEW}>" in _line_of(day2, UNVEILING)
-    assert len(fake_slack.calls_to("chat.getPermalink")) == 1  # asked once, not waited for
+    assert len(fake_slack.calls_to("chat.getPermalink")) == 1  # asked once: not waited for, not retried
 
 
 @pytest.mark.parametrize(("age_days", "left"), [(31, 0), (29, 1)])
