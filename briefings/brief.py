@@ -12,9 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
-from enum import StrEnum
 from functools import lru_cache
-from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
@@ -22,11 +20,12 @@ from sqlalchemy.orm import Session, aliased
 
 from briefings.cadence import is_weekly, window_days
 from briefings.config import Settings, get_settings
-from briefings.feedback import Preferences, Rankable, load_all_preferences, load_preferences
+from briefings.feedback import Preferences, load_all_preferences, load_preferences
 from briefings.filters import ChannelFilters, hidden_by_filters, hiding_rule, load_all_filters, load_filters
 from briefings.gather.failures import label as failure_label
 from briefings.lookup import search_terms, search_where
 from briefings.models import Channel, Company, Feed, FetchAttempt, Story, StoryCompany, Subscription
+from briefings.ranking import Rank, rank_stories
 from briefings.recent import RecentStories, article_terms
 from briefings.saved_queries import SavedView, briefing_horizon, list_queries, load_all_queries
 from briefings.timeutil import as_utc
@@ -36,7 +35,6 @@ THEME_LINES = 8
 FIRST_WINDOW = timedelta(hours=24)
 # A story whose first report is older than this before the window is yesterday's news echoing, not new.
 ECHO_SLACK = timedelta(hours=24)
-EXCLUSIVE_BONUS = 1.5
 # Company ids per `IN (...)`: a channel's subscriptions stay far below any database's limit.
 IDS_PER_QUERY = 500
 
@@ -144,76 +142,6 @@ def is_new(story: StoryItem, since: datetime, now: datetime) -> bool:
     last = as_utc(story.last_published_at)
     updated = as_utc(story.updated_at) if story.updated_at else last
     return (since < last <= now) or (since < updated <= now and last <= now)
-
-
-class Ranked(Rankable, Protocol):
-    """What the ranking reads of a story: a briefing's `StoryItem` and an alert's `StoryView` alike."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def outlets_count(self) -> int: ...
-    @property
-    def exclusive(self) -> bool: ...
-    @property
-    def last_published_at(self) -> datetime: ...
-    def __hash__(self) -> int: ...  # the ranking key is cached per story
-
-
-R = TypeVar("R", bound=Ranked)
-
-
-class Rank(StrEnum):
-    """The briefing's ranking rules, both led by how many outlets carried a story (and an exclusive).
-
-    FRESH (every briefing but the weekly one, and alerts): plus up to one outlet's worth for freshness
-    within the window, then the latest first.
-    WEEK (a weekly cadence's briefing): the week's coverage alone, outlets then articles, so Monday's
-    story that every outlet followed all week stays above Friday's smaller one.
-    """
-
-    FRESH = "fresh"
-    WEEK = "week"
-
-
-def story_score(story: Ranked, now: datetime, window: timedelta, rule: Rank = Rank.FRESH) -> float:
-    """More outlets first; an exclusive weighs a little more, and under FRESH a fresher story (in [0, 1])."""
-    score = story.outlets_count + (EXCLUSIVE_BONUS if story.exclusive else 0.0)
-    if rule is Rank.WEEK:
-        return score
-    age = max((as_utc(now) - as_utc(story.last_published_at)).total_seconds(), 0.0)
-    span = max(window.total_seconds(), 3600.0)
-    return score + max(0.0, 1.0 - age / span)
-
-
-@lru_cache(maxsize=65536)
-def _rank_key(story: Ranked, now: datetime, window: timedelta, rule: Rank) -> tuple[float, float, float, int]:
-    latest = -as_utc(story.last_published_at).timestamp()
-    # An alert's story has no article count; alerts rank by FRESH, which never reads it.
-    articles = -float(getattr(story, "articles_count", 1)) if rule is Rank.WEEK else 0.0
-    return (-story_score(story, now, window, rule), articles, latest, story.id)
-
-
-def rank_stories(
-    stories: Iterable[R],
-    now: datetime,
-    window: timedelta,
-    preferences: Preferences | None = None,
-    rule: Rank = Rank.FRESH,
-) -> list[R]:
-    """Best first; the key is cached because one run ranks the same stories for many channels.
-
-    A channel's 👍/👎 (`preferences`) add their boost to the same score, so feedback moves a story
-    within the one ranking rather than through a second one (briefings and alerts alike).
-    """
-    if not preferences:
-        return sorted(stories, key=lambda s: _rank_key(s, now, window, rule))
-
-    def key(story: R) -> tuple[float, float, float, int]:
-        score, articles, latest, sid = _rank_key(story, now, window, rule)
-        return (score - preferences.boost(story), articles, latest, sid)
-
-    return sorted(stories, key=key)
 
 
 def compose_briefing(

@@ -1,7 +1,7 @@
 """👍/👎 on briefing stories: stored per channel (a DM is one user's), weighed into that channel's ranking.
 
 A 👍 raises the story's themes, a 👎 sinks its themes and its outlet. `Preferences.boost` is the one
-adjustment the briefing's ranking (`briefings.brief.story_score`) adds for a channel; each theme or
+adjustment the briefing's ranking (`briefings.ranking.story_score`) adds for a channel; each theme or
 outlet moves by at most `MAX_STEPS` votes' worth, so a few clicks reorder a briefing without burying
 a big story for good.
 """
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from briefings.models import Story, StoryFeedback
 
-# One vote is worth one and a half more outlets reporting a story (brief.story_score counts outlets):
+# One vote is worth one and a half more outlets reporting a story (ranking.story_score counts outlets):
 # enough that a click visibly moves a story past its neighbour, not enough to bury a story everyone ran.
 VOTE_WEIGHT = 1.5
 MAX_STEPS = 3

@@ -11,7 +11,6 @@ comes back and the answer stays fast on millions of articles (see bench/lookup.p
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 import time
@@ -24,11 +23,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
-    Float,
     Select,
     Table,
     case,
-    cast,
     exists,
     func,
     literal,
@@ -43,9 +40,10 @@ from briefings.companies.index import CompanyRef, OrdinaryWords, Registry
 from briefings.companies.records import nfc
 from briefings.digest.nlp import Tokenizer as Tokenizer  # what the bot passes in
 from briefings.digest.terms import STOP_NOUNS, index_terms
-from briefings.models import Article, ArticleTerm, ArticleTheme, Company, Story, StoryCompany, UTCDateTime
+from briefings.models import Article, ArticleTerm, ArticleTheme, Company, Story, StoryCompany
 from briefings.phrases import LEAD_CHARS, article_texts, has_run, phrase_key, read_forms
 from briefings.query import Query, Word
+from briefings.ranking import AGE_PENALTY_PER_DAY, search_score, search_score_ceiling, search_score_sql
 from briefings.timeutil import as_utc
 
 MAX_QUERY_CHARS = 200
@@ -96,33 +94,6 @@ class StoryView:
     summary: str | None = None
     # (headline, url) of the earlier story this one follows up (digest/follow_ups.py), when known.
     follows: tuple[str, str] | None = None
-
-
-# Ranking weights, shared by the SQL ranking and its Python twin.
-EXCLUSIVE_BONUS = 0.75
-AGE_PENALTY_PER_DAY = 0.9
-
-
-def story_score(outlets_count: int, last_published_at: datetime, exclusive: bool, now: datetime) -> float:
-    """More outlets, more recent and exclusive rank higher; a day of age costs about a doubling of outlets."""
-    age_days = (as_utc(now) - as_utc(last_published_at)).total_seconds() / 86400.0
-    bonus = EXCLUSIVE_BONUS if exclusive else 0.0
-    return math.log2(1 + max(outlets_count, 1)) + bonus - AGE_PENALTY_PER_DAY * age_days
-
-
-def _score_sql(dialect: str, now: datetime) -> ColumnElement[float]:
-    """`story_score` as SQL, so the database ranks and only one page of rows comes back."""
-    if dialect == "sqlite":
-        age = func.julianday(literal(now, UTCDateTime())) - func.julianday(Story.last_published_at)
-    else:
-        age = func.extract("epoch", literal(now, UTCDateTime()) - Story.last_published_at) / 86400.0
-    outlets = func.ln(
-        1 + func.max(Story.outlets_count, 1)
-        if dialect == "sqlite"
-        else 1 + func.greatest(Story.outlets_count, 1)
-    ) / math.log(2)
-    bonus = case((Story.exclusive.is_(True), EXCLUSIVE_BONUS), else_=0.0)
-    return cast(outlets + bonus - AGE_PENALTY_PER_DAY * age, Float)
 
 
 _FIRST_ID_TTL = 300.0
@@ -186,7 +157,7 @@ def ranked_statement(
         select(*_VIEW_COLUMNS)
         .join(StoryCompany, StoryCompany.story_id == Story.id)
         .where(*_where(dialect, company_id, since, first_id))
-        .order_by(_score_sql(dialect, now).desc(), Story.id.desc())
+        .order_by(search_score_sql(dialect, now).desc(), Story.id.desc())
         .limit(limit)
         .offset(offset)
     )
@@ -258,7 +229,7 @@ def top_stories_each(
         try:
             rank = func.row_number().over(
                 partition_by=StoryCompany.company_id,
-                order_by=(_score_sql(dialect, now).desc(), Story.id.desc()),
+                order_by=(search_score_sql(dialect, now).desc(), Story.id.desc()),
             )
             numbered = (
                 select(*_VIEW_COLUMNS, StoryCompany.company_id, rank.label("rank"))
@@ -284,7 +255,7 @@ def top_stories_each(
         ).all()
         ranked = sorted(
             candidates,
-            key=lambda r: (-story_score(r.outlets_count, r.last_published_at, r.exclusive, now), -r.id),
+            key=lambda r: (-search_score(r.outlets_count, r.last_published_at, r.exclusive, now), -r.id),
         )
         for row in ranked:
             if len(out[row.company_id]) < limit:
@@ -303,7 +274,7 @@ def _rank_in_python(
 ) -> list[StoryView]:
     ranked = sorted(
         candidates,
-        key=lambda r: (-story_score(r.outlets_count, r.last_published_at, r.exclusive, now), -r.id),
+        key=lambda r: (-search_score(r.outlets_count, r.last_published_at, r.exclusive, now), -r.id),
     )
     page = [r.id for r in ranked[offset : offset + limit]]
     rows = {s.id: s for s in session.scalars(select(Story).where(Story.id.in_(page)))} if page else {}
@@ -348,7 +319,7 @@ def _rolled_up(
         stmt = (
             select(*_VIEW_COLUMNS, links.c.rank)
             .join(links, links.c.story_id == Story.id)
-            .order_by(_score_sql(dialect, now).desc(), Story.id.desc())
+            .order_by(search_score_sql(dialect, now).desc(), Story.id.desc())
             .limit(limit)
             .offset(offset)
         )
@@ -1007,8 +978,7 @@ def _score_ceiling(session: Session) -> float:
     the moment; a bound kept for minutes would have to be loose, and every unit of score it gives away
     is more than a day of stories read for nothing.
     """
-    most = session.scalar(select(func.max(Story.outlets_count))) or 1
-    return math.log2(1 + max(most, 1)) + EXCLUSIVE_BONUS
+    return search_score_ceiling(session.scalar(select(func.max(Story.outlets_count))) or 1)
 
 
 def _ranked_page(
@@ -1028,7 +998,7 @@ def _ranked_page(
     if where is None:
         return None
     dialect = session.get_bind().dialect.name
-    score = _score_sql(dialect, now)
+    score = search_score_sql(dialect, now)
     try:
         stmt = (
             select(*_VIEW_COLUMNS, score.label("score"))
@@ -1045,7 +1015,7 @@ def _ranked_page(
         select(Story.id, Story.outlets_count, Story.last_published_at, Story.exclusive).where(*where)
     ).all()
     views = _rank_in_python(session, candidates, {}, now=now, limit=limit, offset=offset)
-    return [(v, story_score(v.outlets_count, v.last_published_at, v.exclusive, now)) for v in views]
+    return [(v, search_score(v.outlets_count, v.last_published_at, v.exclusive, now)) for v in views]
 
 
 def _labelled(session: Session, search: StorySearch, views: list[StoryView]) -> list[StoryView]:

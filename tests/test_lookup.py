@@ -157,7 +157,7 @@ def test_story_added_later_is_seen(sessions: sessionmaker[Session], world: World
 
 
 def test_sql_ranking_matches_the_python_score(sessions: sessionmaker[Session], world: World) -> None:
-    from briefings.lookup import story_score
+    from briefings.ranking import search_score
 
     with sessions() as session:
         for i in range(12):
@@ -172,7 +172,7 @@ def test_sql_ranking_matches_the_python_score(sessions: sessionmaker[Session], w
         session.commit()
         ranked = top_stories(session, world.ids["LG전자"], now=NOW, limit=20)
     expected = sorted(
-        ranked, key=lambda s: (-story_score(s.outlets_count, s.last_published_at, s.exclusive, NOW), -s.id)
+        ranked, key=lambda s: (-search_score(s.outlets_count, s.last_published_at, s.exclusive, NOW), -s.id)
     )
     assert [s.id for s in ranked] == [s.id for s in expected]
     assert len(ranked) == 12

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from briefings.brief import rank_stories
 from briefings.db import session_scope
 from briefings.delivery.claims import ClaimTable, Fenced
 from briefings.delivery.decide import Held
@@ -31,6 +30,7 @@ from briefings.models import (
     StoryCompany,
     Subscription,
 )
+from briefings.ranking import rank_stories
 from briefings.signals.alerts import (
     AlertDue,
     AlertKey,
