@@ -7,7 +7,7 @@ from alembic import context
 from bot.oauth import slack_metadata
 from briefings.config import get_settings
 from briefings.db import make_engine
-from briefings.models import Base
+from briefings.models import Base, compared_on
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or get_settings().db_url
@@ -29,6 +29,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=compared_on(connection.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()

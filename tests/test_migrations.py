@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 
 from bot.oauth import slack_metadata
 from briefings.db import make_engine, upgrade
-from briefings.models import Base
+from briefings.models import Base, compared_on
 
 
 def test_upgrade_head_on_empty_database_matches_models(empty_url: str) -> None:
@@ -16,7 +16,8 @@ def test_upgrade_head_on_empty_database_matches_models(empty_url: str) -> None:
     engine = make_engine(empty_url)
     try:
         with engine.connect() as conn:
-            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            opts = {"compare_type": True, "include_object": compared_on(conn.dialect.name)}
+            ctx = MigrationContext.configure(conn, opts=opts)
             diff = compare_metadata(ctx, [Base.metadata, slack_metadata])
             tables = set(inspect(conn).get_table_names())
     finally:
