@@ -25,8 +25,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
-            # Lookups read scattered story rows of a large file: memory-map it and keep a bigger page cache.
-            cur.execute("PRAGMA mmap_size=268435456")
+            # A bigger page cache for lookups over a large file. No memory map: every page of the file
+            # read through it stays in the process's resident memory (up to the map's size), which
+            # then grows with the database instead of staying flat.
+            cur.execute("PRAGMA mmap_size=0")
             cur.execute("PRAGMA cache_size=-32768")
             cur.close()
 
