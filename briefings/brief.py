@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from briefings.cadence import is_weekly, window_days
 from briefings.config import Settings, get_settings
+from briefings.db import in_chunks
 from briefings.feedback import Preferences, load_all_preferences, load_preferences
 from briefings.filters import ChannelFilters, hidden_by_filters, hiding_rule, load_all_filters, load_filters
 from briefings.gather.failures import label as failure_label
@@ -35,8 +36,6 @@ THEME_LINES = 8
 FIRST_WINDOW = timedelta(hours=24)
 # A story whose first report is older than this before the window is yesterday's news echoing, not new.
 ECHO_SLACK = timedelta(hours=24)
-# Company ids per `IN (...)`: a channel's subscriptions stay far below any database's limit.
-IDS_PER_QUERY = 500
 
 
 @dataclass(frozen=True)
@@ -508,8 +507,7 @@ class BriefingLoader:
         """The recent primary stories of these companies; the ones not read yet in one query."""
         missing = [] if self._all_prefetched else [c for c in company_ids if c not in self._company_stories]
         missing = list(dict.fromkeys(missing))
-        for start in range(0, len(missing), IDS_PER_QUERY):
-            part = missing[start : start + IDS_PER_QUERY]
+        for part in in_chunks(missing):
             wanted = select(StoryCompany.story_id).where(
                 StoryCompany.company_id.in_(part),
                 StoryCompany.is_primary.is_(True),

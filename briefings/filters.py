@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, and_, delete, not_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from briefings.db import in_chunks
 from briefings.lookup import StorySearch, count_stories, has_terms, search_conditions
 from briefings.models import Article, ArticleTerm, ChannelFilter, Story
 from briefings.subscriptions import InvalidSetting, ensure_channel
@@ -92,11 +93,11 @@ def story_terms(session: Session, story_ids: Iterable[int], terms: Collection[st
     if not ids or not terms:
         return {}
     out: dict[int, set[str]] = {}
-    for start in range(0, len(ids), 1000):
+    for part in in_chunks(ids, 1000):
         rows = session.execute(
             select(Article.story_id, ArticleTerm.term)
             .join(ArticleTerm, ArticleTerm.article_id == Article.id)
-            .where(Article.story_id.in_(ids[start : start + 1000]), ArticleTerm.term.in_(sorted(terms)))
+            .where(Article.story_id.in_(part), ArticleTerm.term.in_(sorted(terms)))
         )
         for story_id, term in rows:
             if story_id is not None:

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from briefings.companies.index import CompanyRef, OrdinaryWords, Registry
 from briefings.companies.records import nfc
+from briefings.db import in_chunks
 from briefings.digest.nlp import Tokenizer as Tokenizer  # what the bot passes in
 from briefings.digest.terms import STOP_NOUNS, index_terms
 from briefings.models import Article, ArticleTerm, ArticleTheme, Company, Story, StoryCompany
@@ -47,8 +48,6 @@ from briefings.ranking import AGE_PENALTY_PER_DAY, search_score, search_score_ce
 from briefings.timeutil import as_utc
 
 MAX_QUERY_CHARS = 200
-# Company ids per `IN (...)`: far below any database's parameter limit.
-IDS_PER_QUERY = 500
 
 
 class QueryError(ValueError):
@@ -218,8 +217,7 @@ def top_stories_each(
     if first_id is None:
         return out
     dialect = session.get_bind().dialect.name
-    for start in range(0, len(ids), IDS_PER_QUERY):
-        part = ids[start : start + IDS_PER_QUERY]
+    for part in in_chunks(ids):
         links = (
             StoryCompany.company_id.in_(part),
             StoryCompany.is_primary.is_(True),
@@ -941,11 +939,11 @@ def with_phrases(
     # Only articles that carry every term of some phrase reading can hold that phrase.
     to_read = sorted(a for a, ts in carried.items() if any(ts.issuperset(r) for r in phrased))
     texts: dict[int, tuple[str, str]] = {}
-    for part in range(0, len(to_read), IDS_PER_QUERY):
+    for part in in_chunks(to_read):
         for article_id, title, summary, lead in session.execute(
             select(
                 Article.id, Article.title, Article.summary, func.substr(Article.body, 1, LEAD_CHARS)
-            ).where(Article.id.in_(to_read[part : part + IDS_PER_QUERY]))
+            ).where(Article.id.in_(part))
         ):
             texts[article_id] = article_texts(title, summary, lead)
     forms = read_forms([t for pair in texts.values() for t in pair], nlp)

@@ -16,12 +16,10 @@ from typing import Generic, Protocol, TypeVar
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, aliased
 
+from briefings.db import in_chunks
 from briefings.lookup import StorySearch, story_matches
 from briefings.models import Article, ArticleTerm, Story
 from briefings.timeutil import as_utc
-
-# Index terms per `IN (...)`: a run's distinct keywords stay far below any database's limit.
-TERMS_PER_QUERY = 500
 
 
 class Recent(Protocol):
@@ -49,12 +47,12 @@ def article_terms(
     # Aliases: `where` may hold the lookup's term conditions, whose own articles and terms must not
     # be taken for these.
     article, posting = aliased(Article), aliased(ArticleTerm)
-    for start in range(0, len(wanted), TERMS_PER_QUERY):
+    for part in in_chunks(wanted):
         rows = session.execute(
             select(article.story_id, article.id, posting.term)
             .join(posting, posting.article_id == article.id)
             .join(Story, Story.id == article.story_id)
-            .where(where, posting.term.in_(wanted[start : start + TERMS_PER_QUERY]))
+            .where(where, posting.term.in_(part))
         )
         for story_id, article_id, term in rows:
             if story_id is not None:

@@ -20,7 +20,7 @@ import sys
 import time
 from array import array
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -40,6 +40,7 @@ from briefings.companies import (
     registry_from_session,
     seed_if_needed,
 )
+from briefings.db import in_chunks
 from briefings.digest.dedup import (
     TEXT_KEY_BYTES,
     DuplicateIndex,
@@ -365,8 +366,6 @@ def analysis_json(analysis: ArticleAnalysis, grouping: Grouping) -> dict[str, An
 DB_RETRIES = 5
 # Behind by more batches than this, a window is loaded afresh rather than replayed batch by batch.
 CATCH_UP_MAX_BATCHES = 500
-# Ids per `IN (...)`: every list of ids a query carries is cut into pieces of this size.
-IN_CHUNK = 500
 _STATE = "stories"
 # PostgreSQL advisory lock key of story assignment (any constant; "BRFD" in ASCII).
 _PG_LOCK_KEY = 0x42524644
@@ -442,11 +441,6 @@ def settle_heap() -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
-
-
-def chunks(ids: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
 
 
 @dataclass
@@ -845,7 +839,7 @@ def _assign(
     # Existing stories, read in one query per chunk; a story deleted meanwhile is opened afresh.
     existing = sorted({k for k in keys if isinstance(k, int)})
     stored: dict[int, Any] = {}
-    for part in chunks(existing):
+    for part in in_chunks(existing):
         stored.update(
             {
                 r.id: r
@@ -983,7 +977,7 @@ def _story_themes(
     """Each story's themes by `story_themes` over all its articles' stored themes, first article first
     (read back, like the counts: a story told over many batches is judged on every article)."""
     scored: dict[int, list[tuple[str, float]]] = {}
-    for part in chunks(ids):
+    for part in in_chunks(ids):
         for aid, theme, score in session.execute(
             select(ArticleTheme.article_id, ArticleTheme.theme, ArticleTheme.score)
             .join(Article, Article.id == ArticleTheme.article_id)
@@ -1005,7 +999,7 @@ def _recount(session: Session, changes: dict[int, dict[str, Any]], *, now: datet
     """
     ids = sorted(changes)
     members: dict[int, list[Any]] = {}
-    for part in chunks(ids):
+    for part in in_chunks(ids):
         for r in session.execute(
             select(Article.story_id, Article.id, Article.outlet, Article.published_at)
             .add_columns(Article.title, Article.url)
@@ -1046,7 +1040,7 @@ def _recount(session: Session, changes: dict[int, dict[str, Any]], *, now: datet
         session.execute(update(stories).where(stories.c.id == bindparam("b_id")), group_)
     last_published = {v["b_id"]: v["last_published_at"] for v in written}
     # Story companies: the union of their articles' mentions, primary where any article says so.
-    for part in chunks(ids):
+    for part in in_chunks(ids):
         session.execute(delete(StoryCompany).where(StoryCompany.story_id.in_(part)))
         found = session.execute(
             select(Article.story_id, Mention.company_id, func.max(cast(Mention.is_primary, Integer)))

@@ -12,16 +12,17 @@ Queries take keys in chunks: PostgreSQL allows 65,535 parameters a statement, an
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar, cast
+from typing import cast
 
 from sqlalchemy import Table, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from briefings.db import in_chunks
 from briefings.gather.parse import ParsedEntry
 from briefings.models import Article
 
@@ -30,13 +31,6 @@ from briefings.models import Article
 TITLE_WINDOW = timedelta(days=3)
 # Keys per statement: three lists of this many stay far below PostgreSQL's 65,535 parameters.
 CHUNK = 5000
-
-T = TypeVar("T")
-
-
-def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 @dataclass(slots=True)
@@ -97,7 +91,7 @@ def edited_titles(entries: Sequence[ParsedEntry], known: KnownKeys) -> list[tupl
 def load_known(session: Session, outlet: str, entries: Sequence[ParsedEntry]) -> KnownKeys:
     """The stored keys that matter to this batch, one query of three index lookups per chunk."""
     known = KnownKeys()
-    for part in chunks(entries):
+    for part in in_chunks(entries, CHUNK):
         _load_known(session, outlet, part, known)
     return known
 
@@ -186,7 +180,7 @@ def insert_articles(
         session.execute(insert(cast(Table, Article.__table__)), rows)
         keys = [e.url_key for e in entries]
         found: list[int] = []
-        for part in chunks(keys):
+        for part in in_chunks(keys, CHUNK):
             found.extend(session.scalars(select(Article.id).where(Article.url_key.in_(part))))
         return sorted(found)
     ids: list[int] = []
