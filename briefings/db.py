@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event, insert
 from sqlalchemy.orm import Session, sessionmaker
 
 ALEMBIC_DIR = Path(__file__).resolve().parent.parent / "alembic"
@@ -23,6 +23,30 @@ def in_chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]
     """`items` in slices of at most `size`, one statement each."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def insert_rows(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Rows of plain values (numbers, strings, booleans: what every driver takes as they are) inserted
+    by the driver's own executemany, in the session's transaction.
+
+    SQLAlchemy builds and processes a parameter dictionary per row of an executemany, which for the
+    digest's tens of search-term rows per article cost more than the database's writing them.
+    """
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    if dialect.paramstyle == "qmark":
+        marks = ", ".join("?" for _ in columns)
+    elif dialect.paramstyle in ("format", "pyformat"):
+        marks = ", ".join("%s" for _ in columns)
+    else:  # a driver whose placeholders are not written here: SQLAlchemy's own statement
+        session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    names = ", ".join(dialect.identifier_preparer.quote(c) for c in columns)
+    sql = f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) VALUES ({marks})"
+    session.connection().exec_driver_sql(sql, list(rows))
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

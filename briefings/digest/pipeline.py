@@ -30,7 +30,6 @@ from typing import cast as cast_type
 from sqlalchemy import Integer, Table, bindparam, cast, delete, func, insert, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from briefings.companies import (
     CompanyHit,
@@ -40,7 +39,7 @@ from briefings.companies import (
     registry_from_session,
     seed_if_needed,
 )
-from briefings.db import in_chunks
+from briefings.db import in_chunks, insert_rows
 from briefings.digest.dedup import (
     TEXT_KEY_BYTES,
     DuplicateIndex,
@@ -624,18 +623,43 @@ def _lock_assignment(session: Session, now: datetime) -> int:
     return int(session.scalar(select(DigestState.seq).where(DigestState.name == _STATE)) or 0)
 
 
-def _claim(session: Session, size: int) -> list[Article]:
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    """A pending article as a batch reads it: its columns, not an ORM object (the batch writes its
+    results with plain statements, so nothing needs the session to track it)."""
+
+    id: int
+    title: str
+    text: str  # the body, else the feed's summary
+    url: str
+    published_at: datetime
+    outlet: str
+    analysed_before: bool  # it has a fingerprint: an operator reset it, and its old rows must go
+
+
+def _claim(session: Session, size: int) -> list[_Claimed]:
     """The oldest pending articles, in a fixed order (publication time, id)."""
-    return list(
-        session.scalars(
-            select(Article)
-            .where(Article.digested_at.is_(None), Article.digest_error.is_(None))
-            .order_by(Article.published_at, Article.id)
-            .limit(size)
-            # Never the rows another transaction holds (ignored on SQLite, where the lock is the file's).
-            .with_for_update(skip_locked=True)
+    rows = session.execute(
+        select(
+            Article.id,
+            Article.title,
+            Article.body,
+            Article.summary,
+            Article.url,
+            Article.published_at,
+            Article.outlet,
+            Article.minhash.is_not(None),
         )
+        .where(Article.digested_at.is_(None), Article.digest_error.is_(None))
+        .order_by(Article.published_at, Article.id)
+        .limit(size)
+        # Never the rows another transaction holds (ignored on SQLite, where the lock is the file's).
+        .with_for_update(skip_locked=True)
     )
+    return [
+        _Claimed(aid, title, body or summary or "", url, published, outlet, bool(again))
+        for aid, title, body, summary, url, published, outlet, again in rows
+    ]
 
 
 def _window_for(session: Session, digester: Digester, seq: int, upcoming: datetime) -> _Window:
@@ -770,11 +794,9 @@ def _digest_batch(
     if not batch:
         session.commit()
         return 0
-    items = [
-        ArticleInput(a.id, a.title, a.body or a.summary or "", a.url, a.published_at, a.outlet) for a in batch
-    ]
-    rows: list[tuple[Article, ArticleInput, ArticleAnalysis]] = []
-    failures: list[tuple[Article, str]] = []
+    items = [ArticleInput(a.id, a.title, a.text, a.url, a.published_at, a.outlet) for a in batch]
+    rows: list[tuple[_Claimed, ArticleInput, ArticleAnalysis]] = []
+    failures: list[tuple[_Claimed, str]] = []
     for article, item, result in zip(batch, items, digester.analyze_each(items), strict=True):
         if isinstance(result, str):
             failures.append((article, result))
@@ -786,8 +808,12 @@ def _digest_batch(
         window = _window_for(session, digester, seq, as_utc(rows[0][0].published_at))
         window.prune(as_utc(rows[0][0].published_at))
         _assign(session, window, rows, company_ids, done, now=now, seq=seq + 1)
-    for article, error in failures:
-        article.digest_error = error
+    if failures:
+        articles = _table(Article)
+        session.execute(
+            update(articles).where(articles.c.id == bindparam("b_id")),
+            [{"b_id": article.id, "digest_error": error} for article, error in failures],
+        )
     session.execute(update(DigestState).where(DigestState.name == _STATE).values(seq=seq + 1))
     session.commit()
     summary.add(done)
@@ -802,7 +828,7 @@ def _digest_batch(
 def _assign(
     session: Session,
     window: _Window,
-    rows: Sequence[tuple[Article, ArticleInput, ArticleAnalysis]],
+    rows: Sequence[tuple[_Claimed, ArticleInput, ArticleAnalysis]],
     company_ids: dict[str, int],
     summary: DigestSummary,
     *,
@@ -812,7 +838,7 @@ def _assign(
     """Decide every article's story against the window, then write the batch in a few statements."""
     # Rows of an earlier attempt cannot survive a rollback, but an operator may reset digested_at:
     # an article analysed before has its fingerprint stored.
-    again = [a.id for a, _, _ in rows if a.minhash is not None]
+    again = [a.id for a, _, _ in rows if a.analysed_before]
     if again:
         for model in (Mention, ArticleTheme, ArticleTerm):
             session.execute(delete(model).where(model.article_id.in_(again)))
@@ -820,7 +846,7 @@ def _assign(
     keys: list[Hashable] = []
     duplicates: list[Hashable | None] = []
     grouped: list[StoryArticle] = []
-    opened: dict[Hashable, tuple[Article, ArticleAnalysis]] = {}  # provisional key -> first article
+    opened: dict[Hashable, tuple[_Claimed, ArticleAnalysis]] = {}  # provisional key -> first article
     for article, item, analysis in rows:
         fp = analysis.fingerprint
         window.observe(article.id, as_utc(article.published_at), fp.topic)
@@ -869,9 +895,9 @@ def _assign(
     summary.new_stories += len(created)
     summary.joined_stories += len(rows) - len(created)
 
-    mentions: list[dict[str, Any]] = []
-    themes: list[dict[str, Any]] = []
-    terms: list[dict[str, Any]] = []
+    mentions: list[tuple[int, int, bool, float, int]] = []
+    themes: list[tuple[int, str, float]] = []
+    terms: list[tuple[str, int]] = []
     updates: list[dict[str, Any]] = []
     for (article, _, analysis), key, duplicate_of, sa in zip(rows, keys, duplicates, grouped, strict=True):
         target = renamed.get(key, key)
@@ -901,32 +927,23 @@ def _assign(
             cid = hit.company.id if hit.company.id is not None else company_ids.get(hit.company.name)
             if cid is None:
                 continue
-            mentions.append(
-                {
-                    "article_id": article.id,
-                    "company_id": cid,
-                    "is_primary": hit.is_primary,
-                    "salience": hit.salience,
-                    "count": hit.mentions,
-                }
-            )
-        themes += [{"article_id": article.id, "theme": s, "score": sc} for s, sc in analysis.themes]
-        terms += [{"article_id": article.id, "term": t} for t in sorted(analysis.terms)]
+            mentions.append((article.id, cid, hit.is_primary, hit.salience, hit.mentions))
+        themes += [(article.id, s, sc) for s, sc in analysis.themes]
+        terms += [(t, article.id) for t in sorted(analysis.terms)]
     for sid, tally in tallies.items():
         change = changes[sid]
         change["summary"] = tally.summary() or change["summary"]
         change["keywords"] = [k for k, _ in tally.keywords.most_common(KEYWORDS_PER_STORY)]
     articles = _table(Article)
     session.execute(update(articles).where(articles.c.id == bindparam("b_id")), updates)
-    for (article, _, _), values in zip(rows, updates, strict=True):
-        # The batch's Article objects stay true to their rows, without the ORM writing them again.
-        for name in ("story_id", "duplicate_of_id", "minhash", "digested_at", "digest_seq", "digest_error"):
-            set_committed_value(article, name, values[name])
-    for model, batch_rows in ((Mention, mentions), (ArticleTheme, themes), (ArticleTerm, terms)):
-        if batch_rows:  # the table's own INSERT: plain rows need none of the ORM's bulk machinery
-            session.execute(insert(_table(model)), batch_rows)
+    insert_rows(session, _table(Mention), _MENTION_COLUMNS, mentions)
+    insert_rows(session, _table(ArticleTheme), ("article_id", "theme", "score"), themes)
+    insert_rows(session, _table(ArticleTerm), ("term", "article_id"), terms)
     summary.mentions += len(mentions)
     _recount(session, changes, now=now)
+
+
+_MENTION_COLUMNS = ("article_id", "company_id", "is_primary", "salience", "count")
 
 
 def _table(model: type[Any]) -> Table:
@@ -943,7 +960,7 @@ def _follow_up_of(window: _Window, article: StoryArticle, story_id: int) -> int 
 
 
 def _open_stories(
-    session: Session, firsts: Sequence[tuple[Article, ArticleAnalysis]], *, now: datetime
+    session: Session, firsts: Sequence[tuple[_Claimed, ArticleAnalysis]], *, now: datetime
 ) -> list[int]:
     """Open one story per article given, in one INSERT with RETURNING; their ids, in that order."""
     if not firsts:

@@ -12,12 +12,14 @@ the caller (pipeline.py) writes them to the database.
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from itertools import chain
+
+import numpy as np
 
 from briefings.digest.dedup import word_hash
 from briefings.digest.keywords import COMMON_NOUNS
@@ -215,9 +217,11 @@ def decide(
     return StoryDecision(best[2], round(best[0], 4), "similar")
 
 
-# A word's postings: the one open story using it (most words), or the set of them. Keeping single
-# stories bare saves a set per rare word, the bulk of the window's postings.
-_Posting = Hashable | set[Hashable]
+# A word's postings: the slot of the one open story using it (most words), or the set of them.
+# Keeping single stories bare saves a set per rare word, the bulk of the window's postings. A story's
+# slot is a small number it keeps while open (through a rename too), so ranking an article's candidate
+# stories is a few array operations over the slots its words name rather than a dict update per posting.
+_Posting = int | set[int]
 
 
 class StoryGrouper:
@@ -238,6 +242,11 @@ class StoryGrouper:
         self._postings: dict[int, _Posting] = {}
         self._opened: dict[Hashable, int] = {}
         self._next_order = 0
+        # Slots of open stories: slot -> story key and opening order (the ranking's tie-break).
+        self._slot_of: dict[Hashable, int] = {}
+        self._slot_keys: list[Hashable | None] = []
+        self._slot_order = np.zeros(64, dtype=np.int64)
+        self._free_slots: list[int] = []
         self._last: tuple[Hashable, dict[int, float]] | None = None  # the vector `decide` just made
 
     def observe(self, topic: Iterable[tuple[int, int]]) -> None:
@@ -259,31 +268,47 @@ class StoryGrouper:
         `idf` may give the article's word weights already looked up.
         """
         weights = idf if idf is not None else self._idf(article)
-        shared: defaultdict[Hashable, float] = defaultdict(float)
         cap = self.params.max_postings
         postings = self._postings
+        # The slots each word names, in the article's word order: each story's weight is then summed
+        # in that order, as adding word by word would.
+        named: list[Iterable[int]] = []
+        counts: list[int] = []
+        mass: list[float] = []
         for h, _ in article.topic:
-            stories = postings.get(h)
-            if stories is None:
+            slots = postings.get(h)
+            if slots is None:
                 continue
-            weight = weights[h]
-            if isinstance(stories, set):
-                if len(stories) <= cap:
-                    for k in stories:
-                        shared[k] += weight
+            if isinstance(slots, set):
+                if len(slots) > cap:
+                    continue
+                named.append(slots)
+                counts.append(len(slots))
             else:
-                shared[stories] += weight
-        # The best few without sorting them all: a heap of plain tuples (compared in C), popped
-        # best first until enough of them are open to this article's time (nearly all are).
-        opened, stories_, params = self._opened, self.stories, self.params
-        heap = [(-w, opened[k], k) for k, w in shared.items() if k in opened]
-        heapq.heapify(heap)
+                named.append((slots,))
+                counts.append(1)
+            mass.append(weights[h])
+        if not named:
+            return []
+        total = sum(counts)
+        slot = np.fromiter(chain.from_iterable(named), dtype=np.intp, count=total)
+        width = len(self._slot_keys)
+        weight = np.repeat(np.asarray(mass, dtype=np.float64), counts)
+        shared = np.bincount(slot, weights=weight, minlength=width)
+        touched = np.flatnonzero(np.bincount(slot, minlength=width))
+        order = self._slot_order[touched]
+        # Best first (most shared weight, then the story opened first), until enough of them are open
+        # to this article's time (nearly all are).
+        ranked = touched[np.lexsort((order, -shared[touched]))]
+        stories_, params, keys = self.stories, self.params, self._slot_keys
         best: list[tuple[int, StoryState]] = []
-        while heap and len(best) < params.max_candidates:
-            _, order, key = heapq.heappop(heap)
+        for i in ranked.tolist():
+            key = keys[i]
             story = stories_[key]
             if in_window(story, article.published, params):
-                best.append((order, story))
+                best.append((self._opened[key], story))
+                if len(best) == params.max_candidates:
+                    break
         best.sort(key=lambda pair: pair[0])
         return [story for _, story in best]
 
@@ -307,6 +332,7 @@ class StoryGrouper:
         if story is None:
             story = self.stories[story_key] = StoryState(story_key, article.published, article.published)
             self._opened[story_key] = self._next_order
+            self._open_slot(story_key, self._next_order)
             self._next_order += 1
         last = self._last
         if last is not None and last[0] == article.key:
@@ -324,28 +350,46 @@ class StoryGrouper:
             if story.last_published is None or article.published > story.last_published:
                 story.last_published = article.published
         self.story_of[article.key] = story_key
+        slot = self._slot_of[story_key]
         for h in vec:
-            self._post(h, story_key)
+            self._post(h, slot)
         return story
 
-    def _post(self, h: int, story_key: Hashable) -> None:
+    def _open_slot(self, story_key: Hashable, order: int) -> None:
+        if self._free_slots:
+            slot = self._free_slots.pop()
+            self._slot_keys[slot] = story_key
+        else:
+            slot = len(self._slot_keys)
+            self._slot_keys.append(story_key)
+            if slot == len(self._slot_order):
+                self._slot_order = np.concatenate([self._slot_order, np.zeros_like(self._slot_order)])
+        self._slot_order[slot] = order
+        self._slot_of[story_key] = slot
+
+    def _close_slot(self, story_key: Hashable) -> None:
+        slot = self._slot_of.pop(story_key)
+        self._slot_keys[slot] = None
+        self._free_slots.append(slot)
+
+    def _post(self, h: int, slot: int) -> None:
         postings = self._postings
         current = postings.get(h)
         if current is None:
-            postings[h] = story_key
+            postings[h] = slot
         elif isinstance(current, set):
-            current.add(story_key)
-        elif current != story_key:
-            postings[h] = {current, story_key}
+            current.add(slot)
+        elif current != slot:
+            postings[h] = {current, slot}
 
-    def _unpost(self, h: int, story_key: Hashable) -> None:
+    def _unpost(self, h: int, slot: int) -> None:
         postings = self._postings
         current = postings.get(h)
         if isinstance(current, set):
-            current.discard(story_key)
+            current.discard(slot)
             if len(current) == 1:
                 postings[h] = next(iter(current))
-        elif current is not None and current == story_key:
+        elif current is not None and current == slot:
             del postings[h]
 
     def rename(self, old: Hashable, new: Hashable) -> None:
@@ -354,11 +398,10 @@ class StoryGrouper:
         story.key = new
         self.stories[new] = story
         self._opened[new] = self._opened.pop(old)
+        slot = self._slot_of[new] = self._slot_of.pop(old)  # its postings name the slot, which stays
+        self._slot_keys[slot] = new
         for a in story.articles:
             self.story_of[a.key] = new
-            for h in self._vectors[a.key]:
-                self._unpost(h, old)
-                self._post(h, new)
 
     def expire(self, now: datetime) -> list[Hashable]:
         """Close stories that can no longer take articles; returns their keys."""
@@ -369,10 +412,12 @@ class StoryGrouper:
         ]
         for key in closed:
             self._opened.pop(key, None)
+            slot = self._slot_of[key]
             for a in self.stories.pop(key).articles:
                 for h in self._vectors.pop(a.key, ()):
-                    self._unpost(h, key)
+                    self._unpost(h, slot)
                 self.story_of.pop(a.key, None)
+            self._close_slot(key)
         return closed
 
 

@@ -137,7 +137,7 @@ def test_nothing_of_an_evicted_article_stays_in_the_window(sessions: sessionmake
     assert set(grouper.story_of) == {last} and set(grouper._vectors) == {last}
     (story,) = grouper.stories.values()
     assert {a.key for a in story.articles} == {last}
-    assert all(p == story.key for p in grouper._postings.values())
+    assert all(p == grouper._slot_of[story.key] for p in grouper._postings.values())
     assert set(grouper._postings) == set(grouper._vectors[last])
     assert set(dups._entries) <= {last} and set(window._topics) == {last}
     assert all(v == last for table in dups._tables for v in table.values())
