@@ -15,10 +15,10 @@ from rich.text import Text
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.briefing_blocks import SlackMessage, rich_story_line
+from bot.briefing_blocks import SlackMessage, rich_follow_up, rich_story_line
 from bot.deliver import ClientFor, DeliverOptions, SlackPoster, client_factory
 from bot.feedback import story_blocks
-from bot.render import escape_mrkdwn, inert, story_line, truncate
+from bot.render import escape_mrkdwn, follow_up_line, inert, story_line, truncate
 from briefings.config import Settings
 from briefings.signals.alert_run import AlertOptions, AlertOutcome, AlertRun
 from briefings.signals.alert_store import Alert, AlertStore
@@ -42,7 +42,8 @@ def alert_message(alert: Alert, *, now: datetime, tz: tzinfo) -> SlackMessage:
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=head))]
     # Each story its own row with 👍/👎 and the menu, as in briefings: one feedback path for both.
     for s in alert.stories:
-        blocks.extend(story_blocks(s.id, story_line(replace(s, themes=()), now, tz, max_headline=200)))
+        line = story_line(replace(s, themes=()), now, tz, max_headline=200) + follow_up_line(s)
+        blocks.extend(story_blocks(s.id, line))
     notes = []
     if alert.words:
         notes.append("떠오른 단어: " + " · ".join(f"`{inert(truncate(w, 30))}`" for w in alert.words))
@@ -57,7 +58,9 @@ def alert_panel(alert: Alert, *, now: datetime, tz: tzinfo, channel: str) -> Pan
     """The alert as it reads in Slack, for the demo's terminal: the same facts as `alert_message`."""
     d = alert.decision
     parts: list[Text] = [Text(f"📈 {alert.company_name} 보도 급증 · {d.text()}", style="bold")]
-    parts += [rich_story_line(replace(s, themes=()), now, tz, {}) for s in alert.stories]
+    for s in alert.stories:
+        parts.append(rich_story_line(replace(s, themes=()), now, tz, {}))
+        parts.extend(rich_follow_up(s))
     if alert.words:
         parts.append(Text("떠오른 단어: " + " · ".join(alert.words), style="cyan"))
     parts.append(Text(f"알림 민감도 {d.sensitivity} · /news 알림 민감|보통|둔감|끔", style="dim"))

@@ -33,10 +33,12 @@ from slack_sdk.models.blocks import (
 from bot.feedback import story_blocks
 from bot.limits import HEADER_TEXT, MAX_BLOCKS, SECTION_TEXT
 from bot.render import (
+    FOLLOW_UP,
     StoryLike,
     cut_mrkdwn,
     escape_mrkdwn,
     follow_up_line,
+    follows_of,
     story_line,
     summary_line,
     time_ago,
@@ -147,7 +149,7 @@ def _theme_line(line: ThemeLine, briefing: Briefing) -> str:
     who = " · ".join(escape_mrkdwn(c) for c in line.companies)
     plain = _without_themes(line.story)
     text = story_line(plain, briefing.now, tz)
-    return f"• {tag}{text}" + (f" — {who}" if who else "")
+    return f"• {tag}{text}" + (f" — {who}" if who else "") + follow_up_line(line.story)
 
 
 def _without_themes(story: StoryItem) -> StoryItem:
@@ -297,6 +299,17 @@ def _rich_story(story: StoryItem, briefing: Briefing) -> Text:
     return rich_story_line(story, briefing.now, _tz(briefing), briefing.theme_labels)
 
 
+def rich_follow_up(story: object) -> list[Text]:
+    """ "이어지는 소식" under a follow-up in the terminal, as `bot.render.follow_up_line` has it in Slack."""
+    follows = follows_of(story)
+    if follows is None:
+        return []
+    headline, url = follows
+    text = Text(f"  └ {FOLLOW_UP}: ", style="italic dim")
+    text.append(truncate(headline, 120), style=f"italic link {url}" if url.startswith("http") else "italic")
+    return [text]
+
+
 def rich_story_line(story: StoryLike, now: datetime, tz: tzinfo, labels: Mapping[str, str]) -> Text:
     """One story for the terminal: the same facts as `bot.render.story_line`, styled with rich."""
     text = Text("• ")
@@ -332,7 +345,9 @@ def render_terminal(briefing: Briefing, console: Console, *, title: str | None =
             continue
         parts.append(Text(""))
         parts.append(Text(section.company, style="bold yellow"))
-        parts.extend(_rich_story(s, briefing) for s in section.stories)
+        for s in section.stories:
+            parts.append(_rich_story(s, briefing))
+            parts.extend(rich_follow_up(s))
         if section.more:
             parts.append(Text(f"  외 {section.more}건", style="italic dim"))
     if briefing.themes:
@@ -345,6 +360,7 @@ def render_terminal(briefing: Briefing, console: Console, *, title: str | None =
                 row = Text("• ") + Text(f"#{label} ", style="cyan") + row[2:]
             row.append(" — " + " · ".join(line.companies), style="green")
             parts.append(row)
+            parts.extend(rich_follow_up(line.story))
     parts.append(Text(""))
     parts.append(Text(coverage_text(briefing.coverage), style="dim"))
     console.print(

@@ -155,13 +155,24 @@ def summary_line(story: object, max_chars: int = 300) -> str:
     return "\n>" + escape_mrkdwn(truncate(summary, max_chars))
 
 
-def follow_up_line(story: object, max_chars: int = 120) -> str:
-    """ "이어지는 소식" under a story that develops an earlier one, linking the earlier story."""
+FOLLOW_UP = "이어지는 소식"
+
+
+def follows_of(story: object) -> tuple[str, str] | None:
+    """(headline, link) of the earlier story this one develops: the channel's briefing message that
+    showed it where there was one (`briefings.delivery.shown`), else its article; None for none."""
     follows = getattr(story, "follows", None)
-    if not follows:
+    return (str(follows[0]), str(follows[1])) if follows else None
+
+
+def follow_up_line(story: object, max_chars: int = 120) -> str:
+    """ "이어지는 소식" under a story that develops an earlier one, linking the earlier story: the one
+    rendering of it wherever a story is shown (briefing sections and theme lines, alerts, `/news`)."""
+    follows = follows_of(story)
+    if follows is None:
         return ""
     headline, url = follows
-    return "\n_이어지는 소식: " + link(url, truncate(headline, max_chars)) + "_"
+    return f"\n_{FOLLOW_UP}: " + link(url, truncate(headline, max_chars)) + "_"
 
 
 def story_line(

@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session, aliased
 from briefings.cadence import is_weekly, window_days
 from briefings.config import Settings, get_settings
 from briefings.db import in_chunks
+from briefings.digest.nlp import Tokenizer, get_nlp
 from briefings.feedback import Preferences, load_all_preferences, load_preferences
 from briefings.filters import ChannelFilters, hidden_by_filters, hiding_rule, load_all_filters, load_filters
 from briefings.gather.failures import label as failure_label
-from briefings.lookup import search_terms, search_where
+from briefings.lookup import StorySearch, StoryView, search_terms, search_where, with_phrases
 from briefings.models import Channel, Company, Feed, FetchAttempt, Story, StoryCompany, Subscription
 from briefings.ranking import Rank, rank_stories
 from briefings.recent import RecentStories, article_terms
@@ -230,9 +231,10 @@ def compose_briefing(
 
 
 def follow_up_ids(briefing: Briefing) -> set[int]:
-    """The earlier stories the follow-ups of the briefing's sections continue (theme lines are one
-    line each and do not say what they continue)."""
+    """The earlier stories the follow-ups of the briefing continue, wherever they are shown: its
+    company and saved-query sections and its 오늘의 테마 lines."""
     shown = [s for section in briefing.sections for s in section.stories]
+    shown += [line.story for line in briefing.themes]
     return {s.follows_id for s in shown if s.follows_id is not None}
 
 
@@ -249,7 +251,8 @@ def with_follow_up_links(briefing: Briefing, links: Mapping[int, str]) -> Briefi
         return replace(story, follows=(story.follows[0], url))
 
     sections = tuple(replace(s, stories=tuple(linked(x) for x in s.stories)) for s in briefing.sections)
-    return replace(briefing, sections=sections)
+    themes = tuple(replace(line, story=linked(line.story)) for line in briefing.themes)
+    return replace(briefing, sections=sections, themes=themes)
 
 
 def _first_theme(story: StoryItem, followed: set[str]) -> str | None:
@@ -290,6 +293,24 @@ def due_at(briefing_date: date, hhmm: str | None, tz: tzinfo, default: str = "08
     return as_utc(local)
 
 
+@dataclass(frozen=True)
+class SlotWindow:
+    """One briefing of a day: its slot (0 the first), its time, and the window it covers."""
+
+    slot: int
+    time: str  # HH:MM
+    since: datetime
+    until: datetime
+
+
+def day_windows(briefing_date: date, times: Sequence[str], tz: tzinfo) -> list[SlotWindow]:
+    """The windows of a day's briefings (`times`: at least one, `briefings.cadence.slot_times`) as
+    delivery covers them: each slot from the one before it, the first from the previous day's last."""
+    dues = [due_at(briefing_date, t, tz) for t in times]
+    before = [due_at(briefing_date - timedelta(days=1), times[-1], tz), *dues]
+    return [SlotWindow(slot, t, before[slot], dues[slot]) for slot, t in enumerate(times)]
+
+
 def window_start(covered_until: datetime | None, now: datetime, *, max_days: int = 3) -> datetime:
     """Exactly where the previous briefing's window ended; the first briefing covers the last 24 hours.
 
@@ -314,10 +335,22 @@ class BriefingLoader:
     a thousand channels costs a few queries, not thousands.
     """
 
-    def __init__(self, session: Session, *, now: datetime, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        now: datetime,
+        settings: Settings | None = None,
+        nlp: Callable[[], Tokenizer] | None = None,
+    ) -> None:
+        """`nlp`: the analyser a saved query's quoted phrase is checked with, asked for only when a
+        channel has one (the process's one Kiwi, `briefings.digest.nlp.get_nlp`, by default)."""
         self.session = session
         self.now = as_utc(now)
         self.settings = settings or get_settings()
+        self._nlp = nlp
+        # A phrase's stories since a bound, checked once in the run however many channels save it.
+        self._phrased: dict[tuple[StorySearch, datetime], list[StoryItem]] = {}
         self._company_stories: dict[int, list[StoryItem]] = {}
         self._coverage: dict[datetime, Coverage] = {}
         self._names: dict[int, str] | None = None
@@ -457,7 +490,24 @@ class BriefingLoader:
             items, by_company = self._load_items(where)
             terms = frozenset().union(*(search_terms(v.search) for v in views))
             index = self._read_index(where, items, by_company, terms)
-        return [(v.label, index.find(v.search, since)) for v in views]
+        return [(v.label, self._with_phrases(v.search, since, index.find(v.search, since))) for v in views]
+
+    def _with_phrases(self, search: StorySearch, since: datetime, found: list[StoryItem]) -> list[StoryItem]:
+        """A quoted phrase's words next to each other in the text, as `/news` checks them: the index
+        only says that a story has every word somewhere (`briefings.lookup.with_phrases`)."""
+        if not search.adjacent or not found:
+            return found
+        key = (search, as_utc(since))
+        kept = self._phrased.get(key)
+        if kept is None:
+            page = [(_view_of(s), s) for s in found]
+            kept = [s for _view, s in with_phrases(self.session, search, page, self._analyser())]
+            self._phrased[key] = kept
+        return kept
+
+    def _analyser(self) -> Tokenizer:
+        # Kiwi (seconds, hundreds of MB) is loaded for a phrase only, and once a process.
+        return self._nlp() if self._nlp is not None else get_nlp()
 
     def _preferences_of(self, team_id: str, channel_id: str) -> Preferences | None:
         if self._preferences is None:
@@ -572,6 +622,21 @@ class BriefingLoader:
             cached = load_coverage(self.session, since=since, now=self.now)
             self._coverage[since] = cached
         return cached
+
+
+def _view_of(item: StoryItem) -> StoryView:
+    """A briefing's story as the lookup's phrase check takes it (it reads the id only)."""
+    return StoryView(
+        id=item.id,
+        headline=item.headline,
+        url=item.url,
+        outlets_count=item.outlets_count,
+        first_outlet=item.first_outlet,
+        first_published_at=item.first_published_at,
+        last_published_at=item.last_published_at,
+        themes=item.themes,
+        exclusive=item.exclusive,
+    )
 
 
 def story_item(story: Story, companies: Sequence[str]) -> StoryItem:

@@ -5,7 +5,9 @@
     /news 구독 카카오 +계열사        the group and its affiliates (카카오뱅크, 카카오페이 …) in one section
 
 A saved query is stored as read when it was saved (`search_json`), so answering it in a briefing run
-needs neither the analyser nor the registry; `stories_for` answers it with the lookup's own search.
+needs neither the analyser nor the registry, but for a quoted phrase: its words must stand together in
+the text, which the briefing checks as `/news` does (`briefings.lookup.with_phrases`), so the
+phrase's readings are stored with what each spells (`adjacent`).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ def search_json(search: StorySearch) -> dict[str, Any]:
         "exclude_themes": list(search.exclude_themes),
         "exclude_outlets": list(search.exclude_outlets),
         "words": list(search.words),
+        "adjacent": [[list(terms), key] for terms, key in search.adjacent],
     }
 
 
@@ -57,6 +60,7 @@ def search_from_json(data: dict[str, Any]) -> StorySearch:
         exclude_themes=tuple(data.get("exclude_themes") or ()),
         exclude_outlets=tuple(data.get("exclude_outlets") or ()),
         words=tuple(data.get("words") or ()),
+        adjacent=tuple((tuple(terms), str(key)) for terms, key in data.get("adjacent") or ()),
     )
 
 

@@ -5,20 +5,29 @@ from __future__ import annotations
 import json
 import signal
 import threading
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
 
 import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from bot.briefing_blocks import blocks_json, briefing_messages, builder_payload, builder_url, render_terminal
+from bot.briefing_blocks import (
+    SlackMessage,
+    blocks_json,
+    briefing_messages,
+    builder_payload,
+    builder_url,
+    render_terminal,
+)
 from bot.deliver import DeliverOptions, Outcome, deliver_due, summarize
 from bot.tokens import check_tokens
-from briefings.brief import BriefingLoader, channel_tz, due_at, window_start
+from briefings.brief import BriefingLoader, SlotWindow, channel_tz, day_windows, window_start
+from briefings.cadence import slot_times
 from briefings.cli.common import UserError, console, db_session, sessions, settings
 from briefings.models import Channel, Delivery
 from briefings.subscriptions import InvalidSetting, check_slack_id
-from briefings.timeutil import parse_local, utcnow
+from briefings.timeutil import as_utc, parse_local, utcnow
 
 STATUS_LABELS = {
     "posted": "[green]게시[/]",
@@ -61,8 +70,12 @@ def _require(value: str, what: str) -> str:
 def brief_cmd(
     team: str = typer.Option(..., "--team", help="워크스페이스(팀) ID, 예: T0001"),
     channel: str = typer.Option(..., "--channel", help="채널 ID (개인 구독은 사용자 ID)"),
-    on: str | None = typer.Option(None, "--date", help="그날 브리핑 시각 기준으로 (YYYY-MM-DD)"),
-    as_json: bool = typer.Option(False, "--json", help="Block Kit 메시지를 JSON으로 출력"),
+    on: str | None = typer.Option(
+        None, "--date", help="그날 브리핑 시각 기준으로 (YYYY-MM-DD; 하루 두 번이면 두 브리핑 모두)"
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Block Kit 메시지를 JSON으로 출력 (하루 두 번: 브리핑마다 묶어서)"
+    ),
     builder: bool = typer.Option(
         False, "--builder", help="메시지마다 Block Kit Builder 링크 (--json과 함께: Builder에 붙여 넣을 JSON)"
     ),
@@ -75,36 +88,78 @@ def brief_cmd(
         row = session.scalar(select(Channel).where(Channel.team_id == team, Channel.channel_id == channel))
         tz = channel_tz(row, cfg)
         if day is not None:
-            now = due_at(day, row.briefing_time if row else None, tz, cfg.briefing_time)
-            since = now - timedelta(hours=24)
+            # Every briefing of that day, each with the window delivery gives it (twice a day: two).
+            times = slot_times(
+                row.cadence if row else None, row.briefing_time if row else None, cfg.briefing_time
+            )
+            windows = day_windows(day, times, tz)
         else:
             now = utcnow()
-            since = window_start(row.covered_until if row else None, now)
-        loader = BriefingLoader(session, now=now, settings=cfg)
-        briefing = loader.load(team, channel, since=since, briefing_date=day, channel=row)
-    messages = briefing_messages(briefing)
-    if builder and as_json:
-        typer.echo(json.dumps([builder_payload(m) for m in messages], ensure_ascii=False, indent=2))
-        return
+            windows = [SlotWindow(0, "", window_start(row.covered_until if row else None, now), now)]
+        briefings = [
+            BriefingLoader(session, now=w.until, settings=cfg).load(
+                team, channel, since=w.since, briefing_date=day, channel=row, slot=w.slot
+            )
+            for w in windows
+        ]
+    several = len(windows) > 1
+    shown = [(w, b, briefing_messages(b)) for w, b in zip(windows, briefings, strict=True)]
     if as_json:
-        typer.echo(json.dumps(blocks_json(messages), ensure_ascii=False, indent=2))
+
+        def pack(messages: list[SlackMessage]) -> list[dict[str, Any]]:
+            return [builder_payload(m) for m in messages] if builder else blocks_json(messages)
+
+        if not several:
+            typer.echo(json.dumps(pack(shown[0][2]), ensure_ascii=False, indent=2))
+            return
+        out = [
+            {
+                "slot": w.slot + 1,
+                "time": w.time,
+                "since": w.since.isoformat(),
+                "until": w.until.isoformat(),
+                "messages": pack(messages),
+            }
+            for w, _b, messages in shown
+        ]
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    if not briefing.has_subscriptions:
+    if not briefings[0].has_subscriptions:
         console.print(
             f"{team}/{channel}: 구독한 회사가 없어 브리핑이 없습니다. "
             f"`briefings subscribe --team {team} --channel {channel} 삼성전자`처럼 구독하세요.",
             highlight=False,
         )
         return
-    if builder:
-        for n, message in enumerate(messages, start=1):
-            where = "채널 메시지" if n == 1 else "스레드 답글"
-            typer.echo(f"메시지 {n}/{len(messages)} ({where}, 블록 {len(message.blocks)}개):")
-            typer.echo(builder_url(message))  # one unwrapped line, so a terminal keeps it clickable
-        return
-    render_terminal(briefing, console, title=f"{team} · {channel}")
-    if len(messages) > 1:
-        console.print(f"[dim]Slack에서는 메시지 1개 + 스레드 답글 {len(messages) - 1}개로 게시됩니다.[/]")
+    for w, briefing, messages in shown:
+        heading = slot_heading(w, tz) if several else ""
+        if builder:
+            if heading:
+                typer.echo(heading)
+            for n, message in enumerate(messages, start=1):
+                where = "채널 메시지" if n == 1 else "스레드 답글"
+                typer.echo(f"메시지 {n}/{len(messages)} ({where}, 블록 {len(message.blocks)}개):")
+                typer.echo(builder_url(message))  # one unwrapped line, so a terminal keeps it clickable
+            continue
+        if heading:
+            console.print(f"[bold]{heading}[/]", highlight=False)
+        title = f"{team} · {channel}" + (f" · {w.time} 브리핑" if several else "")
+        render_terminal(briefing, console, title=title)
+        if len(messages) > 1:
+            console.print(f"[dim]Slack에서는 메시지 1개 + 스레드 답글 {len(messages) - 1}개로 게시됩니다.[/]")
+
+
+def slot_heading(window: SlotWindow, tz: tzinfo) -> str:
+    """`첫 번째 브리핑 (08:00) · 11월 20일 17:00부터 11월 21일 08:00까지`: which of the day's briefings."""
+    since, until = (as_utc(t).astimezone(tz) for t in (window.since, window.until))
+    nth = _ORDINALS[window.slot] if window.slot < len(_ORDINALS) else str(window.slot + 1)
+    return (
+        f"{nth} 번째 브리핑 ({window.time}) · "
+        f"{since.month}월 {since.day}일 {since:%H:%M}부터 {until.month}월 {until.day}일 {until:%H:%M}까지"
+    )
+
+
+_ORDINALS = ("첫", "두", "세")
 
 
 def _table(outcomes: list[Outcome]) -> Table:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from briefings.models import ShownStory
+from briefings.models import ShownStory, Story
 
 # Permalinks asked of Slack for one briefing or page: Slack allows hundreds a minute per workspace,
 # and a briefing has a few follow-ups; the rest keep their article link.
@@ -183,3 +183,27 @@ def follow_up_links(
     if learnt:
         keep_permalinks(session, team_id, channel_id, shown, learnt)
     return links
+
+
+def continued_stories(
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    story_ids: Collection[int],
+    permalink: Permalink | None,
+) -> dict[int, tuple[str, str]]:
+    """Story id -> (headline, link) of the earlier story it continues, for those of `story_ids` that
+    continue one: the link is the channel's briefing message that showed the earlier story, where one
+    did (and `permalink` can ask Slack), else the earlier story's article. Two queries."""
+    if not story_ids:
+        return {}
+    earlier = aliased(Story)
+    rows = session.execute(
+        select(Story.id, earlier.id, earlier.headline, earlier.url)
+        .join(earlier, earlier.id == Story.follow_up_of_id)
+        .where(Story.id.in_(sorted(set(story_ids))))
+    ).all()
+    links: dict[int, str] = {}
+    if rows and permalink is not None:
+        links = follow_up_links(session, team_id, channel_id, {r[1] for r in rows}, permalink)
+    return {sid: (headline, links.get(earlier_id, url)) for sid, earlier_id, headline, url in rows}

@@ -211,7 +211,7 @@ class AlertRun(Generic[M]):
         if decision.action is Action.SETTLE:
             self._finish(claim, outcome, "posted", label="recovered")
             return
-        message = self.render(self.store.alert(due, now=self.now))
+        message = self.render(self.store.alert(due, now=self.now, permalink=poster.permalink))
         if not f.is_dm and not self.store.joined(f.channel_pk) and poster.join(target):
             self.store.mark_joined(f.channel_pk, now=self.clock())
         self.store.start_posting(claim, now=self.clock())

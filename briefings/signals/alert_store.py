@@ -7,7 +7,7 @@ with generation fencing and a heartbeat that briefings use, over the `alert_clai
 from __future__ import annotations
 
 from collections.abc import Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from briefings.db import session_scope
 from briefings.delivery.claims import ClaimTable, Fenced
 from briefings.delivery.decide import Held
+from briefings.delivery.shown import Permalink, continued_stories
 from briefings.feedback import load_preferences
 from briefings.filters import hiding_rule, load_filters
 from briefings.lookup import StoryView, top_stories
@@ -100,9 +101,11 @@ class AlertStore:
 
     # --- what drives a spike -----------------------------------------------------------------------
 
-    def alert(self, due: AlertDue, *, now: datetime) -> Alert:
-        with self.sessions() as session:
-            return compose_alert(session, due, now=now)
+    def alert(self, due: AlertDue, *, now: datetime, permalink: Permalink | None = None) -> Alert:
+        """`permalink` (Slack's): a follow-up links the channel's briefing message that showed the
+        story it continues, and the link learnt is kept (hence the commit)."""
+        with session_scope(self.sessions) as session:
+            return compose_alert(session, due, now=now, permalink=permalink)
 
     # --- claims ------------------------------------------------------------------------------------
 
@@ -249,7 +252,9 @@ def company_words(session: Session, company_id: int) -> set[str]:
     return {n for n in names if n}
 
 
-def compose_alert(session: Session, due: AlertDue, *, now: datetime) -> Alert:
+def compose_alert(
+    session: Session, due: AlertDue, *, now: datetime, permalink: Permalink | None = None
+) -> Alert:
     now = as_utc(now)
     start = day_start(due.day)
     company_id = due.follow.company_id
@@ -267,6 +272,9 @@ def compose_alert(session: Session, due: AlertDue, *, now: datetime) -> Alert:
     kept = [s for s in today if hidden is None or not hidden(s)]
     preferences = load_preferences(session, team_id, channel_id)
     stories = rank_stories(kept, now, now - start, preferences)[:TOP_STORIES]
+    # What each story continues ("이어지는 소식"), as its briefings say it.
+    follows = continued_stories(session, team_id, channel_id, [s.id for s in stories], permalink)
+    stories = [replace(s, follows=follows.get(s.id, s.follows)) for s in stories]
     words = rising_words(
         _keywords(session, company_id, start, now + timedelta(seconds=1)),
         _keywords(session, company_id, start - timedelta(days=BASELINE_DAYS), start),

@@ -9,9 +9,11 @@ from sqlalchemy import select
 
 from bot.briefing_blocks import briefing_messages
 from briefings.brief import Briefing, BriefingLoader
+from briefings.digest.terms import index_terms
 from briefings.models import SavedQuery, Subscription
 from tests.bot.conftest import Harness
-from tests.bot.seed import NOW
+from tests.bot.seed import NOW, add_story
+from tests.bot.test_filter_commands import FOLD
 from tests.bot.test_query_commands import _texts, ask, h
 from tests.fakes.block_kit import check_message
 
@@ -54,6 +56,30 @@ def test_a_keyword_subscription_is_its_own_briefing_section(h: Harness) -> None:
 def test_a_keyword_with_a_company(h: Harness) -> None:
     ask(h, '구독 "폴더블" 삼성전자')
     assert section_of(briefing(h), '"폴더블" 삼성전자') == {"삼성전자 폴더블 스마트폰 신제품 공개"}
+
+
+APART = "삼성전자 폴더블 신형 스마트폰 출시"  # both words of the phrase, another between them
+
+
+def test_a_quoted_phrase_keeps_its_words_together_in_the_briefing_as_in_news(h: Harness) -> None:
+    from briefings.digest.nlp import get_nlp
+
+    with h.sessions() as session:
+        terms = sorted(index_terms(get_nlp().tokenize([APART])[0]))
+        add_story(session, [h.world.ids["삼성전자"]], APART, hours_ago=2, terms=terms)
+        session.commit()
+    query = '"폴더블 스마트폰" 삼성전자'
+    shown = _texts(ask(h, query)["blocks"])
+    assert FOLD in shown and APART not in shown  # `/news`: the phrase, not its words apart
+    ask(h, f"구독 {query}")
+    b = briefing(h)
+    assert section_of(b, query) == {FOLD}
+    with h.sessions() as session:
+        (row,) = session.scalars(select(SavedQuery)).all()
+    assert row.search["adjacent"]  # what the phrase spells, kept with the query
+    # Quoted one by one, the words may stand apart: both stories.
+    ask(h, '구독 "폴더블" "스마트폰" 삼성전자')
+    assert section_of(briefing(h), '"폴더블" "스마트폰" 삼성전자') == {FOLD, APART}
 
 
 def test_a_group_with_its_affiliates_in_one_section(h: Harness) -> None:

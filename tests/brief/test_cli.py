@@ -61,6 +61,45 @@ def test_brief_renders_in_the_terminal(sqlite_url: str) -> None:
     assert nothing.returncode == 0 and "구독한 회사가 없어" in nothing.stdout
 
 
+MORNING = "화웨이 밤사이 신제품 공개"  # 2026-11-20 21:00 KST: the 08:00 briefing's window
+AFTERNOON = "화웨이 오후 실적 발표"  # 2026-11-21 12:00 KST: the 17:00 briefing's
+
+
+def seed_twice(db_url: str) -> None:
+    engine = make_engine(db_url)
+    with make_sessionmaker(engine).begin() as session:
+        ch = subscribe(session, "T1", "C2", ["화웨이"], created=NOW - timedelta(days=1))
+        ch.cadence = "twice:08:00,17:00"
+        story(session, MORNING, ["화웨이"], published=NOW - timedelta(hours=11))
+        story(session, AFTERNOON, ["화웨이"], published=NOW + timedelta(hours=4))
+        attempt(session, feed(session, "연합뉴스"), NOW - timedelta(hours=1), ok=True)
+    engine.dispose()
+
+
+def test_brief_of_a_twice_daily_channel_previews_both_of_the_days_briefings(sqlite_url: str) -> None:
+    seed_twice(sqlite_url)
+    args = ("brief", "--team", "T1", "--channel", "C2", "--date", "2026-11-21")
+    result = cli(sqlite_url, *args, "--json")
+    assert result.returncode == 0, result.stderr
+    first, second = json.loads(result.stdout)
+    assert (first["slot"], first["time"], second["slot"], second["time"]) == (1, "08:00", 2, "17:00")
+    # Each covers its own window: the evening before up to 08:00, then 08:00 up to 17:00.
+    assert (first["since"], first["until"]) == ("2026-11-20T08:00:00+00:00", "2026-11-20T23:00:00+00:00")
+    assert (second["since"], second["until"]) == ("2026-11-20T23:00:00+00:00", "2026-11-21T08:00:00+00:00")
+    for part in (first, second):
+        assert all(check_message(m) is None for m in part["messages"])
+    morning, afternoon = (json.dumps(p["messages"], ensure_ascii=False) for p in (first, second))
+    assert MORNING in morning and AFTERNOON not in morning
+    assert AFTERNOON in afternoon and MORNING not in afternoon
+
+    terminal = cli(sqlite_url, *args)
+    assert terminal.returncode == 0, terminal.stderr
+    out = terminal.stdout
+    one = out.index("첫 번째 브리핑 (08:00) · 11월 20일 17:00부터 11월 21일 08:00까지")
+    two = out.index("두 번째 브리핑 (17:00) · 11월 21일 08:00부터 11월 21일 17:00까지")
+    assert one < out.index(MORNING) < two < out.index(AFTERNOON)
+
+
 def test_bad_input_is_one_korean_line(sqlite_url: str, tmp_path: Path) -> None:
     bad_date = cli(sqlite_url, "brief", "--team", "T1", "--channel", "C1", "--date", "2026-13-40")
     assert bad_date.returncode == 2 and "날짜 형식" in bad_date.stderr and "Traceback" not in bad_date.stderr

@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from briefings.delivery.shown import PERMALINKS_PER_BRIEFING, ShownMessage, message_links
 from briefings.jobs import retention_job
+from briefings.lookup import StorySearch
 from briefings.models import Delivery, ShownStory
-from tests.brief.conftest import make_settings, story, subscribe
+from briefings.saved_queries import save_query
+from tests.brief.conftest import company, make_settings, story, subscribe
 from tests.brief.statements import statements
 from tests.brief.test_deliver import KST_8AM_NOV20, db_url_of, deliver, top_level
 from tests.fakes.slack_api import FakeSlack, Reply
@@ -248,3 +250,50 @@ def test_slack_is_asked_for_at_most_20_permalinks_a_briefing_and_once_a_message(
     assert len(asked) == len(set(asked)) == PERMALINKS_PER_BRIEFING == 20
     assert len(learnt) == 20 and len(links) == 2 * 20 + 1  # each learnt link serves both its stories
     assert links[99] == "https://t.slack.com/archives/C1/p999000001"
+
+
+def _block_of(message: dict[str, Any], headline: str) -> str:
+    """The text of the block that shows `headline` (a story's own block, or the 오늘의 테마 list)."""
+    for block in message["blocks"]:
+        text = str((block.get("text") or {}).get("text", ""))
+        if headline in text:
+            return text
+    raise AssertionError(f"{headline} is not in the message")
+
+
+@pytest.mark.parametrize("where", ["theme", "saved_query", "weekly"])
+def test_a_follow_up_links_the_earlier_briefing_message_wherever_the_briefing_shows_it(
+    sessions: sessionmaker[Session], db_url_of: str, fake_slack: FakeSlack, where: str
+) -> None:
+    """In 오늘의 테마 (a story of two subscribed companies), in a saved query's section, and in a weekly
+    briefing, the follow-up says what it continues and links the message that showed that story."""
+    later = 7 * DAY if where == "weekly" else DAY
+    with sessions.begin() as session:
+        channel = subscribe(session, "T1", "C1", ["삼성전자", "LG전자"] if where == "theme" else ["삼성전자"])
+        if where == "weekly":
+            channel.cadence = "weekly:4"  # Fridays, as 2026-11-20 is
+        if where == "saved_query":
+            display = company(session, "삼성디스플레이")
+            search = StorySearch(company_ids=(display.id,))
+            save_query(session, "T1", "C1", "삼성디스플레이 +계열사", search, now=KST_8AM_NOV20 - DAY)
+        preview_id = story(session, PREVIEW, ["삼성전자"], published=KST_8AM_NOV20 - timedelta(hours=3)).id
+    deliver(sessions, db_url_of, fake_slack, KST_8AM_NOV20 + timedelta(minutes=1))
+    (first,) = top_level(fake_slack, "C1")
+
+    about = {"theme": ["삼성전자", "LG전자"], "saved_query": ["삼성디스플레이"], "weekly": ["삼성전자"]}
+    with sessions.begin() as session:
+        unveiling = story(
+            session, UNVEILING, about[where], published=KST_8AM_NOV20 + later - timedelta(hours=3)
+        )
+        unveiling.follow_up_of_id = preview_id
+    (outcome,) = deliver(sessions, db_url_of, fake_slack, KST_8AM_NOV20 + later + timedelta(minutes=1))
+    assert outcome.status == "posted"  # the fake Slack checked its blocks as Slack does
+
+    day2 = top_level(fake_slack, "C1")[1]
+    block = _block_of(day2, UNVEILING)
+    heading = {"theme": "오늘의 테마", "saved_query": "삼성디스플레이 +계열사", "weekly": "삼성전자"}
+    assert heading[where] in block
+    permalink = fake_slack.permalink_of("C1", first["ts"])
+    assert f"{UNVEILING}" in block and f"이어지는 소식: <{permalink}|{PREVIEW}>" in block
+    if where == "weekly":
+        assert "주간" in day2["blocks"][0]["text"]["text"]

@@ -17,7 +17,7 @@ from bot.alerts import AlertOutcome, post_alerts
 from bot.deliver import DeliverOptions, deliver_due
 from briefings.db import make_engine, make_sessionmaker
 from briefings.filters import add_filter
-from briefings.models import AlertClaim
+from briefings.models import AlertClaim, ShownStory, Story
 from tests.conftest import process_env
 from tests.fakes.slack_api import FakeSlack, Reply
 from tests.signals.conftest import NOW, TODAY, burst, follow, history, make_settings
@@ -137,6 +137,36 @@ def test_no_alert_in_the_first_days_after_a_subscription(
     with sessions.begin() as session:
         burst(session, "화웨이", 12, day=TODAY + timedelta(days=5))
     assert [o.status for o in run(sessions, fake_slack, "a", later)] == ["posted"]
+
+
+def test_an_alert_story_that_continues_one_links_the_briefing_message_that_showed_it(
+    sessions: sessionmaker[Session], fake_slack: FakeSlack
+) -> None:
+    seed_spike(sessions)
+    settings = make_settings(url_of(sessions), fake_slack)
+    morning = NOW - timedelta(hours=6, minutes=59)  # 08:01 KST: the day's briefing shows yesterday's news
+    deliver_due(
+        sessions, now=morning, settings=settings, options=DeliverOptions(worker_id="d", channel_interval=0)
+    )
+    (briefing,) = fake_slack.posted("C1")
+    earlier_headline = f"화웨이 소식 {TODAY - timedelta(days=1)} 0"
+    assert earlier_headline in str(briefing["blocks"])
+    with sessions.begin() as session:
+        earlier = session.scalar(select(Story).where(Story.headline == earlier_headline))
+        assert earlier is not None
+        for later in session.scalars(select(Story).where(Story.headline.like("화웨이 배터리 리콜 %"))):
+            later.follow_up_of_id = earlier.id
+    (outcome,) = run(sessions, fake_slack, "a")
+    assert outcome.status == "posted"
+    _briefing, alert = fake_slack.posted("C1")
+    permalink = fake_slack.permalink_of("C1", briefing["ts"])
+    lines = [b["text"]["text"] for b in alert["blocks"] if "배터리 리콜" in str(b.get("text"))]
+    assert len(lines) == 3  # each of the alert's stories says what it continues, linking the briefing
+    assert all(f"이어지는 소식: <{permalink}|{earlier_headline}>" in line for line in lines)
+    assert len(fake_slack.calls_to("chat.getPermalink")) == 1  # asked once, then kept
+    with sessions() as session:
+        kept = session.scalars(select(ShownStory.permalink).where(ShownStory.story_id == earlier.id))
+        assert list(kept) == [permalink]
 
 
 def test_alert_and_briefing_of_one_day_are_not_taken_for_each_other(
