@@ -20,7 +20,9 @@ import sys
 import time
 from array import array
 from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Generator, Hashable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -795,19 +797,26 @@ def _digest_batch(
         session.commit()
         return 0
     items = [ArticleInput(a.id, a.title, a.text, a.url, a.published_at, a.outlet) for a in batch]
-    rows: list[tuple[_Claimed, ArticleInput, ArticleAnalysis]] = []
     failures: list[tuple[_Claimed, str]] = []
-    for article, item, result in zip(batch, items, digester.analyze_each(items), strict=True):
-        if isinstance(result, str):
-            failures.append((article, result))
-        else:
-            rows.append((article, item, result))
+    window: _Window | None = None
+    placed: _Placed | None = None
+    # Each article's story is decided as soon as it is analysed, while the next articles are (see
+    # `_analysed`); the window is brought up to date for the first article analysed.
+    with closing(_analysed(digester, items)) as results:
+        for article, item, result in zip(batch, items, results, strict=True):
+            if isinstance(result, str):
+                failures.append((article, result))
+                continue
+            if window is None or placed is None:
+                upcoming = as_utc(article.published_at)
+                window = _window_for(session, digester, seq, upcoming)
+                window.prune(upcoming)
+                placed = _Placed(window)
+            placed.add(article, item, result)
     # Counted apart and added once committed: a batch the database rolls back is not counted twice.
     done = DigestSummary()
-    if rows:
-        window = _window_for(session, digester, seq, as_utc(rows[0][0].published_at))
-        window.prune(as_utc(rows[0][0].published_at))
-        _assign(session, window, rows, company_ids, done, now=now, seq=seq + 1)
+    if placed is not None:
+        _assign(session, placed, company_ids, done, now=now, seq=seq + 1)
     if failures:
         articles = _table(Article)
         session.execute(
@@ -817,7 +826,7 @@ def _digest_batch(
     session.execute(update(DigestState).where(DigestState.name == _STATE).values(seq=seq + 1))
     session.commit()
     summary.add(done)
-    if rows:
+    if window is not None:
         window.seq = seq + 1
     for article, error in failures:
         log.warning("article %s could not be digested: %s", article.id, error)
@@ -825,42 +834,82 @@ def _digest_batch(
     return len(batch)
 
 
+# Articles analysed per step of a batch: the analysis of one step runs while the stories of the
+# previous one are decided.
+ANALYSIS_STEP = 50
+
+
+def _analysed(digester: Digester, items: Sequence[ArticleInput]) -> Generator[ArticleAnalysis | str]:
+    """`digester.analyze_each(items)`, one result at a time, in steps analysed one after another in
+    a thread of their own while the caller works on the results of the step before.
+
+    Kiwi analyses in threads of its own and the digester's Python work waits for it, so a digest
+    that decided stories only after the whole batch was analysed left a core idle meanwhile; the
+    results are the same (each article's analysis is its own).
+    """
+    steps = [items[i : i + ANALYSIS_STEP] for i in range(0, len(items), ANALYSIS_STEP)]
+    if len(steps) < 2:
+        yield from digester.analyze_each(items)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-analysis") as pool:
+        futures = [pool.submit(digester.analyze_each, step) for step in steps]
+        try:
+            for future in futures:
+                yield from future.result()
+        finally:  # the caller stopped (an error): the steps not started are not analysed
+            for future in futures:
+                future.cancel()
+
+
+class _Placed:
+    """A batch's articles with the story each was put in against the window, one by one, in batch
+    order: the decisions, before anything is written."""
+
+    def __init__(self, window: _Window) -> None:
+        self.window = window
+        self.rows: list[tuple[_Claimed, ArticleInput, ArticleAnalysis]] = []
+        self.keys: list[Hashable] = []
+        self.duplicates: list[Hashable | None] = []
+        self.grouped: list[StoryArticle] = []
+        self.opened: dict[Hashable, tuple[_Claimed, ArticleAnalysis]] = {}  # provisional key -> first
+
+    def add(self, article: _Claimed, item: ArticleInput, analysis: ArticleAnalysis) -> None:
+        window = self.window
+        fp = analysis.fingerprint
+        window.observe(article.id, as_utc(article.published_at), fp.topic)
+        duplicate_of = window.dups.find(fp.minhash, fp.text_key)
+        sa = story_article(item, analysis)
+        decision = window.grouper.decide(sa, duplicate_of=duplicate_of)
+        key: Hashable = decision.story
+        if key is None:
+            key = ("new", article.id)
+            self.opened[key] = (article, analysis)
+        window.admit(key, sa, fp)
+        self.rows.append((article, item, analysis))
+        self.grouped.append(sa)
+        self.keys.append(key)
+        self.duplicates.append(duplicate_of)
+
+
 def _assign(
     session: Session,
-    window: _Window,
-    rows: Sequence[tuple[_Claimed, ArticleInput, ArticleAnalysis]],
+    placed: _Placed,
     company_ids: dict[str, int],
     summary: DigestSummary,
     *,
     now: datetime,
     seq: int,
 ) -> None:
-    """Decide every article's story against the window, then write the batch in a few statements."""
+    """Write a batch's decided stories in a few statements."""
+    window, rows, keys, opened = placed.window, placed.rows, placed.keys, placed.opened
+    duplicates, grouped = placed.duplicates, placed.grouped
+    grouper = window.grouper
     # Rows of an earlier attempt cannot survive a rollback, but an operator may reset digested_at:
     # an article analysed before has its fingerprint stored.
     again = [a.id for a, _, _ in rows if a.analysed_before]
     if again:
         for model in (Mention, ArticleTheme, ArticleTerm):
             session.execute(delete(model).where(model.article_id.in_(again)))
-    grouper = window.grouper
-    keys: list[Hashable] = []
-    duplicates: list[Hashable | None] = []
-    grouped: list[StoryArticle] = []
-    opened: dict[Hashable, tuple[_Claimed, ArticleAnalysis]] = {}  # provisional key -> first article
-    for article, item, analysis in rows:
-        fp = analysis.fingerprint
-        window.observe(article.id, as_utc(article.published_at), fp.topic)
-        duplicate_of = window.dups.find(fp.minhash, fp.text_key)
-        sa = story_article(item, analysis)
-        decision = grouper.decide(sa, duplicate_of=duplicate_of)
-        key: Hashable = decision.story
-        if key is None:
-            key = ("new", article.id)
-            opened[key] = (article, analysis)
-        window.admit(key, sa, fp)
-        grouped.append(sa)
-        keys.append(key)
-        duplicates.append(duplicate_of)
 
     # Existing stories, read in one query per chunk; a story deleted meanwhile is opened afresh.
     existing = sorted({k for k in keys if isinstance(k, int)})

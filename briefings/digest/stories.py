@@ -18,6 +18,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import chain
+from typing import cast
 
 import numpy as np
 
@@ -150,6 +151,39 @@ def cosine(a: Mapping[int, float], b: Mapping[int, float]) -> float:
     return sum([v * b[h] for h, v in a.items() if h in common])
 
 
+# A vector as arrays: its words in ascending order and their weights (see `cosines`).
+Packed = tuple[np.ndarray, np.ndarray]
+
+
+def pack(vec: Mapping[int, float]) -> Packed | None:
+    """A vector as arrays for `cosines`, or None when its words are not in ascending order (a topic
+    made by hand rather than by the digester, which sorts it): `cosine` alone then adds as it does."""
+    words = np.fromiter(vec, dtype=np.int64, count=len(vec))
+    if len(words) > 1 and not bool((words[1:] > words[:-1]).all()):
+        return None
+    return words, np.fromiter(vec.values(), dtype=np.float64, count=len(vec))
+
+
+def cosines(vec: Packed, others: Sequence[Packed]) -> list[float]:
+    """`cosine(vec, o)` for each of `others`, to the last bit, in a few array operations.
+
+    `cosine` adds the products of shared words in ascending word order (both vectors' order); here a
+    row per other vector holds those products in the columns of `vec`'s words, zero elsewhere (adding
+    zero changes nothing), and a running sum along each row adds them in the same order.
+    """
+    words, values = vec
+    if not others or not len(words):
+        return [0.0] * len(others)
+    theirs = np.concatenate([o[0] for o in others])
+    column = np.minimum(np.searchsorted(words, theirs), len(words) - 1)
+    shared = words[column] == theirs
+    row = np.repeat(np.arange(len(others)), [len(o[0]) for o in others])
+    products = np.zeros((len(others), len(words)))
+    their_values = np.concatenate([o[1] for o in others])
+    products[row[shared], column[shared]] = values[column[shared]] * their_values[shared]
+    return cast(list[float], np.cumsum(products, axis=1)[:, -1].tolist())
+
+
 def in_window(story: StoryState, published: datetime | None, params: StoryParams) -> bool:
     if published is None or story.last_published is None or story.first_published is None:
         return True
@@ -192,19 +226,29 @@ def decide(
     *,
     duplicate_story: Hashable | None = None,
     params: StoryParams = StoryParams(),
+    packed: Mapping[Hashable, Packed | None] | None = None,
+    article_packed: Packed | None = None,
 ) -> StoryDecision:
-    """Where one article goes: pure, given the open stories and the articles' vectors."""
+    """Where one article goes: pure, given the open stories and the articles' vectors.
+
+    `packed` and `article_packed` may give the same vectors as arrays (`pack`): the cosines are then
+    computed together, with the same values.
+    """
     if duplicate_story is not None:
         return StoryDecision(duplicate_story, 1.0, "duplicate")
+    scored = [
+        (order, story, [a for a in story.articles if a.key in vectors])
+        for order, story in enumerate(candidates)
+        if in_window(story, article.published, params)
+    ]
+    others = [a for _, _, members in scored for a in members]
+    similar = _similarities(article_vector, others, vectors, packed, article_packed)
     best: tuple[float, int, Hashable] | None = None
-    for order, story in enumerate(candidates):
-        if not in_window(story, article.published, params):
-            continue
-        sims = [
-            cosine(article_vector, vectors[a.key]) - _adjustment(article, a, params)
-            for a in story.articles
-            if a.key in vectors
-        ]
+    done = 0
+    for order, story, members in scored:
+        cos = similar[done : done + len(members)]
+        done += len(members)
+        sims = [c - _adjustment(article, a, params) for c, a in zip(cos, members, strict=True)]
         if not sims:
             continue
         # The best single match, softened by how the article fits the story as a whole.
@@ -215,6 +259,21 @@ def decide(
     if best is None:
         return StoryDecision(None, 0.0, "new")
     return StoryDecision(best[2], round(best[0], 4), "similar")
+
+
+def _similarities(
+    article_vector: Mapping[int, float],
+    others: Sequence[StoryArticle],
+    vectors: Mapping[Hashable, Mapping[int, float]],
+    packed: Mapping[Hashable, Packed | None] | None,
+    article_packed: Packed | None,
+) -> list[float]:
+    """The cosine of the article's vector with each of `others`' (together when all are packed)."""
+    if packed is not None and article_packed is not None and others:
+        theirs = [packed.get(a.key) for a in others]
+        if all(p is not None for p in theirs):
+            return cosines(article_packed, cast(list[Packed], theirs))
+    return [cosine(article_vector, vectors[a.key]) for a in others]
 
 
 # A word's postings: the slot of the one open story using it (most words), or the set of them.
@@ -247,7 +306,10 @@ class StoryGrouper:
         self._slot_keys: list[Hashable | None] = []
         self._slot_order = np.zeros(64, dtype=np.int64)
         self._free_slots: list[int] = []
-        self._last: tuple[Hashable, dict[int, float]] | None = None  # the vector `decide` just made
+        # Open articles' vectors as arrays too, for scoring them against an article together.
+        self._packed: dict[Hashable, Packed | None] = {}
+        # The vector `decide` just made, and as arrays: `add` keeps them for the article.
+        self._last: tuple[Hashable, dict[int, float], Packed | None] | None = None
 
     def observe(self, topic: Iterable[tuple[int, int]]) -> None:
         """Count an article's words in the background without grouping it."""
@@ -296,10 +358,29 @@ class StoryGrouper:
         weight = np.repeat(np.asarray(mass, dtype=np.float64), counts)
         shared = np.bincount(slot, weights=weight, minlength=width)
         touched = np.flatnonzero(np.bincount(slot, minlength=width))
-        order = self._slot_order[touched]
-        # Best first (most shared weight, then the story opened first), until enough of them are open
-        # to this article's time (nearly all are).
-        ranked = touched[np.lexsort((order, -shared[touched]))]
+        mass_of = shared[touched]
+        best = self._best_open(article, touched, mass_of, 2 * self.params.max_candidates)
+        if best is None:  # too few of the best few are open to this article's time: rank them all
+            best = self._best_open(article, touched, mass_of, len(touched))
+            assert best is not None
+        best.sort(key=lambda pair: pair[0])
+        return [story for _, story in best]
+
+    def _best_open(
+        self, article: StoryArticle, touched: np.ndarray, mass: np.ndarray, few: int
+    ) -> list[tuple[int, StoryState]] | None:
+        """The best stories of `touched` (most shared weight, then the story opened first) that are
+        open to the article's time, up to `max_candidates`, looking at the `few` best only (with
+        their ties); None when those hold too few and more remain."""
+        if len(touched) > few:
+            # All stories with at least the weight of the few-th best: the head of the full ranking.
+            floor = np.partition(mass, len(mass) - few)[len(mass) - few]
+            keep = mass >= floor
+            touched, mass = touched[keep], mass[keep]
+            complete = False
+        else:
+            complete = True
+        ranked = touched[np.lexsort((self._slot_order[touched], -mass))]
         stories_, params, keys = self.stories, self.params, self._slot_keys
         best: list[tuple[int, StoryState]] = []
         for i in ranked.tolist():
@@ -308,9 +389,8 @@ class StoryGrouper:
             if in_window(story, article.published, params):
                 best.append((self._opened[key], story))
                 if len(best) == params.max_candidates:
-                    break
-        best.sort(key=lambda pair: pair[0])
-        return [story for _, story in best]
+                    return best
+        return best if complete else None
 
     def _idf(self, article: StoryArticle) -> dict[int, float]:
         idf = self.background.idf
@@ -320,11 +400,20 @@ class StoryGrouper:
         dup_story = self.story_of.get(duplicate_of) if duplicate_of is not None else None
         weights = self._idf(article)  # each word's idf looked up once, for the vector and the candidates
         vec = vector(article.topic, weights.__getitem__)
-        self._last = (article.key, vec)
+        mine = pack(vec)
+        self._last = (article.key, vec, mine)
         if dup_story is not None:  # a copy joins its original's story: no candidate is scored
             return decide(article, (), {}, vec, duplicate_story=dup_story, params=self.params)
         candidates = self.candidates(article, weights)
-        return decide(article, candidates, self._vectors, vec, params=self.params)
+        return decide(
+            article,
+            candidates,
+            self._vectors,
+            vec,
+            params=self.params,
+            packed=self._packed,
+            article_packed=mine,
+        )
 
     def add(self, story_key: Hashable, article: StoryArticle) -> StoryState:
         """Put an article into a story (opening it when new) and return the story's state."""
@@ -336,11 +425,13 @@ class StoryGrouper:
             self._next_order += 1
         last = self._last
         if last is not None and last[0] == article.key:
-            vec = last[1]
+            _, vec, packed = last
         else:
             vec = vector(article.topic, self.background.idf)
+            packed = pack(vec)
         self._last = None
         self._vectors[article.key] = vec
+        self._packed[article.key] = packed
         story.articles.append(replace(article, topic=()) if article.topic else article)
         story.primaries.update(article.primaries)
         story.companies.update(article.companies)
@@ -414,6 +505,7 @@ class StoryGrouper:
             self._opened.pop(key, None)
             slot = self._slot_of[key]
             for a in self.stories.pop(key).articles:
+                self._packed.pop(a.key, None)
                 for h in self._vectors.pop(a.key, ()):
                     self._unpost(h, slot)
                 self.story_of.pop(a.key, None)
