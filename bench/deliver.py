@@ -180,7 +180,9 @@ def seed(
                     session.add(article)
                     session.flush()
                     terms = {c.name, "소식", *(_word(term_rng) for _ in range(6))}
-                    session.add_all(ArticleTerm(term=t, article_id=article.id) for t in terms)
+                    session.add_all(
+                        ArticleTerm(term=t, article_id=article.id, story_id=story.id) for t in terms
+                    )
                 for comp in {c.id, *(o.id for o in others)}:
                     session.add(
                         StoryCompany(

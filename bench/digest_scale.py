@@ -524,8 +524,12 @@ def generate_stored(
         counts["article_terms"] = _bulk_rows(
             engine,
             "article_terms",
-            ["term", "article_id"],
-            ((t, i + 1) for i in range(terms_from, n) for t in sorted(analysed[i % len(pool)].terms)),
+            ["term", "article_id", "story_id"],
+            (
+                (t, i + 1, i // 2 + 1)
+                for i in range(terms_from, n)
+                for t in sorted(analysed[i % len(pool)].terms)
+            ),
         )
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":

@@ -177,7 +177,7 @@ def _rows(n_articles: int, seed: int = 7) -> Iterator[tuple[str, tuple[Any, ...]
                 f"용어{int(term_rng.paretovariate(1.1)) % FILLER_VOCABULARY}" for _ in range(FILLER_TERMS)
             }
             for term in sorted(terms | filler):
-                yield "term", (term, article_id)
+                yield "term", (term, article_id, story_id)
             for theme in themes:
                 yield "theme", (article_id, theme, 1.0)
 
@@ -235,7 +235,7 @@ def generate(engine: Engine, n_articles: int) -> Generated:
         "story": ("stories", STORY_COLS),
         "link": ("story_companies", LINK_COLS),
         "article": ("articles", ARTICLE_COLS),
-        "term": ("article_terms", "term, article_id"),
+        "term": ("article_terms", "term, article_id, story_id"),
         "theme": ("article_themes", "article_id, theme, score"),
     }
 

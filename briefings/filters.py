@@ -117,7 +117,7 @@ def filter_conditions(dialect: str, filters: ChannelFilters) -> list[ColumnEleme
         return []
     # A reading's terms may come from different articles of the story, as in `hidden_by_filters`.
     out = [
-        not_(and_(*[has_terms([t], story_by_story=True) for t in reading]))
+        not_(and_(*[has_terms(dialect, [t], story_by_story=True) for t in reading]))
         for _kw, readings in filters.keywords
         for reading in readings
         if reading

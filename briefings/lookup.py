@@ -631,7 +631,7 @@ def _in_json_list(dialect: str, column: Any, value: str) -> ColumnElement[bool]:
     return exists(select(literal(1)).select_from(each).where(each.c.value == value))
 
 
-def has_terms(terms: Sequence[str], *, story_by_story: bool = False) -> ColumnElement[bool]:
+def has_terms(dialect: str, terms: Sequence[str], *, story_by_story: bool = False) -> ColumnElement[bool]:
     """One article of the story carries every term (read off the (term, article_id) primary key).
 
     Built on the plain tables: sibling subqueries need no aliases, and an ORM alias per term cost
@@ -639,13 +639,29 @@ def has_terms(terms: Sequence[str], *, story_by_story: bool = False) -> ColumnEl
     it a check of each candidate story (an `OFFSET 0` subquery, which PostgreSQL does not flatten): it
     would otherwise sometimes answer with a hash of every article that ever carried the word, which
     takes seconds for a common one.
+
+    PostgreSQL finds the story's postings of the first term by their `story_id` (one probe of the
+    (term, story_id) index, where going through the story's articles costs one per article); the
+    other terms, if any, must be in one of those articles. SQLite goes through the articles: its
+    (story_id) index and rowid table make that as cheap, and its plans stay as measured.
     """
-    articles, postings = _ARTICLES, _TERMS
-    conditions = [
-        exists(select(literal(1)).where(postings.c.article_id == articles.c.id, postings.c.term == term))
-        for term in terms
-    ]
-    found = select(literal(1)).where(articles.c.story_id == _STORIES.c.id, *conditions)
+    postings = _TERMS
+    if dialect == "postgresql" and terms:
+        lead = postings.alias("lead")
+        others = [
+            exists(
+                select(literal(1)).where(postings.c.article_id == lead.c.article_id, postings.c.term == term)
+            )
+            for term in terms[1:]
+        ]
+        found = select(literal(1)).where(lead.c.story_id == _STORIES.c.id, lead.c.term == terms[0], *others)
+    else:
+        articles = _ARTICLES
+        conditions = [
+            exists(select(literal(1)).where(postings.c.article_id == articles.c.id, postings.c.term == term))
+            for term in terms
+        ]
+        found = select(literal(1)).where(articles.c.story_id == _STORIES.c.id, *conditions)
     return exists(found.offset(0) if story_by_story else found)
 
 
@@ -670,11 +686,11 @@ def search_conditions(dialect: str, search: StorySearch) -> list[ColumnElement[b
     for options in search.include[1:] if _driven_by_words(search) else search.include:
         # Alternatives (a compound's readings, OR) also go story by story: under OR, PostgreSQL
         # would otherwise hash every article that ever carried a reading's rarer part.
-        out.append(or_(*[has_terms(terms, story_by_story=len(options) > 1) for terms in options]))
+        out.append(or_(*[has_terms(dialect, terms, story_by_story=len(options) > 1) for terms in options]))
     adjacent = dict(search.adjacent)
     for terms in search.exclude:
         if terms not in adjacent:  # an excluded phrase hides only stories that have it as a phrase
-            out.append(~has_terms(terms, story_by_story=True))
+            out.append(~has_terms(dialect, terms, story_by_story=True))
     if search.themes:
         out.append(or_(*[_in_json_list(dialect, Story.themes, t) for t in search.themes]))
     if search.outlets:
@@ -732,10 +748,11 @@ def _driver(session: Session, search: StorySearch, since: datetime) -> Select[An
         return None
     if search.include:
         leads = sorted({terms[0] for terms in search.include[0]})
+        postings = (ArticleTerm.term.in_(leads), ArticleTerm.article_id >= first_article)
+        if session.get_bind().dialect.name == "postgresql":  # the story is in the primary key's index
+            return select(ArticleTerm.story_id).where(*postings)
         return (
-            select(Article.story_id)
-            .join(ArticleTerm, ArticleTerm.article_id == Article.id)
-            .where(ArticleTerm.term.in_(leads), ArticleTerm.article_id >= first_article)
+            select(Article.story_id).join(ArticleTerm, ArticleTerm.article_id == Article.id).where(*postings)
         )
     if search.themes:  # a story's themes are some of its articles' (`story_themes`)
         return (
@@ -751,48 +768,69 @@ def search_where(
     search: StorySearch,
     *,
     since: datetime,
+    until: datetime | None = None,
     extra: Sequence[ColumnElement[bool]] = (),
     conditions: Sequence[ColumnElement[bool]] | None = None,
+    fenced: bool = False,
 ) -> list[ColumnElement[bool]] | None:
-    """The conditions on `Story` for stories updated since `since` (None: no story in it at all).
+    """The conditions on `Story` for stories updated since `since` (and before `until`), or None when
+    no story is in the window at all.
 
     `conditions` are the search's own (`search_conditions`) when the caller built them already: one
-    answer asks for several windows of the same search.
+    answer asks for several windows of the same search. `fenced` (one search answered on its own,
+    not OR-ed with others) lets PostgreSQL find the window's candidates first and check the words on
+    those alone (`_fence`).
     """
     first_id = _first_story_id(session, since)
     if first_id is None:
         return None
+    dialect = session.get_bind().dialect.name
     if conditions is None:
-        conditions = search_conditions(session.get_bind().dialect.name, search)
+        conditions = search_conditions(dialect, search)
     id_bound = Story.id >= first_id
-    where: list[ColumnElement[bool]] = [
-        id_bound,
-        Story.last_published_at >= since,
-        *conditions,
-        *extra,
-    ]
+    start: list[ColumnElement[bool]] = [id_bound, Story.last_published_at >= since]
+    if until is not None:
+        start.append(Story.last_published_at < until)
+    pg = dialect == "postgresql"
     if not search.company_ids:
         # No company range to start from: start from the postings of the first word (or of the first
         # theme, in `article_themes`) in the window, a superset the conditions above then narrow.
         driver = _driver(session, search, since)
         if driver is not None:
-            if session.get_bind().dialect.name == "postgresql":
+            if pg:
                 # PostgreSQL multiplies the selectivities of the id bound and the date, which go
                 # together: it then expects a hundred stories in the window instead of thousands and
                 # checks each against the postings. The date alone gives it the true count.
-                where.remove(id_bound)
-            where.append(Story.id.in_(driver))
+                start.remove(id_bound)
+            start.append(Story.id.in_(driver))
         elif _driven_by_words(search):  # no article in the window: no story can carry the word
             return None
     else:
+        if pg and fenced:
+            # The same misestimate would have it read every story of the window, not the company's.
+            start.remove(id_bound)
         links = select(StoryCompany.story_id).where(
             StoryCompany.company_id.in_(search.company_ids),
             StoryCompany.is_primary.is_(True),
             StoryCompany.story_id >= first_id,
             StoryCompany.last_published_at >= since,
         )
-        where.append(Story.id.in_(links))
-    return where
+        start.append(Story.id.in_(links))
+    if pg and fenced:
+        return [_fence(start), *conditions, *extra]
+    return [*start, *conditions, *extra]
+
+
+def _fence(start: Sequence[ColumnElement[bool]]) -> ColumnElement[bool]:
+    """The window's candidates (dates, the company's links or the first word's postings) as one
+    subquery PostgreSQL plans on its own (`OFFSET 0`), so the checks of words run on those alone.
+
+    Planned together, it evaluates the checks while it reads the stories of the window by date, before
+    joining the postings that would have ruled most of them out: a few hundred candidates cost what
+    thousands do. Each check is a probe of an index; the candidates are found from the keys.
+    """
+    candidates = select(_STORIES.c.id).where(*start).offset(0)
+    return Story.id.in_(candidates)
 
 
 def count_stories(
@@ -805,7 +843,7 @@ def count_stories(
 ) -> int:
     """How many stories of the window a search (with `extra` conditions) finds."""
     since = as_utc(now) - timedelta(days=search.days or days)
-    where = search_where(session, search, since=since, extra=extra)
+    where = search_where(session, search, since=since, extra=extra, fenced=True)
     if where is None:
         return 0
     return int(session.scalar(select(func.count()).select_from(Story).where(*where)) or 0)
@@ -858,8 +896,9 @@ def query_stories(
                     return _labelled(session, search, [v for v, _ in probe[offset:need]])
                 since = now - min(window, reach)
             # The probe ranked every story of its day: only older ones are read, then both merged.
-            older = [*extra, Story.last_published_at < probe_start]
-            rest = _best(session, search, now=now, since=since, need=need, extra=older, nlp=nlp)
+            rest = _best(
+                session, search, now=now, since=since, until=probe_start, need=need, extra=extra, nlp=nlp
+            )
             merged = sorted([*probe, *(rest or [])], key=lambda p: (-p[1], -p[0].id))
             return _labelled(session, search, [v for v, _ in merged[offset:need]])
     if not search.adjacent:
@@ -888,17 +927,25 @@ def _best(
     *,
     now: datetime,
     since: datetime,
+    until: datetime | None = None,
     need: int,
     extra: Sequence[ColumnElement[bool]],
     nlp: Tokenizer | None,
 ) -> list[tuple[StoryView, float]] | None:
-    """The best `need` stories since `since`; phrases checked in the text, page by page of candidates."""
+    """The best `need` stories updated since `since` (and before `until`); phrases checked in the
+    text, page by page of candidates."""
+
+    def ranked(limit: int, offset: int) -> list[tuple[StoryView, float]] | None:
+        return _ranked_page(
+            session, search, now=now, since=since, until=until, limit=limit, offset=offset, extra=extra
+        )
+
     if not search.adjacent or nlp is None:
-        return _ranked_page(session, search, now=now, since=since, limit=need, offset=0, extra=extra)
+        return ranked(need, 0)
     kept: list[tuple[StoryView, float]] = []
     read, size = 0, need * 2 + 8
     while True:
-        page = _ranked_page(session, search, now=now, since=since, limit=size, offset=read, extra=extra)
+        page = ranked(size, read)
         if page is None:
             return None
         kept += with_phrases(session, search, page, nlp)
@@ -985,14 +1032,16 @@ def _ranked_page(
     *,
     now: datetime,
     since: datetime,
+    until: datetime | None = None,
     limit: int,
     offset: int,
     extra: Sequence[ColumnElement[bool]],
 ) -> list[tuple[StoryView, float]] | None:
-    """One page of the search's stories updated since `since`, best first, with their scores.
+    """One page of the search's stories updated since `since` (and before `until`), best first, with
+    their scores.
 
     `extra` holds the search's own conditions too (built once by `query_stories`)."""
-    where = search_where(session, search, since=since, extra=extra, conditions=())
+    where = search_where(session, search, since=since, until=until, extra=extra, conditions=(), fenced=True)
     if where is None:
         return None
     dialect = session.get_bind().dialect.name

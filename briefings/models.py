@@ -24,6 +24,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -286,11 +287,23 @@ class ArticleTerm(Base):
     """Morpheme index for Korean full-text search that works the same on SQLite and PostgreSQL."""
 
     __tablename__ = "article_terms"
-
-    term: Mapped[str] = mapped_column(String(64), primary_key=True)
-    article_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
+    __table_args__ = (
+        # A search asks which stories carry a term: with the article's story in the postings,
+        # PostgreSQL answers "this story has the word" with one probe of (term, story_id) instead of
+        # one per article of the story, and turns a word's postings into stories from the key alone.
+        # SQLite reads the same from its rowid table and the (story_id) index of articles.
+        PrimaryKeyConstraint("term", "article_id", postgresql_include=["story_id"]),
+        _postgresql_only(
+            Index("ix_article_terms_term_story_id", "term", "story_id", postgresql_include=["article_id"])
+        ),
     )
+
+    term: Mapped[str] = mapped_column(String(64))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    # The article's `story_id`, copied when the digester assigns it (the only place it is set; a
+    # re-digested article's terms are written again). Not a foreign key: a story is never deleted
+    # while its articles' terms remain, and a cascade would need an index led by story_id.
+    story_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Story(Base):

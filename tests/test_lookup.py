@@ -117,7 +117,7 @@ def test_full_text_search_finds_two_syllable_words_with_particles(
         session.execute(delete(ArticleTerm))
         for article in session.query(Article).all():
             for term in set(query_terms(article.title, nlp)):
-                session.add(ArticleTerm(term=term, article_id=article.id))
+                session.add(ArticleTerm(term=term, article_id=article.id, story_id=article.story_id))
         session.commit()
         hits = search_articles(session, "딥시크가", now=NOW, nlp=nlp, limit=5)
         two_syllable = search_articles(session, "안경은", now=NOW, nlp=nlp, limit=5)

@@ -946,7 +946,7 @@ def _assign(
 
     mentions: list[tuple[int, int, bool, float, int]] = []
     themes: list[tuple[int, str, float]] = []
-    terms: list[tuple[str, int]] = []
+    terms: list[tuple[str, int, int]] = []
     updates: list[dict[str, Any]] = []
     for (article, _, analysis), key, duplicate_of, sa in zip(rows, keys, duplicates, grouped, strict=True):
         target = renamed.get(key, key)
@@ -978,7 +978,7 @@ def _assign(
                 continue
             mentions.append((article.id, cid, hit.is_primary, hit.salience, hit.mentions))
         themes += [(article.id, s, sc) for s, sc in analysis.themes]
-        terms += [(t, article.id) for t in sorted(analysis.terms)]
+        terms += [(t, article.id, sid) for t in sorted(analysis.terms)]
     for sid, tally in tallies.items():
         change = changes[sid]
         change["summary"] = tally.summary() or change["summary"]
@@ -987,7 +987,7 @@ def _assign(
     session.execute(update(articles).where(articles.c.id == bindparam("b_id")), updates)
     insert_rows(session, _table(Mention), _MENTION_COLUMNS, mentions)
     insert_rows(session, _table(ArticleTheme), ("article_id", "theme", "score"), themes)
-    insert_rows(session, _table(ArticleTerm), ("term", "article_id"), terms)
+    insert_rows(session, _table(ArticleTerm), ("term", "article_id", "story_id"), terms)
     summary.mentions += len(mentions)
     _recount(session, changes, now=now)
 

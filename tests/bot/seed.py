@@ -120,7 +120,7 @@ def add_story(
     session.add(article)
     session.flush()
     for term in sorted(set(terms or [])):
-        session.add(ArticleTerm(term=term, article_id=article.id))
+        session.add(ArticleTerm(term=term, article_id=article.id, story_id=story.id))
     return story
 
 

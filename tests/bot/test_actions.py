@@ -103,7 +103,7 @@ def test_unknown_name_falls_back_to_full_text_search(harness: Harness) -> None:
         session.execute(delete(ArticleTerm))
         for article in session.scalars(select(Article)):
             for term in set(query_terms(article.title, nlp)):
-                session.add(ArticleTerm(term=term, article_id=article.id))
+                session.add(ArticleTerm(term=term, article_id=article.id, story_id=article.story_id))
         session.commit()
     h.user.command("딥시크가")
     body = h.user.responses(1)[0]

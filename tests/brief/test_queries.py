@@ -132,7 +132,7 @@ def _indexed(session: Session, row: Story, terms: list[str]) -> None:
     )
     session.add(article)
     session.flush()
-    session.add_all(ArticleTerm(term=t, article_id=article.id) for t in terms)
+    session.add_all(ArticleTerm(term=t, article_id=article.id, story_id=row.id) for t in terms)
 
 
 def _keyword_world(session: Session, channels: range, *, views: int = 2) -> None:

@@ -119,6 +119,14 @@ def test_digest_writes_mentions_themes_terms_duplicates_and_stories(sessions: se
         assert not any(t.endswith(("를", "을", "은", "는")) and len(t) > 2 for t in terms)
         hits = set(s.scalars(select(ArticleTerm.article_id).where(ArticleTerm.term == "협약")))
         assert hits == {first.id, copy.id}
+        # Each posting names its article's story: searches find stories from the postings alone.
+        postings = s.execute(
+            select(ArticleTerm.article_id, ArticleTerm.story_id).where(
+                ArticleTerm.article_id.in_([first.id, copy.id, other.id])
+            )
+        ).all()
+        stories = {a.id: a.story_id for a in (first, copy, other)}
+        assert postings and all(story_id == stories[article_id] for article_id, story_id in postings)
 
         story = s.get(Story, first.story_id)
         assert story is not None
