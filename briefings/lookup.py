@@ -806,15 +806,21 @@ def search_where(
         elif _driven_by_words(search):  # no article in the window: no story can carry the word
             return None
     else:
-        if pg and fenced:
-            # The same misestimate would have it read every story of the window, not the company's.
-            start.remove(id_bound)
         links = select(StoryCompany.story_id).where(
             StoryCompany.company_id.in_(search.company_ids),
             StoryCompany.is_primary.is_(True),
             StoryCompany.story_id >= first_id,
             StoryCompany.last_published_at >= since,
         )
+        if pg and fenced:
+            # The company's links are the candidates, bounded by their copy of the story's date (the
+            # same values): each candidate story is then read once, and only those are checked. With
+            # the id bound on stories too, the misestimate above would have it check every story of
+            # the window instead.
+            if until is not None:
+                links = links.where(StoryCompany.last_published_at < until)
+            start.remove(id_bound)
+            return [*start, Story.id.in_(links.offset(0)), *conditions, *extra]
         start.append(Story.id.in_(links))
     if pg and fenced:
         return [_fence(start), *conditions, *extra]
@@ -822,8 +828,8 @@ def search_where(
 
 
 def _fence(start: Sequence[ColumnElement[bool]]) -> ColumnElement[bool]:
-    """The window's candidates (dates, the company's links or the first word's postings) as one
-    subquery PostgreSQL plans on its own (`OFFSET 0`), so the checks of words run on those alone.
+    """The window's candidates (its dates and the first word's postings) as one subquery PostgreSQL
+    plans on its own (`OFFSET 0`), so the checks of words run on those alone.
 
     Planned together, it evaluates the checks while it reads the stories of the window by date, before
     joining the postings that would have ruled most of them out: a few hundred candidates cost what
