@@ -50,25 +50,47 @@ def shingles(morphs: Sequence[Morph]) -> list[bytes]:
 
 def shingles_of_lemmas(lemmas: Sequence[str]) -> list[bytes]:
     """Distinct shingles, in no particular order (a MinHash does not depend on it)."""
+    return [s.encode("utf-8") for s in _shingle_set(lemmas)]
+
+
+def _shingle_set(lemmas: Sequence[str]) -> set[str]:
     if len(lemmas) < SHINGLE:
-        return []
-    seen = {"\x1f".join(t) for t in zip(*(lemmas[k:] for k in range(SHINGLE)), strict=False)}
-    return [s.encode("utf-8") for s in seen]
+        return set()
+    return {f"{a}\x1f{b}\x1f{c}" for a, b, c in zip(lemmas, lemmas[1:], lemmas[2:], strict=False)}
 
 
 def signature(shingle_set: Sequence[bytes]) -> LeanMinHash | None:
     """The MinHash of a shingle set, or None when the text is too short to compare."""
     if len(shingle_set) < MIN_SHINGLES:
         return None
-    mh = MinHash(
-        num_perm=NUM_PERM,
-        seed=_SEED,
-        hashfunc=zlib.crc32,  # the C function itself: called once per shingle
-        permutations=_TEMPLATE.permutations,
-        scheme=_SCHEME,
-    )
-    mh.update_batch(shingle_set)
-    return LeanMinHash(mh)
+    return _minhash([zlib.crc32(s) for s in shingle_set])
+
+
+def lemma_signature(lemmas: Sequence[str]) -> LeanMinHash | None:
+    """`signature(shingles_of_lemmas(lemmas))` without the list of encoded shingles in between."""
+    seen = _shingle_set(lemmas)
+    if len(seen) < MIN_SHINGLES:
+        return None
+    return _minhash([zlib.crc32(s.encode("utf-8")) for s in seen])
+
+
+# datasketch's affine32 scheme: each 32-bit hash is mixed by the MurmurHash3 finalizer, then
+# permuted by a * h + b (mod 2^32). Done here in a few array operations: a datasketch MinHash made
+# and updated per article cost more than the rest of its fingerprint (tests/digest/test_dedup.py
+# holds the two to the same values).
+_PERM_A, _PERM_B = _TEMPLATE.permutations
+_FMIX_1, _FMIX_2 = np.uint32(0x85EBCA6B), np.uint32(0xC2B2AE35)
+
+
+def _minhash(hashes: list[int]) -> LeanMinHash:
+    hv = np.array(hashes, dtype=np.uint32)
+    hv ^= hv >> 16
+    hv *= _FMIX_1
+    hv ^= hv >> 13
+    hv *= _FMIX_2
+    hv ^= hv >> 16
+    values = (hv[:, None] * _PERM_A + _PERM_B).min(axis=0)
+    return LeanMinHash(seed=_SEED, hashvalues=values, scheme=_SCHEME)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -95,7 +95,7 @@ class KoreanNLP:
                 out.extend(list(tokens) for tokens in self._kiwi.tokenize(chunk))
         return out
 
-    def tokenize_iter(self, texts: Sequence[str]) -> Iterator[list[Morph]]:
+    def tokenize_iter(self, texts: Sequence[str]) -> Generator[list[Morph], None, None]:
         """Like `tokenize`, but yields each text's morphemes as soon as Kiwi has them.
 
         Kiwi's threads keep analysing the next texts while the caller works on this one, so work

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Generator, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -46,8 +46,7 @@ from briefings.digest.dedup import (
     TEXT_KEY_BYTES,
     DuplicateIndex,
     Fingerprint,
-    shingles_of_lemmas,
-    signature,
+    lemma_signature,
     word_hash,
 )
 from briefings.digest.follow_ups import StoryDigest, follow_up_in_window
@@ -169,64 +168,81 @@ class Digester:
         return digester
 
     def analyze(self, items: Sequence[ArticleInput]) -> list[ArticleAnalysis]:
-        """Analyse a batch; one Kiwi pass over every headline and body."""
+        """Analyse a batch; one Kiwi pass over every distinct headline and body."""
         if not items:
             return []
         titles = [analysed_title(it.title) for it in items]
         bodies = [analysed_body(it.body or "", self.max_chars) for it in items]
-        texts = [text for pair in zip(titles, bodies, strict=True) for text in pair]
+        # An article with the headline and body of an earlier one of the batch (a feed item
+        # gathered twice, one wire copy under one headline in several feeds) gets that article's
+        # analysis, which depends on nothing else; a text repeated alone (an empty lead, one press
+        # release under several headlines) goes through Kiwi once. Kiwi is most of the cost.
+        first: dict[tuple[str, str], int] = {}
+        same_as = [first.setdefault(pair, i) for i, pair in enumerate(zip(titles, bodies, strict=True))]
+        uses: Counter[str] = Counter()
+        texts: list[str] = []
+        for i in first.values():
+            for piece in (titles[i], bodies[i]):
+                if piece not in uses:
+                    texts.append(piece)
+                uses[piece] += 1
         stream = self.nlp.tokenize_iter(texts)
-        partial: list[
-            tuple[
-                tuple[CompanyHit, ...],
-                tuple[tuple[str, float], ...],
-                Fingerprint,
-                frozenset[str],
-                tuple[LeadSentence, ...],
-            ]
-        ] = []
-        nouns: list[Counter[str]] = []
-        # Each article is analysed as soon as Kiwi hands back its headline and body, while Kiwi's
-        # threads go on with the next ones: the analysis hides behind the tokenisation.
-        for i, (tm, bm) in enumerate(zip(stream, stream, strict=True)):
-            # One pass over each text's morphemes feeds themes, keywords, terms, shingles, topic words.
-            ts, bs = MorphScan(tm), MorphScan(bm, LEAD_CHARS)
-            hits = tuple(self.matcher.find(titles[i], bodies[i], tm, bm))
-            themes = tuple(self.taxonomy.score_runs(bs.runs, ts.runs, morphs=bm, title_morphs=tm))
-            sig = signature(shingles_of_lemmas([r[0] for r in ts.runs] + [r[0] for r in bs.runs]))
-            topic: Counter[str] = Counter(bs.nouns[: bs.lead_nouns])
-            counts: Counter[str] = Counter(bs.nouns)
-            for word in ts.nouns:
-                topic[word] += _TITLE_TOPIC_WEIGHT
-                counts[word] += _TITLE_TOPIC_WEIGHT
-            fingerprint = Fingerprint(
-                sig,
-                tuple(sorted((word_hash(w), c) for w, c in topic.items())),
-                _text_digest(titles[i], bodies[i])[:TEXT_KEY_BYTES],
-            )
-            sentences = lead_sentences(titles[i], bodies[i], bm)
-            partial.append((hits, themes, fingerprint, frozenset(ts.terms | bs.terms), sentences))
-            nouns.append(counts)
+        kept: dict[str, list[Morph]] = {}  # morphemes of the texts still to be read again
+
+        def morphs_of(piece: str) -> list[Morph]:
+            morphs = kept.get(piece)
+            if morphs is None:
+                morphs = next(stream)
+                if uses[piece] > 1:
+                    kept[piece] = morphs
+            return morphs
+
+        done: dict[int, ArticleAnalysis] = {}
         out: list[ArticleAnalysis] = []
-        for i, item in enumerate(items):
-            hits, themes, fingerprint, terms, sentences = partial[i]
-            text_key = fingerprint.text_key.hex()
-            out.append(
-                ArticleAnalysis(
-                    id=item.id,
-                    title=titles[i],
-                    body=bodies[i],
-                    companies=hits,
-                    themes=themes,
-                    keywords=tuple(top_keywords(nouns[i], self.background, KEYWORDS_PER_ARTICLE)),
-                    terms=terms,
-                    fingerprint=fingerprint,
-                    exclusive=is_exclusive(titles[i]),
-                    text_key=text_key,
-                    sentences=sentences,
-                )
-            )
+        try:
+            # Each article is analysed as soon as Kiwi hands back its headline and body, while
+            # Kiwi's threads go on with the next ones: the analysis hides behind the tokenisation.
+            for i, item in enumerate(items):
+                j = same_as[i]
+                if j != i:
+                    out.append(replace(done[j], id=item.id))
+                    continue
+                tm = morphs_of(titles[i])
+                bm = morphs_of(bodies[i])
+                done[i] = analysis = self._analyse(item.id, titles[i], bodies[i], tm, bm)
+                out.append(analysis)
+        finally:
+            stream.close()  # releases the analyser
         return out
+
+    def _analyse(
+        self, key: Hashable, title: str, body: str, tm: Sequence[Morph], bm: Sequence[Morph]
+    ) -> ArticleAnalysis:
+        # One pass over each text's morphemes feeds themes, keywords, terms, shingles, topic words.
+        ts, bs = MorphScan(tm), MorphScan(bm, LEAD_CHARS)
+        hits = tuple(self.matcher.find(title, body, tm, bm))
+        themes = tuple(self.taxonomy.score_runs(bs.runs, ts.runs, morphs=bm, title_morphs=tm))
+        sig = lemma_signature([r[0] for r in ts.runs] + [r[0] for r in bs.runs])
+        topic: Counter[str] = Counter(bs.nouns[: bs.lead_nouns])
+        counts: Counter[str] = Counter(bs.nouns)
+        for word in ts.nouns:
+            topic[word] += _TITLE_TOPIC_WEIGHT
+            counts[word] += _TITLE_TOPIC_WEIGHT
+        text_key = _text_digest(title, body)[:TEXT_KEY_BYTES]
+        fingerprint = Fingerprint(sig, tuple(sorted((word_hash(w), c) for w, c in topic.items())), text_key)
+        return ArticleAnalysis(
+            id=key,
+            title=title,
+            body=body,
+            companies=hits,
+            themes=themes,
+            keywords=tuple(top_keywords(counts, self.background, KEYWORDS_PER_ARTICLE)),
+            terms=frozenset(ts.terms | bs.terms),
+            fingerprint=fingerprint,
+            exclusive=is_exclusive(title),
+            text_key=text_key.hex(),
+            sentences=lead_sentences(title, body, bm),
+        )
 
     def analyze_each(self, items: Sequence[ArticleInput]) -> list[ArticleAnalysis | str]:
         """Like `analyze`, but one text that cannot be analysed fails alone: its place holds the error.

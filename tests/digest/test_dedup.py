@@ -1,12 +1,20 @@
 from __future__ import annotations
 
+import random
+import zlib
+
+import numpy as np
 import pytest
+from datasketch import MinHash
 
 from briefings.digest.dedup import (
     MIN_SHINGLES,
+    NUM_PERM,
     DuplicateIndex,
     Fingerprint,
+    lemma_signature,
     shingles,
+    shingles_of_lemmas,
     signature,
     word_hash,
 )
@@ -106,3 +114,24 @@ def test_fingerprints_survive_the_database_round_trip(nlp: KoreanNLP) -> None:
     assert empty.minhash is None and empty.topic == ()
     with pytest.raises(ValueError):
         Fingerprint.decode(b"nonsense")
+
+
+def test_signatures_are_datasketchs_affine32_minhash() -> None:
+    """Stored signatures were made by datasketch: a new one must have the values datasketch gives."""
+    rng = random.Random(7)
+    words = ["삼성전자", "반도체", "수출", "hbm", "엔비디아", "공급", "계약", "체결", "m&a", "+"]
+    for n in (MIN_SHINGLES + 2, 40, 300):
+        lemmas = [rng.choice(words) + str(rng.randrange(40)) for _ in range(n)]
+        shingle_set = shingles_of_lemmas(lemmas)
+        reference = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=zlib.crc32, scheme="affine32")
+        reference.update_batch(shingle_set)
+        for sig in (signature(shingle_set), lemma_signature(lemmas)):
+            assert sig is not None and sig.scheme == "affine32" and sig.seed == 1
+            assert sig.hashvalues.dtype == np.uint32
+            assert sig.hashvalues.tolist() == reference.hashvalues.tolist()
+
+
+def test_too_few_distinct_shingles_make_no_signature() -> None:
+    lemmas = ["가격", "인상", "발표"] * 6  # 16 shingles, three of them distinct
+    assert len(shingles_of_lemmas(lemmas)) == 3
+    assert lemma_signature(lemmas) is None

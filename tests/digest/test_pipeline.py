@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Generator, Sequence
 from datetime import UTC, datetime
 
 import pytest
 
+from briefings.digest.nlp import KoreanNLP, Morph
 from briefings.digest.pipeline import (
     ArticleInput,
     Digester,
@@ -53,6 +55,39 @@ def test_one_analysis_carries_everything_read_off_one_kiwi_pass(digester: Digest
     assert not {"화웨이는", "는", "을", "밝히"} & a.terms
     assert len(a.keywords) == 5 and "화웨이" in a.keywords
     assert a.fingerprint.minhash is not None and a.fingerprint.topic
+
+
+class RecordingNLP(KoreanNLP):
+    """The shared analyser, noting every text handed to Kiwi."""
+
+    def __init__(self, base: KoreanNLP) -> None:
+        super().__init__(base.kiwi)
+        self.texts: list[str] = []
+
+    def tokenize_iter(self, texts: Sequence[str]) -> Generator[list[Morph], None, None]:
+        self.texts.extend(texts)
+        return super().tokenize_iter(texts)
+
+
+def test_texts_repeated_in_a_batch_are_analysed_once_with_the_result_each_gets_alone(
+    digester: Digester,
+) -> None:
+    items = [
+        ALLIANCE,
+        ArticleInput("n2", "LG전자 가전 신제품 공개", ""),
+        ArticleInput("n3", ALLIANCE.title, ALLIANCE.body, outlet="연합뉴스"),  # the same item again
+        ArticleInput("n4", "화웨이·삼성전자 5G 손잡았다", ALLIANCE.body),  # the copy, another headline
+        ArticleInput("n5", "SK하이닉스 HBM 증산", ""),
+        ArticleInput("n6", "LG전자 가전 신제품 공개", ""),
+    ]
+    nlp = RecordingNLP(digester.nlp)
+    recording = Digester(digester.registry, nlp, matcher=digester.matcher, taxonomy=digester.taxonomy)
+    together = recording.analyze(items)
+    assert together == [digester.analyze([it])[0] for it in items]
+    assert [a.id for a in together] == ["n1", "n2", "n3", "n4", "n5", "n6"]
+    # ALLIANCE's headline and body, its copy's other headline, two more headlines and the empty
+    # body: six texts of the twelve.
+    assert len(nlp.texts) == len(set(nlp.texts)) == 6
 
 
 def test_analyze_keeps_input_order_and_handles_empty_bodies(digester: Digester) -> None:
