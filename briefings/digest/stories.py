@@ -30,6 +30,7 @@ from briefings.digest.story_signals import (
     SignalWeights,
     gap_adjustment,
     headline_signals,
+    outlet_adjustment,
     pair_adjustment,
 )
 from briefings.digest.terms import STOP_NOUNS
@@ -215,6 +216,8 @@ def _adjustment(article: StoryArticle, other: StoryArticle, params: StoryParams)
     if article.title and other.title and mine is not None and theirs is not None:
         shared = bool(article.primaries & other.primaries) or bool(article.companies & other.companies)
         out += pair_adjustment(mine, theirs, params.signals, share_company=shared)
+        if article.outlet and article.outlet == other.outlet:
+            out += outlet_adjustment(mine, theirs, hours, params.signals)
     return out
 
 

@@ -1,11 +1,16 @@
-"""What two headlines share beyond words: numbers, the subject before the comma, the kind of report.
+"""What two headlines share beyond words: numbers, the subject before the comma, the kind of report,
+the names they quote, and whether one outlet is telling one story twice.
 
 Word similarity cannot tell two firms' early payments to suppliers apart ("한화그룹, 설 앞두고 협력사 대금
 1790억원 조기 지급" / "홈앤쇼핑, 설 앞두고 250억원 규모 협력사 대금 조기 지급"), nor Korea's and America's
 January jobs figures, nor a company's earnings from its shares jumping on them. Headlines carry the
-evidence that does: the amounts and percentages they report, the subject they open with, and whether they
-report a share-price move. Each signal here is a pure function of two headlines and returns how much the
-similarity needed to join should move (negative = easier, positive = harder); stories.py adds them up.
+evidence that does: the amounts and percentages they report, the subject they open with, whether they
+report a share-price move, and the product or campaign they name in quotes ('바로담는간편건강보험',
+‘K파바’). The outlet is evidence too: one outlet rarely runs the same story twice in a day, except as
+the web and print versions of one article (near-identical headlines) or as a breaking item and its
+update ([속보] … / … (종합)). Each signal here is a pure function of two headlines (the outlet's also of
+the hours between them) and returns how much the similarity needed to join should move (negative =
+easier, positive = harder); stories.py adds them up.
 
 What a headline says is read once (`headline_signals`) and kept with its article while the article is
 in the window, so comparing two headlines compares a few prepared values and nothing outlives the
@@ -216,6 +221,95 @@ def _kind(a: HeadlineSignals, b: HeadlineSignals) -> int:
     return -1 if a.share_move != b.share_move else 0
 
 
+# --- quoted names -------------------------------------------------------------------------------------
+
+# A span in quotes: straight or curly, single or double (feeds mix them: ‘청소년 불법도박 근절'), or
+# the corner and angle brackets of titles (「…」, 『…』, 《…》).
+_QUOTED = re.compile(
+    r"[\"“”]([^\"“”]{1,60})[\"“”]|['‘’]([^'‘’]{1,60})['‘’]|「([^」]{1,60})」|『([^』]{1,60})』|《([^》]{1,60})》"
+)
+# Longer quoted spans are sayings ("낭떠러지에 선 절박한 상황…"), which two outlets quote in their own
+# words, and so is a span with a sentence's punctuation ("이게 뭔지 맞춰보실 분?"): only a short span
+# of a few words is taken for a name.
+MAX_NAME = 12
+MAX_NAME_WORDS = 3
+_SAYING = re.compile(r"[?!.,…~]")
+# A model code inside a name: letters and digits together (HBM4, S26, KF-21, 6G).
+_CODE = re.compile(r"[a-z]+\d[a-z\d]*|\d+[a-z][a-z\d]*")
+
+
+def quoted_names(title: str) -> tuple[str, ...]:
+    """The short spans a headline puts in quotes (casefolded letters and digits), in order."""
+    text = unicodedata.normalize("NFKC", title)
+    out: list[str] = []
+    for m in _QUOTED.finditer(text):
+        span = next(g for g in m.groups() if g)
+        if _SAYING.search(span) or len(span.split()) > MAX_NAME_WORDS:
+            continue
+        name = _squeeze(span)
+        if 2 <= len(name) <= MAX_NAME and name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def _same_name(x: str, y: str) -> bool:
+    """One name, or one a longer form of the other ('설 맞이 무상점검' / '설맞이 무상점검 서비스'): the
+    shorter must be most of the longer, so '깜짝' is not '깜짝 고백'."""
+    if x == y:
+        return True
+    short, long_ = (x, y) if len(x) <= len(y) else (y, x)
+    return len(short) >= 3 and 2 * len(short) > len(long_) and short in long_
+
+
+def names_agree(a: str | HeadlineSignals, b: str | HeadlineSignals) -> int:
+    """+1 when the headlines quote the same name, -1 when both quote model codes and share none
+    ('갤럭시 S26' / '갤럭시 S25', "HBM4" / "HBM3E"), else 0: two different names of other kinds say
+    little (one actor's death notice names '태양의 신부' in one outlet, '하나뿐인 내편' in another)."""
+    return _names(_signals(a), _signals(b))
+
+
+def _names(a: HeadlineSignals, b: HeadlineSignals) -> int:
+    if not (a.names and b.names):
+        return 0
+    if any(_same_name(x, y) for x in a.names for y in b.names):
+        return 1
+    if a.codes and b.codes and not (set(a.codes) & set(b.codes)):
+        return -1
+    return 0
+
+
+# --- the outlet: one story twice ----------------------------------------------------------------------
+
+# A breaking item and its update: "[속보]", "(종합)", "[상보]", "(2보)", "(종합2보)".
+_UPDATE = re.compile(r"[\[(【]\s*(?:속보|종합\s*\d*보?|상보|\d보)\s*[\])】]")
+# Tags that are not part of what a headline says ("[단독]", "[밀라노 코르티나 2026]", "(상보)").
+_TAGS = re.compile(r"\[[^\]]{1,20}\]|【[^】]{1,20}】|\([^)]{1,10}\)|<[^>]{1,15}>")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def reports_update(title: str) -> bool:
+    """A breaking item or an update of one: the outlet's own earlier report of the same story."""
+    return bool(_UPDATE.search(unicodedata.normalize("NFKC", title)))
+
+
+def headline_sketch(title: str) -> int:
+    """The headline's character pairs (tags left out) as bits of a 128-bit int: how near two
+    headlines are is then two bit counts, and a headline costs one small int to keep."""
+    core = _NOT_WORD.sub("", _TAGS.sub(" ", unicodedata.normalize("NFKC", title)).casefold())
+    bits = 0
+    for i in range(len(core) - 1):
+        # A fixed hash (not Python's salted one): a replaying process must sketch the same bits.
+        pair = (ord(core[i]) << 21) | ord(core[i + 1])
+        bits |= 1 << ((pair * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF) >> 57)
+    return bits
+
+
+def sketch_similarity(a: int, b: int) -> float:
+    """Jaccard similarity of two headline sketches (1.0: the same character pairs)."""
+    union = (a | b).bit_count()
+    return (a & b).bit_count() / union if union else 0.0
+
+
 # --- read once per headline ---------------------------------------------------------------------------
 
 
@@ -229,25 +323,37 @@ class HeadlineSignals:
     subject_words: tuple[str, ...] = ()
     squeezed: str = ""  # the headline's letters and digits, casefolded (where another subject is named)
     share_move: bool = False
+    names: tuple[str, ...] = ()  # short quoted spans, squeezed
+    codes: tuple[str, ...] = ()  # model codes in them (hbm4, s26)
+    # For the outlet check only (so not counted in `says`): the headline's sketch and update marker.
+    sketch: int = 0
+    update: bool = False
+    says: bool = False  # numbers, a subject, a share move or a quoted name: anything for pair_adjustment
 
 
 NO_SIGNALS = HeadlineSignals()
 
 
 def headline_signals(title: str) -> HeadlineSignals:
-    """Read a headline's numbers, subject and kind of report once."""
+    """Read a headline's numbers, subject, kind of report, quoted names and sketch once."""
     if not title:
         return NO_SIGNALS
     numbers = tuple(sorted(headline_numbers(title), key=lambda q: (q.kind, q.value, q.round)))
     subject = headline_subject(title)
     share_move = reports_share_move(title)
+    names = tuple(sys.intern(n) for n in quoted_names(title))
+    codes = tuple(sorted({c for n in names for c in _CODE.findall(n)}))
+    sketch, update = headline_sketch(title), reports_update(title)
+    says = bool(numbers or subject is not None or share_move or names)
     if subject is None:
-        if not numbers and not share_move:
-            return NO_SIGNALS
-        return HeadlineSignals(numbers, share_move=share_move)
+        return HeadlineSignals(
+            numbers, share_move=share_move, names=names, codes=codes, sketch=sketch, update=update, says=says
+        )
     words = tuple(sys.intern(w) for w in map(_squeeze, subject.split()) if len(w) >= 2)
     pairs = frozenset(sys.intern(p) for p in _bigrams(subject))
-    return HeadlineSignals(numbers, pairs, words, _squeeze(title), share_move)
+    return HeadlineSignals(
+        numbers, pairs, words, _squeeze(title), share_move, names, codes, sketch, update, says
+    )
 
 
 def _signals(headline: str | HeadlineSignals) -> HeadlineSignals:
@@ -269,6 +375,14 @@ class SignalWeights:
     # Articles of one story come out within hours of each other; a wide gap asks for more similarity.
     per_hour: float = 0.01
     max_gap: float = 0.15
+    name_match: float = -0.1
+    name_conflict: float = 0.2
+    # One outlet, within `outlet_hours`: a second report of one story is rare, except as versions of
+    # one article (sketches at least `version_similarity` alike) or a breaking item and its update.
+    outlet_repeat: float = 0.2
+    outlet_version: float = 0.0
+    outlet_hours: float = 24.0
+    version_similarity: float = 0.6
 
 
 DEFAULT_SIGNALS = SignalWeights()
@@ -281,6 +395,31 @@ def gap_adjustment(hours: float | None, weights: SignalWeights = DEFAULT_SIGNALS
     return min(weights.max_gap, abs(hours) * weights.per_hour)
 
 
+def versions_of_one(
+    a: str | HeadlineSignals, b: str | HeadlineSignals, weights: SignalWeights = DEFAULT_SIGNALS
+) -> bool:
+    """Whether two headlines of one outlet are the web and print versions of one article."""
+    return sketch_similarity(_signals(a).sketch, _signals(b).sketch) >= weights.version_similarity
+
+
+def outlet_adjustment(
+    a: str | HeadlineSignals,
+    b: str | HeadlineSignals,
+    hours: float | None,
+    weights: SignalWeights = DEFAULT_SIGNALS,
+) -> float:
+    """What two articles of one outlet need more to be one story: `outlet_repeat` within the same
+    day, unless their headlines are versions of one article or one is a breaking item or update."""
+    if hours is None or abs(hours) > weights.outlet_hours:
+        return 0.0
+    sa, sb = _signals(a), _signals(b)
+    if versions_of_one(sa, sb, weights):
+        return weights.outlet_version
+    if sa.update or sb.update:
+        return 0.0
+    return weights.outlet_repeat
+
+
 def pair_adjustment(
     a: str | HeadlineSignals,
     b: str | HeadlineSignals,
@@ -291,10 +430,11 @@ def pair_adjustment(
     """The change to the similarity two headlines need to be one story (sum of the signals).
 
     Articles about a common company may open with different names of it (카뱅 / 카카오뱅크), so their
-    subjects are not held against them.
+    subjects are not held against them. The outlet is weighed apart (`outlet_adjustment`): it is a
+    property of the article, not of its headline.
     """
     a, b = _signals(a), _signals(b)
-    if a is NO_SIGNALS and b is NO_SIGNALS:  # most pairs: neither headline has anything to say
+    if not (a.says or b.says):  # most pairs: neither headline has anything to say
         return 0.0
     n = _numbers(a, b)
     s = _subjects(a, b)
@@ -311,4 +451,11 @@ def pair_adjustment(
         out += weights.subject_conflict
     if _kind(a, b) < 0:
         out += weights.kind_conflict
+    q = _names(a, b)
+    # An award's or a campaign's name is quoted by each of its firms ('가장 존경받는 기업',
+    # '청소년 불법도박 근절'): a common name says one story only of headlines not opening with two subjects.
+    if q > 0 and s >= 0:
+        out += weights.name_match
+    elif q < 0:
+        out += weights.name_conflict
     return out

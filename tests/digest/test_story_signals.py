@@ -7,21 +7,27 @@ reports that word similarity alone puts together or keeps apart wrongly.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 
 import pytest
 
 from briefings.digest.pipeline import ArticleInput, Digester, group_stories
-from briefings.digest.stories import StoryParams
+from briefings.digest.stories import StoryArticle, StoryParams, StoryState, decide
 from briefings.digest.story_signals import (
     SignalWeights,
     gap_adjustment,
     headline_numbers,
     headline_subject,
     kinds_agree,
+    names_agree,
     numbers_agree,
+    outlet_adjustment,
     pair_adjustment,
+    quoted_names,
     reports_share_move,
+    reports_update,
     subjects_agree,
+    versions_of_one,
 )
 from tests.conftest import corpus_path
 from tests.digest.helpers import TERA_ITEMS, shared_digester, tera_inputs, tera_item
@@ -29,6 +35,14 @@ from tests.digest.helpers import TERA_ITEMS, shared_digester, tera_inputs, tera_
 
 def title(line: int) -> str:
     return str(tera_item(corpus_path(*TERA_ITEMS), line)["title"])
+
+
+def published(line: int) -> datetime:
+    return datetime.fromisoformat(tera_item(corpus_path(*TERA_ITEMS), line)["published"])
+
+
+def hours_between(a: int, b: int) -> float:
+    return (published(a) - published(b)).total_seconds() / 3600
 
 
 def test_korean_numbers_are_read_with_their_units() -> None:
@@ -91,6 +105,91 @@ def test_a_shared_company_excuses_different_names_for_it() -> None:
     a, b = "카뱅, 금감원 주의·과태료 제재", "카카오뱅크, 대주주에 대출…금감원 제재"
     assert pair_adjustment(a, b) > 0
     assert pair_adjustment(a, b, share_company=True) == 0
+
+
+def test_quoted_names_are_short_spans_not_sayings() -> None:
+    assert quoted_names(title(7240)) == ("바로담는간편건강보험",)  # '…' in a launch headline
+    assert quoted_names(title(10124)) == ("청소년불법도박근절",)
+    assert quoted_names(title(10469)) == ("청소년불법도박근절",)  # ‘…' : the feed mixes its quotes
+    assert quoted_names(title(6648)) == ()  # "이게 뭔지 맞춰보실 분?": a saying, not a name
+    assert quoted_names(title(9626)) == ()  # nothing in quotes
+
+
+def test_the_same_quoted_name_agrees() -> None:
+    assert names_agree(title(7240), title(7582)) == 1  # 라이나생명's '바로담는간편건강보험', two outlets
+    assert names_agree(title(10621), title(10629)) == 1  # 'K파바' of 파리바게뜨 and LG전자
+    assert names_agree(title(7314), title(7337)) == 1  # '설맞이 무상점검 서비스' / '설 맞이 무상점검'
+    w = SignalWeights()
+    assert pair_adjustment(title(10621), title(10629), w) == w.name_match
+
+
+def test_different_model_codes_conflict() -> None:
+    assert names_agree(title(10636), title(2094)) == -1  # '갤럭시 S26' unveiled / '갤럭시S25 울트라' on air
+    assert names_agree(title(9220), title(12726)) == -1  # "HBM4 …" / "HBM5 …"
+    w = SignalWeights()
+    assert pair_adjustment(title(10636), title(2094), w) == pytest.approx(w.subject_match + w.name_conflict)
+
+
+def test_different_names_of_other_kinds_say_nothing() -> None:
+    # One actor's death, two outlets naming a different drama of hers: no evidence either way.
+    assert names_agree(title(12269), title(13088)) == 0
+    # A short name is not a longer one that contains it: '깜짝' of the US jobs is no '깜짝 고백'.
+    assert names_agree("메달 땄는데 황당한 ‘깜짝 고백’", title(13111)) == 0
+
+
+def test_an_award_quoted_by_two_firms_is_not_one_story() -> None:
+    # GS칼텍스 and 에쓰오일, each '가장 존경받는 기업' the same morning: the name agrees, the subjects
+    # conflict, and only the conflict counts.
+    assert names_agree(title(6957), title(7387)) == 1
+    w = SignalWeights()
+    assert pair_adjustment(title(6957), title(7387), w) == w.subject_conflict
+
+
+def test_one_outlet_twice_in_a_day_asks_for_more() -> None:
+    w = SignalWeights()
+    # 아시아경제: 삼성화재 then 한국씨티은행장 in the same anti-gambling campaign, four hours apart.
+    hours = hours_between(11587, 10124)
+    assert 0 < hours < w.outlet_hours
+    assert outlet_adjustment(title(11587), title(10124), hours, w) == w.outlet_repeat > 0
+    assert outlet_adjustment(title(11587), title(10124), 30.0, w) == 0.0  # not the same day
+    assert outlet_adjustment(title(11587), title(10124), None, w) == 0.0  # time unknown
+
+
+def test_web_and_print_versions_of_one_article_are_excepted() -> None:
+    w = SignalWeights()
+    for web, printed in ((6997, 8390), (8676, 9139)):  # 헤럴드경제 삼성화재 cover; 한국경제 모아타운
+        assert versions_of_one(title(web), title(printed), w)
+        hours = hours_between(printed, web)
+        assert outlet_adjustment(title(printed), title(web), hours, w) == w.outlet_version
+    # Two reports of one outlet that are not versions of one article (the 삼성화재 and 씨티 campaign).
+    assert not versions_of_one(title(10124), title(11587), w)
+
+
+def test_a_breaking_item_and_its_update_are_excepted() -> None:
+    w = SignalWeights()
+    assert reports_update(title(8598)) and reports_update(title(8697))  # [속보] KT … / KT … [종합]
+    assert not reports_update(title(10124))
+    assert not versions_of_one(title(8598), title(8697), w)
+    assert outlet_adjustment(title(8697), title(8598), hours_between(8697, 8598), w) == 0.0
+
+
+def _story_article(line: int, outlet: str) -> StoryArticle:
+    it = tera_item(corpus_path(*TERA_ITEMS), line)
+    return StoryArticle(line, published(line), it["title"], outlet)
+
+
+def test_grouping_weighs_the_outlet_of_each_article_in_the_story() -> None:
+    """The same pair of headlines needs `outlet_repeat` more similarity when both come from one outlet."""
+    w = SignalWeights()
+    params = StoryParams(signals=w)
+    earlier = _story_article(10124, "아시아경제")
+    story = StoryState("s", earlier.published, earlier.published, [earlier])
+    vectors = {earlier.key: {1: 1.0}}
+    margins = {
+        outlet: decide(_story_article(11587, outlet), [story], vectors, {1: 1.0}, params=params).score
+        for outlet in ("아시아경제", "파이낸셜뉴스")
+    }
+    assert margins["파이낸셜뉴스"] - margins["아시아경제"] == pytest.approx(w.outlet_repeat)
 
 
 @pytest.fixture(scope="module")
