@@ -156,10 +156,37 @@ def _without_themes(story: StoryItem) -> StoryItem:
     return replace(story, themes=())
 
 
-@lru_cache(maxsize=16384)
+@dataclass(frozen=True)
+class _LineFacts:
+    """What a story's line shows (`bot.render.StoryLike`), and nothing else of the story."""
+
+    headline: str
+    url: str
+    outlets_count: int
+    first_outlet: str
+    first_published_at: datetime
+    themes: tuple[str, ...]
+    exclusive: bool
+
+
 def _story_line(story: StoryItem, now: datetime, tz: str, labels: tuple[tuple[str, str], ...]) -> str:
-    """The same story shows in many channels' briefings of one run: render it once."""
-    return story_line(story, now, ZoneInfo(tz), theme_labels=dict(labels))
+    facts = _LineFacts(
+        story.headline,
+        story.url,
+        story.outlets_count,
+        story.first_outlet,
+        story.first_published_at,
+        story.themes,
+        story.exclusive,
+    )
+    return _rendered_line(facts, now, tz, labels)
+
+
+@lru_cache(maxsize=16384)
+def _rendered_line(facts: _LineFacts, now: datetime, tz: str, labels: tuple[tuple[str, str], ...]) -> str:
+    """The same story shows in many channels' briefings of one run: render it once. Keyed on the
+    line's own facts, so the cache never keeps a story (its summary, outlets, companies) alive."""
+    return story_line(facts, now, ZoneInfo(tz), theme_labels=dict(labels))
 
 
 def _company_stories(briefing: Briefing) -> list[tuple[str, list[tuple[int, str]]]]:

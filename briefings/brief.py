@@ -12,7 +12,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
-from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
@@ -133,7 +132,6 @@ class Briefing:
 # --- pure composition --------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=65536)
 def is_new(story: StoryItem, since: datetime, now: datetime) -> bool:
     """New in (since, now]: reported (or first gathered into the story) since, and not an old story's echo."""
     since, now = as_utc(since), as_utc(now)
@@ -176,10 +174,20 @@ def compose_briefing(
     wanted = list(dict.fromkeys(subscribed))
     wanted_set = set(wanted)
     followed = set(followed_themes)
+    # Whether each story is new, decided once per story of this briefing (a story is in several of
+    # its sections); kept with the briefing only, so no story outlives the composition through it.
+    newness: dict[int, bool] = {}
+
+    def new(story: StoryItem) -> bool:
+        known = newness.get(story.id)
+        if known is None:
+            known = newness[story.id] = is_new(story, since, now)
+        return known
+
     seen: set[int] = set()
     fresh: list[StoryItem] = []
     for story in stories:
-        if story.id in seen or not is_new(story, since, now):
+        if story.id in seen or not new(story):
             continue
         seen.add(story.id)
         fresh.append(story)
@@ -206,7 +214,7 @@ def compose_briefing(
     )
     # A saved query (a keyword, a group with its affiliates) is a section of its own, ranked alike.
     for label, found in saved:
-        mine_new = [s for s in found if is_new(s, since, now)]
+        mine_new = [s for s in found if new(s)]
         kept = [s for s in mine_new if hidden is None or not hidden(s)]
         hidden_count += len(mine_new) - len(kept)
         best = rank_stories(list({s.id: s for s in kept}.values()), now, window, preferences, rule)

@@ -18,7 +18,6 @@ import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import lru_cache
 from typing import Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Float, case, cast, func, literal
@@ -44,7 +43,6 @@ class Ranked(Rankable, Protocol):
     def exclusive(self) -> bool: ...
     @property
     def last_published_at(self) -> datetime: ...
-    def __hash__(self) -> int: ...  # the ranking key is cached per story
 
 
 R = TypeVar("R", bound=Ranked)
@@ -73,7 +71,6 @@ def story_score(story: Ranked, now: datetime, window: timedelta, rule: Rank = Ra
     return score + max(0.0, 1.0 - age / span)
 
 
-@lru_cache(maxsize=65536)
 def _rank_key(story: Ranked, now: datetime, window: timedelta, rule: Rank) -> tuple[float, float, float, int]:
     latest = -as_utc(story.last_published_at).timestamp()
     # An alert's story has no article count; alerts rank by FRESH, which never reads it.
@@ -88,7 +85,8 @@ def rank_stories(
     preferences: Preferences | None = None,
     rule: Rank = Rank.FRESH,
 ) -> list[R]:
-    """Best first; the key is cached because one run ranks the same stories for many channels.
+    """Best first. The key is computed once per story of the call (a sort asks for it once) and never
+    cached beyond it: a cache across calls would keep every story of a long-running process alive.
 
     A channel's 👍/👎 (`preferences`) add their boost to the same score, so feedback moves a story
     within the one ranking rather than through a second one (briefings and alerts alike).

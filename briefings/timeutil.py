@@ -11,6 +11,8 @@ def utcnow() -> datetime:
 
 def as_utc(value: datetime) -> datetime:
     """Naive values are taken as UTC (that is how they are stored)."""
+    if value.tzinfo is UTC:  # what the database gives: nothing to convert (briefings call this a lot)
+        return value
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)

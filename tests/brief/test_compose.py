@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.briefing_blocks import briefing_messages
 from briefings.brief import Coverage, SourceFailure, StoryItem, compose_briefing, load_briefing
 from tests.brief.conftest import attempt, feed, story, subscribe
 
@@ -144,3 +148,32 @@ def test_loader_window_starts_at_previous_briefing(sessions: sessionmaker[Sessio
         session.commit()
         b = load_briefing(session, "T1", "C1", now=NOW)
     assert [s.headline for s in b.sections[0].stories] == ["카카오 오늘 소식"]
+
+
+@pytest.mark.parametrize("weekly", [False, True], ids=["daily", "weekly"])
+def test_a_composed_and_rendered_briefing_keeps_none_of_its_stories_alive(weekly: bool) -> None:
+    """A long-running process composes briefings all day: once a briefing and its messages are gone,
+    its stories are too (no cache holds on to them)."""
+    stories = [item(i, f"삼성전자 소식 {i}", ("삼성전자",), hours_ago=i) for i in range(1, 8)]
+    stories += [
+        item(100, "삼성전자·LG전자 공동 발표", ("삼성전자", "LG전자"), hours_ago=2),
+        item(200, "HBM 수요", ("SK하이닉스",), hours_ago=3),
+    ]
+    b = compose_briefing(
+        team_id="T1",
+        channel_id="C1",
+        subscribed=["삼성전자", "LG전자"],
+        stories=stories,
+        coverage=COVERAGE,
+        since=SINCE,
+        now=NOW,
+        tz=KST,
+        saved=[('"HBM"', [stories[-1]])],
+        weekly=weekly,
+    )
+    messages = briefing_messages(b)
+    assert b.themes and any(s.company == '"HBM"' and s.stories for s in b.sections) and messages
+    alive = [weakref.ref(s) for s in stories]
+    del stories, b, messages
+    gc.collect()
+    assert [r() for r in alive] == [None] * len(alive)
