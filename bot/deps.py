@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from slack_bolt import App, BoltContext
 from sqlalchemy.orm import Session, sessionmaker
 
+from briefings.brief import load_theme_labels
 from briefings.companies import CachedRegistry
 from briefings.config import Settings
 from briefings.db import session_scope
@@ -35,35 +36,6 @@ log = logging.getLogger(__name__)
 # session at a time, so SQLAlchemy's default pool (5 + 10 overflow connections) serves them, and the
 # few scheduler jobs `briefings run` adds, without a listener ever waiting for a connection.
 LISTENER_THREADS = 10
-
-# The theme taxonomy's Korean labels, used when the digester's own taxonomy cannot be read.
-DEFAULT_THEME_LABELS: dict[str, str] = {
-    "ai": "AI",
-    "aiot": "AIoT·IoT",
-    "semiconductor": "반도체",
-    "telecom": "통신·5G",
-    "cloud": "클라우드",
-    "sanctions": "제재·규제",
-    "investment": "투자·IPO",
-    "earnings": "실적",
-    "alliance": "제휴·동맹",
-    "mna": "M&A",
-    "people": "인사",
-    "litigation": "소송·분쟁",
-    "launch": "신제품·출시",
-    "security": "보안·개인정보",
-}
-
-
-def load_theme_labels() -> dict[str, str]:
-    """slug → Korean label from the digester's taxonomy; the built-in list if it cannot be read."""
-    try:
-        from briefings.digest.themes import default_taxonomy
-
-        labels = dict(default_taxonomy().labels)
-    except Exception:  # a missing or broken data file must not take the bot down
-        return dict(DEFAULT_THEME_LABELS)
-    return labels or dict(DEFAULT_THEME_LABELS)
 
 
 class TTLCache:
