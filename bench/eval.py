@@ -190,7 +190,7 @@ class Digest:
     taxonomy, duplicates, stories) exactly as `briefings analyze` does.
     """
 
-    def __init__(self, *, theme_model: bool = False) -> None:
+    def __init__(self) -> None:
         try:
             from briefings.companies import default_registry
             from briefings.digest.nlp import get_nlp
@@ -200,15 +200,10 @@ class Digest:
         self.registry = default_registry()
         self.nlp = get_nlp()
         self._digester_class = Digester
-        self.theme_model: Any = None
-        if theme_model:
-            from briefings.digest.theme_model import default_model
-
-            self.theme_model = default_model()
 
     def fresh(self) -> Any:
         """A new Digester per section, so one section's texts never become another's background."""
-        return self._digester_class(self.registry, self.nlp, theme_model=self.theme_model)
+        return self._digester_class(self.registry, self.nlp)
 
     @staticmethod
     def inputs(texts: Sequence[Text]) -> list[Any]:
@@ -907,7 +902,7 @@ def eval_themes(digest: Digest | None, loaded: Loaded) -> Section:
 # --- report -------------------------------------------------------------------------------------
 
 
-def run(root: Path | None = None, *, theme_model: bool = False) -> tuple[list[Section], dict[str, Any]]:
+def run(root: Path | None = None) -> tuple[list[Section], dict[str, Any]]:
     corpus_root(root)
     companies = load("companies.jsonl", root)
     stories = load("stories.jsonl", root)
@@ -916,7 +911,7 @@ def run(root: Path | None = None, *, theme_model: bool = False) -> tuple[list[Se
     digest: Digest | None
     notes: list[str] = []
     try:
-        digest = Digest(theme_model=theme_model)
+        digest = Digest()
     except Unavailable as exc:
         digest = None
         notes.append(str(exc))
@@ -1007,14 +1002,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--errors", action="store_true", help="list false positives/negatives")
     parser.add_argument("--corpus", type=Path, default=None, help="the shared corpus folder")
-    parser.add_argument(
-        "--theme-model",
-        action="store_true",
-        help="themes by the learned model (theme_model.json), not the rule",
-    )
     args = parser.parse_args(argv)
     try:
-        sections, summary = run(args.corpus, theme_model=args.theme_model)
+        sections, summary = run(args.corpus)
     except CorpusMissing as exc:
         print(f"평가를 건너뜁니다: {exc}", file=sys.stderr)
         return 2

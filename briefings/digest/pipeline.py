@@ -56,7 +56,6 @@ from briefings.digest.stories import StoryArticle, StoryGrouper, StoryParams, gr
 from briefings.digest.summary import LeadSentence, choose_summary, lead_sentences
 from briefings.digest.terms import MorphScan, topic_nouns
 from briefings.digest.text import analysed_body, analysed_title, clean_title, is_exclusive
-from briefings.digest.theme_model import ThemeModel, Themer
 from briefings.digest.themes import Taxonomy, default_taxonomy, story_themes
 from briefings.models import (
     Article,
@@ -144,7 +143,6 @@ class Digester:
         nlp: KoreanNLP,
         *,
         taxonomy: Taxonomy | None = None,
-        theme_model: ThemeModel | None = None,
         matcher: CompanyMatcher | None = None,
         story_params: StoryParams | None = None,
         max_chars: int = DEFAULT_MAX_CHARS,
@@ -153,9 +151,6 @@ class Digester:
         self.nlp = nlp
         self.matcher = matcher or CompanyMatcher(registry, nlp)
         self.taxonomy = taxonomy or default_taxonomy()
-        # The lexicon rule decides unless a learned model is given (see theme_model.py for why the
-        # packaged one is not the default yet).
-        self.themer = Themer(self.taxonomy, theme_model)
         self.story_params = story_params or StoryParams()
         self.max_chars = max_chars
         # A fixed prior, never grown: an article gets the same keywords in every process and batch.
@@ -226,7 +221,7 @@ class Digester:
         # One pass over each text's morphemes feeds themes, keywords, terms, shingles, topic words.
         ts, bs = MorphScan(tm), MorphScan(bm, LEAD_CHARS)
         hits = tuple(self.matcher.find(title, body, tm, bm))
-        themes = tuple(self.themer.themes(bs.runs, ts.runs, morphs=bm, title_morphs=tm, companies=hits))
+        themes = tuple(self.taxonomy.score_runs(bs.runs, ts.runs, morphs=bm, title_morphs=tm))
         sig = lemma_signature([r[0] for r in ts.runs] + [r[0] for r in bs.runs])
         topic: Counter[str] = Counter(bs.nouns[: bs.lead_nouns])
         counts: Counter[str] = Counter(bs.nouns)
@@ -248,21 +243,6 @@ class Digester:
             text_key=text_key.hex(),
             sentences=lead_sentences(title, body, bm),
         )
-
-    def theme_features(self, items: Sequence[ArticleInput]) -> list[dict[str, float]]:
-        """What the theme model reads of each article, read as `analyze` reads it (its training data)."""
-        titles = [analysed_title(it.title) for it in items]
-        bodies = [analysed_body(it.body or "", self.max_chars) for it in items]
-        stream = self.nlp.tokenize_iter([text for pair in zip(titles, bodies, strict=True) for text in pair])
-        out = []
-        try:
-            for i, (tm, bm) in enumerate(zip(stream, stream, strict=True)):
-                ts, bs = MorphScan(tm), MorphScan(bm, LEAD_CHARS)
-                hits = tuple(self.matcher.find(titles[i], bodies[i], tm, bm))
-                out.append(self.themer.features(bs.runs, ts.runs, morphs=bm, title_morphs=tm, companies=hits))
-        finally:
-            stream.close()
-        return out
 
     def analyze_each(self, items: Sequence[ArticleInput]) -> list[ArticleAnalysis | str]:
         """Like `analyze`, but one text that cannot be analysed fails alone: its place holds the error.

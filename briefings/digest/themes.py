@@ -19,9 +19,6 @@ A theme's `pairs` ("지분+취득") count when the second lemma follows the firs
 each of the two alone says little (지분 is any stake, 취득 any purchase). A theme
 may set its own `threshold` where its words are rarer or noisier than the rest.
 
-`Taxonomy.evidence` also gathers what the learned model of theme_model.py reads (the hits by place,
-their neighbouring morphemes, negations and hedges); the digester uses the rule unless given a model.
-
 A story's themes are read off its articles' (`story_themes`): what the story is substantially about
 is what enough of its outlets say, so the share-move report of a deal takes the deal's theme and a
 theme one report names in passing is not given to a story many outlets told.
@@ -33,7 +30,7 @@ import json
 import math
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from itertools import pairwise
@@ -79,33 +76,6 @@ class _Hit:
     end: int
     first: int  # index of the hit's first run
     last: int  # index of the hit's last run
-
-
-@dataclass(slots=True)
-class Evidence:
-    """One text's lexicon hits, per theme (in taxonomy order) and by where they stand."""
-
-    title: list[float]
-    lead: list[float]  # the body before `lead_chars` (all of it without a lead cut)
-    tail: list[float]
-    scores: list[float]  # the lexicon rule's score: the three, with the partner and actor weights
-    negated: list[int]  # hits a negation (or another sense) voided
-    hedged: list[int]  # hits only reported as talk (사임론, 인수설)
-    # Headline and lead words with the morphemes next to them, as feature names of a learned model:
-    # "T:인수" / "L:인수" (where it stood), "인수>전" (the morpheme after it), "지분<인수" (the lemma before).
-    words: list[str] = field(default_factory=list)
-    public: bool = False  # a public body heads the headline
-    partner: bool = False  # the headline names a company's partner
-
-    def note(self, hit: _Hit, runs: Sequence[Run], morphs: Sequence[Morph], *, title: bool) -> None:
-        key = hit.key
-        self.words.append(("T:" if title else "L:") + key)
-        if hit.first > 0 and runs[hit.first - 1][2] >= hit.start - 2:
-            self.words.append(f"{runs[hit.first - 1][0]}<{key}")
-        if morphs:
-            k = bisect_left(morphs, hit.end, key=lambda m: m.start)
-            if k < len(morphs) and morphs[k].start <= hit.end + 1:
-                self.words.append(f"{key}>{morphs[k].form}")
 
 
 # A headline's actor is the noun before its first comma ("서초구, SGC문화재단과 …", "산업부, …").
@@ -342,28 +312,17 @@ class Taxonomy:
 
     def _add(
         self,
-        lead: list[float],
-        tail: list[float],
+        scores: list[float],
         runs: Sequence[Run],
         morphs: Sequence[Morph],
         *,
         title: bool,
-        ev: Evidence | None = None,
     ) -> None:
-        """Add a text's hits to `lead` (the headline's or the lead's scores) and `tail` (past the lead).
-
-        With `ev`, also note what a learned model reads besides the scores: which words stood in the
-        headline or the lead, the morphemes around them, and which hits a negation or a hedge touched."""
         seen: dict[str, int] = {}
         for hit in self._hits_in_runs(runs):
             factor = self._after(morphs, hit)
-            if ev is not None and factor != 1.0:
-                marks = ev.negated if factor == 0.0 else ev.hedged
-                for i, _ in self._entries[hit.key]:
-                    marks[i] += 1
             if not factor:
                 continue
-            into = lead
             if title:
                 if hit.key in seen:  # a headline says a word once
                     continue
@@ -371,29 +330,21 @@ class Taxonomy:
             else:
                 where = self.body_factor
                 if self.lead_chars is not None and hit.start >= self.lead_chars:
-                    where, into = self.tail_factor, tail
+                    where = self.tail_factor
                 # Repeats add less and less (1, 0.5·log n ...), as before: tf is sublinear.
                 repeat = seen.get(hit.key, 0)
                 factor *= where * (1.0 if repeat == 0 else 0.5 * (math.log(repeat + 1) - math.log(repeat)))
-            if ev is not None and into is lead and hit.key not in seen:
-                ev.note(hit, runs, morphs, title=title)
             seen[hit.key] = seen.get(hit.key, 0) + 1
             guarded = self._blocked and hit.key in self._guarded
             blocked = self._blocked_themes(runs, hit) if guarded else _NONE
             for i, weight in self._entries[hit.key]:
                 if i not in blocked:
-                    into[i] += weight * factor
+                    scores[i] += weight * factor
         if self._pairs:
-            self._add_pairs(lead, tail, runs, morphs, title=title)
+            self._add_pairs(scores, runs, morphs, title=title)
 
     def _add_pairs(
-        self,
-        lead: list[float],
-        tail: list[float],
-        runs: Sequence[Run],
-        morphs: Sequence[Morph],
-        *,
-        title: bool,
+        self, scores: list[float], runs: Sequence[Run], morphs: Sequence[Morph], *, title: bool
     ) -> None:
         """Pairs of lemmas (지분 … 취득): each pair counts once per text, where its first word stands."""
         pairs = self._pairs
@@ -412,15 +363,13 @@ class Taxonomy:
                     if later[0] == second:
                         hit = _Hit(second, run[1], later[2], i, i)
                         factor = self._after(morphs, hit)
-                        into = lead
                         if title:
                             factor *= self.title_factor
                         elif self.lead_chars is not None and run[1] >= self.lead_chars:
                             factor *= self.tail_factor
-                            into = tail
                         else:
                             factor *= self.body_factor
-                        into[theme] += weight * factor
+                        scores[theme] += weight * factor
                         found.add((run[0], second, theme))
                         break
 
@@ -443,49 +392,28 @@ class Taxonomy:
         `morphs`/`title_morphs` (the same texts' morphemes) let what follows a hit count (a negation, a
         hedge, another sense) and name the headline's actor; without them only the lemmas count.
         """
-        return self.ranked(self.evidence(runs, title_runs, morphs=morphs, title_morphs=title_morphs))
-
-    def evidence(
-        self,
-        runs: Sequence[Run],
-        title_runs: Sequence[Run] = (),
-        *,
-        morphs: Sequence[Morph] = (),
-        title_morphs: Sequence[Morph] = (),
-    ) -> Evidence:
-        """What the lexicon finds in a text, by where it stands: the rule's scores and the model's inputs."""
-        n = len(self.themes)
-        ev = Evidence([0.0] * n, [0.0] * n, [0.0] * n, [0.0] * n, [0] * n, [0] * n)
-        self._add(ev.lead, ev.tail, runs, morphs, title=False, ev=ev)
-        self._add(ev.title, ev.title, title_runs, title_morphs, title=True, ev=ev)
-        scores = ev.scores
-        for i in range(n):
-            scores[i] = ev.title[i] + ev.lead[i] + ev.tail[i]
+        scores = [0.0] * len(self.themes)
+        self._add(scores, runs, morphs, title=False)
+        self._add(scores, title_runs, title_morphs, title=True)
         partner = title_partner(title_morphs) if self._partnered else None
         if partner and not self.is_public(partner):
-            ev.partner = True
             for i, weight in self._partnered:
                 scores[i] += weight * self.title_factor
-        if self.is_public(title_actor(title_morphs)):
-            ev.public = True
-            if self.public_factor != 1.0:
-                for i, theme in enumerate(self.themes):
-                    if theme.corporate:
-                        scores[i] *= self.public_factor
-        return ev
-
-    def passes(self, ev: Evidence) -> list[bool]:
-        """Which themes the lexicon rule gives: the theme's threshold and a share of the best score."""
-        cut = max(ev.scores, default=0.0) * self.relative_cut
-        return [s >= self._floors[i] and s >= cut for i, s in enumerate(ev.scores)]
-
-    def ranked(self, ev: Evidence) -> list[tuple[str, float]]:
-        """The lexicon rule's themes with their scores, best first."""
-        given = self.passes(ev)
-        return sorted(
-            ((self.themes[i].slug, round(s, 3)) for i, s in enumerate(ev.scores) if given[i]),
+        if self.public_factor != 1.0 and self.is_public(title_actor(title_morphs)):
+            for i, theme in enumerate(self.themes):
+                if theme.corporate:
+                    scores[i] *= self.public_factor
+        top = max(scores, default=0.0)
+        cut = top * self.relative_cut
+        ranked = sorted(
+            (
+                (self.themes[i].slug, round(s, 3))
+                for i, s in enumerate(scores)
+                if s >= self._floors[i] and s >= cut
+            ),
             key=lambda p: (-p[1], p[0]),
         )
+        return ranked
 
 
 # A story has a theme when articles carrying it make this share of the story, its first article
