@@ -48,6 +48,7 @@ _LEAD_CHARS = 150
 _CONTEXT_WINDOW = 60
 _ANTI_WINDOW = 20
 _BROKER_SUFFIXES = ("증권", "투자증권", "금융투자")
+_ONE = [1]
 
 
 def _fold(text: str) -> str:
@@ -257,9 +258,15 @@ class CompanyMatcher:
                     continue
                 if folded is not None:
                     # Only the lengths some key with these two characters has (and a one-character
-                    # alias): the others cannot be found in the index.
-                    longer = by_prefix.get(folded[pos : pos + 2], ())
-                    lens = [n for n in lens if n == 1 or n in longer] if longer or lens[-1] == 1 else []
+                    # alias): the others cannot be found in the index. Most positions have no key
+                    # with their two characters, which leaves the one-character alias or nothing.
+                    longer = by_prefix.get(folded[pos : pos + 2])
+                    if longer is None:
+                        if lens[-1] != 1:
+                            continue
+                        lens = _ONE
+                    else:
+                        lens = [n for n in lens if n == 1 or n in longer]
                 for length in lens:
                     end = pos + length
                     if end > n:

@@ -43,13 +43,13 @@ class Background:
     def __init__(self) -> None:
         self.docs = 0
         self.df: Counter[str] = Counter()
-        self._unseen: tuple[float, float, float] = self._unseen_idf()
+        self.unseen_idf: tuple[float, float, float] = self._unseen_idf()
 
     def add(self, words: Iterable[str]) -> None:
         """Count one document (its distinct words)."""
         self.docs += 1
         self.df.update(set(words))
-        self._unseen = self._unseen_idf()
+        self.unseen_idf = self._unseen_idf()
 
     def _unseen_idf(self) -> tuple[float, float, float]:
         """The idf of a word never counted, for each prior: most of an article's words, worked out once."""
@@ -62,7 +62,7 @@ class Background:
         which = 2 if word in STOP_NOUNS else 1 if word in COMMON_NOUNS else 0
         df = self.df.get(word)
         if df is None:
-            return self._unseen[which]
+            return self.unseen_idf[which]
         return self._idf(df, (0.0, _PRIOR_DF, _PRIOR_DOCS)[which])
 
 
@@ -76,9 +76,18 @@ def weighted_nouns(title_morphs: Sequence[Morph], body_morphs: Sequence[Morph]) 
 
 def top_keywords(counts: Counter[str], background: Background, k: int = 5) -> list[str]:
     """The k words with the highest tf-idf (sublinear tf), ties broken alphabetically."""
-    scored = [
-        (-(1.0 + math.log(n)) * background.idf(w), w) for w, n in counts.items() if len(w) >= 2 or w.isascii()
-    ]
+    log = math.log
+    if background.df:
+        idf = background.idf
+        scored = [(-(1.0 + log(n)) * idf(w), w) for w, n in counts.items() if len(w) >= 2 or w.isascii()]
+    else:
+        # Nothing counted yet (the digester's fixed prior): a word's idf is its prior's, as `idf` says.
+        unseen, stop, common = background.unseen_idf, STOP_NOUNS, COMMON_NOUNS
+        scored = [
+            (-(1.0 + log(n)) * unseen[2 if w in stop else 1 if w in common else 0], w)
+            for w, n in counts.items()
+            if len(w) >= 2 or w.isascii()
+        ]
     scored.sort()
     return [w for _, w in scored[:k]]
 

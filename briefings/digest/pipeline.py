@@ -172,7 +172,14 @@ class Digester:
         if not items:
             return []
         titles = [analysed_title(it.title) for it in items]
-        bodies = [analysed_body(it.body or "", self.max_chars) for it in items]
+        cleaned: dict[str, str] = {}  # a body repeated in the batch is cleaned once
+        bodies = []
+        for it in items:
+            raw = it.body or ""
+            body = cleaned.get(raw)
+            if body is None:
+                body = cleaned[raw] = analysed_body(raw, self.max_chars)
+            bodies.append(body)
         # An article with the headline and body of an earlier one of the batch (a feed item
         # gathered twice, one wire copy under one headline in several feeds) gets that article's
         # analysis, which depends on nothing else; a text repeated alone (an empty lead, one press
