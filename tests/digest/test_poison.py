@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from briefings.companies import CompanyHit, CompanyMatcher
 from briefings.config import Settings
 from briefings.digest.nlp import KoreanNLP, Morph
-from briefings.digest.pipeline import ArticleAnalysis, ArticleInput, Digester, build_digester, digest_pending
+from briefings.digest.pipeline import (
+    ANALYSIS_STEP,
+    ArticleAnalysis,
+    ArticleInput,
+    Digester,
+    build_digester,
+    digest_pending,
+)
 from briefings.jobs import Digest
 from briefings.models import Article, Company, Mention, Story
 from tests.conftest import corpus_path
@@ -116,6 +123,39 @@ def test_an_article_that_fails_is_marked_and_skipped_and_the_rest_are_digested(
     with sessions() as s:  # the failed article is not taken again
         again = digest_pending(s, digester, now=T0)
         assert again.articles == 0 and again.failed == 0
+
+
+def test_a_batch_analysed_in_several_steps_marks_the_failures_of_each_and_digests_the_rest(
+    sessions: sessionmaker[Session], nlp: KoreanNLP
+) -> None:
+    """A batch longer than one analysis step, failing on its very first article and on one of a later
+    step: the window starts at the first article analysed, and every other article is digested."""
+    poison = "무엇이든 멈추게 하는 제목"
+    n = 2 * ANALYSIS_STEP + 10
+    broken = {0, ANALYSIS_STEP + 5}
+    with sessions.begin() as s:
+        ids = [
+            add(
+                s,
+                i,
+                poison if i in broken else f"삼성전자 {i}번째 신제품 공개",
+                "삼성전자가 신제품을 공개했다.",
+                i / 10,
+            )
+            for i in range(n)
+        ]
+    with sessions() as s:
+        base = build_digester(s, now=T0)
+        digester = Digester(base.registry, nlp, matcher=BrokenOn(base.matcher, poison))
+        summary = digest_pending(s, digester, now=T0)
+    assert (summary.articles, summary.failed, summary.batches) == (n - 2, 2, 1)
+    failed = {ids[i] for i in broken}
+    assert {aid for aid, _, _ in summary.failures} == failed
+    with sessions() as s:
+        rows = {a.id: a for a in s.scalars(select(Article))}
+    assert all(rows[i].digest_error and rows[i].story_id is None for i in failed)
+    digested = [rows[i] for i in ids if i not in failed]
+    assert all(a.digested_at == T0 and a.story_id is not None and a.digest_error is None for a in digested)
 
 
 def test_an_article_joining_a_story_whose_summary_names_none_of_its_keywords_is_digested(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -11,9 +12,13 @@ from briefings.digest.stories import (
     StoryGrouper,
     StoryParams,
     StoryState,
+    TopicBackground,
+    cosine,
+    cosines,
     decide,
     group,
     in_window,
+    pack,
     vector,
 )
 
@@ -143,3 +148,44 @@ def test_window_and_required_similarity_rules() -> None:
     a = art("a", 0, ["x"])
     empty = decide(a, [], {}, vector(a.topic, lambda h: 1.0))
     assert empty.story is None and empty.reason == "new"
+
+
+def test_cosines_together_are_the_cosines_one_by_one_to_the_last_bit() -> None:
+    rng = random.Random(7)
+    words = [f"단어{i}" for i in range(60)]
+    background = TopicBackground()
+    topics = [
+        topic(rng.sample(words, rng.randint(1, 25)), rng.sample(words, rng.randint(0, 4))) for _ in range(80)
+    ]
+    for t in topics:
+        background.add(t)
+    vectors = [vector(t, background.idf) for t in topics]
+    vectors.append(vector(topic(["어디에도", "없는"]), background.idf))  # shares no word with the rest
+    packed = [pack(v) for v in vectors]
+    assert all(p is not None for p in packed)
+    for v, p in zip(vectors, packed, strict=True):
+        assert p is not None
+        together = cosines(p, [q for q in packed if q is not None])
+        assert together == [cosine(v, w) for w in vectors]
+    assert cosines(packed[0], []) == []  # type: ignore[arg-type]
+
+
+def test_a_vector_whose_words_are_out_of_order_is_not_packed() -> None:
+    assert pack({5: 0.6, 3: 0.8}) is None
+    assert pack({}) is not None and pack({3: 1.0}) is not None
+
+
+def test_an_open_story_is_found_behind_many_better_ones_closed_to_the_articles_time() -> None:
+    """Candidates are the best few open to the article's time, however many better ones are not."""
+    grouper = StoryGrouper()
+    shared = ["반도체", "수출", "호조", "기록", "경신"]
+    for i in range(40):  # closed to the article below: their last article is three days before it
+        a = art(f"old{i}", 0, shared, [f"잡음{i}"])
+        grouper.observe(a.topic)
+        grouper.add(f"old{i}", a)
+    recent = art("recent", 60, ["반도체", "수출"], ["반도체"])
+    grouper.observe(recent.topic)
+    grouper.add("recent", recent)
+    article = art("new", 72, shared)
+    grouper.observe(article.topic)
+    assert [s.key for s in grouper.candidates(article)] == ["recent"]
