@@ -24,7 +24,7 @@ from briefings.digest.nlp import Tokenizer, get_nlp
 from briefings.feedback import Preferences, load_all_preferences, load_preferences
 from briefings.filters import ChannelFilters, hidden_by_filters, hiding_rule, load_all_filters, load_filters
 from briefings.gather.failures import label as failure_label
-from briefings.lookup import StorySearch, StoryView, search_terms, search_where, with_phrases
+from briefings.lookup import StorySearch, search_terms, search_where, story_view, with_phrases
 from briefings.models import Channel, Company, Feed, FetchAttempt, Story, StoryCompany, Subscription
 from briefings.ranking import Rank, rank_stories
 from briefings.recent import RecentStories, article_terms
@@ -508,7 +508,7 @@ class BriefingLoader:
         key = (search, as_utc(since))
         kept = self._phrased.get(key)
         if kept is None:
-            page = [(_view_of(s), s) for s in found]
+            page = [(story_view(s), s) for s in found]  # a StoryItem has a StoryView's columns
             kept = [s for _view, s in with_phrases(self.session, search, page, self._analyser())]
             self._phrased[key] = kept
         return kept
@@ -630,21 +630,6 @@ class BriefingLoader:
             cached = load_coverage(self.session, since=since, now=self.now)
             self._coverage[since] = cached
         return cached
-
-
-def _view_of(item: StoryItem) -> StoryView:
-    """A briefing's story as the lookup's phrase check takes it (it reads the id only)."""
-    return StoryView(
-        id=item.id,
-        headline=item.headline,
-        url=item.url,
-        outlets_count=item.outlets_count,
-        first_outlet=item.first_outlet,
-        first_published_at=item.first_published_at,
-        last_published_at=item.last_published_at,
-        themes=item.themes,
-        exclusive=item.exclusive,
-    )
 
 
 def story_item(story: Story, companies: Sequence[str]) -> StoryItem:

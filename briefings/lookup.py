@@ -189,7 +189,7 @@ def top_stories(
         stmt = ranked_statement(
             dialect, ids[0], now=now, since=since, first_id=first_id, limit=limit, offset=offset
         )
-        return [_view(row) for row in session.execute(stmt)]
+        return [story_view(row) for row in session.execute(stmt)]
     except OperationalError as exc:  # an SQLite built without math functions: rank in Python instead
         if "no such function" not in str(exc):
             raise
@@ -241,7 +241,7 @@ def top_stories_each(
                 .order_by(numbered.c.company_id, numbered.c.rank)
             )
             for row in rows:
-                out[row.company_id].append(_view(row))
+                out[row.company_id].append(story_view(row))
             continue
         except OperationalError as exc:  # an SQLite built without math functions: rank in Python
             if "no such function" not in str(exc):
@@ -257,7 +257,7 @@ def top_stories_each(
         )
         for row in ranked:
             if len(out[row.company_id]) < limit:
-                out[row.company_id].append(_view(row))
+                out[row.company_id].append(story_view(row))
     return out
 
 
@@ -276,7 +276,7 @@ def _rank_in_python(
     )
     page = [r.id for r in ranked[offset : offset + limit]]
     rows = {s.id: s for s in session.scalars(select(Story).where(Story.id.in_(page)))} if page else {}
-    return [_view(rows[i], labels.get(i, "")) for i in page if i in rows]
+    return [story_view(rows[i], labels.get(i, "")) for i in page if i in rows]
 
 
 def _rolled_up(
@@ -321,7 +321,7 @@ def _rolled_up(
             .limit(limit)
             .offset(offset)
         )
-        return [_view(row, label(row.rank)) for row in session.execute(stmt)]
+        return [story_view(row, label(row.rank)) for row in session.execute(stmt)]
     except OperationalError as exc:
         if "no such function" not in str(exc):
             raise
@@ -349,7 +349,7 @@ _VIEW_COLUMNS = (
 )
 
 
-def _view(row: Any, company: str = "") -> StoryView:
+def story_view(row: Any, company: str = "") -> StoryView:
     """A StoryView from a Story, or from a result row carrying the same columns."""
     return StoryView(
         id=row.id,
@@ -1060,7 +1060,7 @@ def _ranked_page(
             .limit(limit)
             .offset(offset)
         )
-        return [(_view(row), float(row.score)) for row in session.execute(stmt)]
+        return [(story_view(row), float(row.score)) for row in session.execute(stmt)]
     except OperationalError as exc:  # an SQLite built without math functions: rank in Python instead
         if "no such function" not in str(exc):
             raise
