@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import text
 
 from briefings.db import make_engine, upgrade
+from tests.migration_rows import insert_story
 
 
 def test_postings_get_their_articles_story(empty_url: str) -> None:
@@ -15,15 +16,7 @@ def test_postings_get_their_articles_story(empty_url: str) -> None:
     at = datetime(2026, 11, 1, 9, 0)
     try:
         with engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO stories (id, headline, url, first_outlet, first_published_at,"
-                    " last_published_at, outlets_count, articles_count, exclusive, outlets, themes,"
-                    " keywords, updated_at) VALUES (3, '소식', 'https://n.example/3', '연합뉴스', :at, :at,"
-                    " 1, 1, false, '[]', '[]', '[]', :at)"
-                ),
-                {"at": at},
-            )
+            insert_story(conn, 3, at)
             for article_id, story_id in ((10, 3), (11, None)):  # one article outside any story
                 conn.execute(
                     text(

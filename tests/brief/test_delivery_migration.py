@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from briefings.db import make_engine, upgrade
+from tests.migration_rows import insert_story
 
 REVISION_BEFORE = "0001"
 
@@ -79,15 +80,7 @@ def test_delivery_slots_keep_every_briefing_and_what_it_showed(empty_url: str) -
                     " generation, parts_posted) VALUES (7, 'T1', 'C1', 'posted', '2026-11-01', 1, 1, 1)"
                 )
             )
-            conn.execute(
-                text(
-                    "INSERT INTO stories (id, headline, url, first_outlet, first_published_at,"
-                    " last_published_at, outlets_count, articles_count, exclusive, outlets, themes,"
-                    " keywords, updated_at) VALUES (3, '소식', 'https://n.example/3', '연합뉴스', :at, :at,"
-                    " 1, 1, false, '[]', '[]', '[]', :at)"
-                ),
-                {"at": at},
-            )
+            insert_story(conn, 3, at)
             conn.execute(
                 text(
                     "INSERT INTO shown_stories (delivery_id, team_id, channel_id, conversation_id, story_id,"
