@@ -856,8 +856,9 @@ def _digest_batch(
     return len(batch)
 
 
-# Articles analysed per step of a batch: each step's stories are decided before the next is analysed,
-# so a batch holds a step's analyses, not all of them, before its rows are written.
+# Articles analysed per step of a batch: a text that fails sends only its step back through the
+# analyser article by article (`analyze_each`), not the whole batch; and each step's stories are
+# decided before the next is analysed, so a batch holds a step's analyses, not all of them.
 ANALYSIS_STEP = 50
 
 
