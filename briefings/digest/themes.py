@@ -6,11 +6,14 @@ may split a compound (업무협약 → 업무 + 협약) or keep it whole, both f
 
 A bare word list mistakes a mention for the subject, so each hit is weighed by what surrounds it:
 - where it stands: the headline names the subject, the lead says what happened, the rest is detail;
+  a theme the headline names no word of is more often the lead's aside, and counts less;
+- what the headline is about: a market wrap (코스피, 증시, ETF) names sectors as movers (`sector`);
 - the words next to it: a theme's `blockers` near a hit void it for that theme (협력 between two
   ministers is diplomacy, not a business alliance; 공개 of a music video is not a product launch);
 - what follows it: a negation (출시 안 해, 인수 무산) voids it, a hedge (사임론, 인수설) weakens it;
 - who acts: themes that are things companies do (`corporate`: earnings, deals, launches) weigh
-  little when the headline's actor is a ministry, a city or another public body (서초구, …협약);
+  little when the headline's actor, or the party it names with 와/과, is a ministry, a city or
+  another public body (서초구, …협약; SGC문화재단, 서초구청과 …);
   a headline "A, B와 …" names a second company as the actor's partner, which a theme's `partner`
   weight adds to (an alliance the lead tells as 협업 or 손잡고).
 
@@ -67,6 +70,8 @@ class Theme:
     threshold: float | None = None
     # What a headline naming a partner ("A, B와 …") adds, as a headline word's weight.
     partner: float = 0.0
+    # A sector or a technology a market wrap names in passing (반도체 강세에 코스피 …).
+    sector: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,13 +86,15 @@ class _Hit:
 # A headline's actor is the noun before its first comma ("서초구, SGC문화재단과 …", "산업부, …").
 _ACTOR_MORPHS = 6
 _PUBLIC_SUFFIXES = ("시", "구", "군", "도", "부", "청", "처")
+_PUBLIC_PREFIXES = ("국립", "시립", "도립", "구립")
 
 
 def title_actor(title_morphs: Sequence[Morph]) -> str | None:
     """The noun a headline opens with when it is followed by a comma: who the headline says acts."""
     nouns: list[str] = []
     for m in title_morphs[:_ACTOR_MORPHS]:
-        if m.tag == "SP" and m.form == ",":
+        if (m.tag == "SP" and m.form == ",") or (m.form == "-" and nouns):
+            # "고양시-고양동부새마을금고, …" names two parties, the first of them acting.
             return "".join(nouns) or None
         if m.tag in ("NNP", "NNG", "SL", "SH", "XSN"):
             nouns.append(m.form)
@@ -111,6 +118,22 @@ def title_partner(title_morphs: Sequence[Morph]) -> str | None:
                     return a.form if a.tag in _PARTNER_TAGS else None
                 if a.tag not in _PARTNER_TAGS and a.tag not in ("SP", "SW"):
                     return None
+            return None
+    return None
+
+
+def title_party(title_morphs: Sequence[Morph]) -> str | None:
+    """The nouns joined by 와/과 right after the headline's first comma, whatever their kind
+    ("SGC문화재단, 서초구청과 …" → 서초구청): the second party, to tell a public one."""
+    for k, m in enumerate(title_morphs[: _ACTOR_MORPHS + 1]):
+        if m.tag == "SP" and m.form == ",":
+            nouns: list[str] = []
+            for n in title_morphs[k + 1 : k + 6]:
+                if n.form in _WITH and n.tag in ("JC", "JKB"):
+                    return "".join(nouns) or None
+                if n.tag not in ("NNP", "NNG", "SL", "SH", "XSN"):
+                    return None
+                nouns.append(n.form)
             return None
     return None
 
@@ -154,6 +177,9 @@ class Taxonomy:
         not_followed_by: dict[str, frozenset[str]] | None = None,
         public_actors: frozenset[str] = frozenset(),
         public_factor: float = 1.0,
+        untitled_factor: float = 1.0,
+        market_words: frozenset[str] = frozenset(),
+        market_factor: float = 1.0,
     ) -> None:
         self.themes = tuple(themes)
         self.threshold = threshold
@@ -173,6 +199,11 @@ class Taxonomy:
         # A government body heading the headline: its 협약 or 투자 is policy, not a company's deal.
         self.public_actors = public_actors
         self.public_factor = public_factor
+        # A theme the headline does not name is the lead's aside more often than its subject.
+        self.untitled_factor = untitled_factor
+        # A headline about the market (코스피, 증시, ETF) names sectors as movers, not as the subject.
+        self.market_words = market_words
+        self.market_factor = market_factor
         self.labels = {t.slug: t.label for t in self.themes}
         self._entries: dict[str, list[tuple[int, float]]] = {}
         self._prefixes: set[str] = set()
@@ -205,6 +236,7 @@ class Taxonomy:
                 pairs=_pairs(t),
                 threshold=None if t.get("threshold") is None else float(t["threshold"]),
                 partner=float(t.get("partner", 0.0)),
+                sector=bool(t.get("sector", False)),
             )
             for t in data["themes"]
         ]
@@ -224,6 +256,9 @@ class Taxonomy:
             hedge_factor=float(data.get("hedge_factor", 1.0)),
             public_actors=_strings(data, "public_actors"),
             public_factor=float(data.get("public_factor", 1.0)),
+            untitled_factor=float(data.get("untitled_factor", 1.0)),
+            market_words=_strings(data, "market_words"),
+            market_factor=float(data.get("market_factor", 1.0)),
             not_followed_by={
                 _key(k): frozenset(str(f) for f in v) for k, v in data.get("not_followed_by", {}).items()
             },
@@ -241,7 +276,11 @@ class Taxonomy:
         """A ministry, city, district or office (산업부, 서초구, 국세청) or a listed public actor."""
         if not actor:
             return False
-        return actor in self.public_actors or (len(actor) >= 3 and actor.endswith(_PUBLIC_SUFFIXES))
+        return (
+            actor in self.public_actors
+            or (len(actor) >= 3 and actor.endswith(_PUBLIC_SUFFIXES))
+            or actor.startswith(_PUBLIC_PREFIXES)
+        )
 
     def _hits_in_runs(self, runs: Sequence[Run]) -> list[_Hit]:
         """Lexicon keys in order of appearance: single lemmas and adjacent lemma runs, longest first.
@@ -394,12 +433,24 @@ class Taxonomy:
         """
         scores = [0.0] * len(self.themes)
         self._add(scores, runs, morphs, title=False)
-        self._add(scores, title_runs, title_morphs, title=True)
+        if self.untitled_factor != 1.0 and title_runs:
+            titled = [0.0] * len(self.themes)
+            self._add(titled, title_runs, title_morphs, title=True)
+            # A theme the headline does not name is more often the lead's aside than its subject.
+            scores = [t + (s if t else s * self.untitled_factor) for s, t in zip(scores, titled, strict=True)]
+        else:
+            self._add(scores, title_runs, title_morphs, title=True)
+        if self.market_factor != 1.0 and any(r[0] in self.market_words for r in title_runs):
+            for i, theme in enumerate(self.themes):
+                if theme.sector:
+                    scores[i] *= self.market_factor
         partner = title_partner(title_morphs) if self._partnered else None
-        if partner and not self.is_public(partner):
+        public_partner = self.public_factor != 1.0 and self.is_public(title_party(title_morphs))
+        if partner and not public_partner:
             for i, weight in self._partnered:
                 scores[i] += weight * self.title_factor
-        if self.public_factor != 1.0 and self.is_public(title_actor(title_morphs)):
+        # A company's deal with a district or a ministry (서초구와 협약) is policy as much as the reverse.
+        if self.public_factor != 1.0 and (public_partner or self.is_public(title_actor(title_morphs))):
             for i, theme in enumerate(self.themes):
                 if theme.corporate:
                     scores[i] *= self.public_factor

@@ -199,7 +199,8 @@ def test_two_words_apart_tell_a_deal_that_neither_tells_alone(nlp: KoreanNLP) ->
         "스틱인베스트먼트의 최대주주가 미리캐피탈로 변경되고 향후 주주가치 제고를 예고하면서 "
         "행동주의 펀드 얼라인파트너스도 우호 주주로 돌아설 전망이다."
     )
-    assert "mna" in themes_of(nlp, "스틱인베 우호주주로 돌아선 얼라인", lead)
+    # Without a headline (a headline that names no word of it would make the lead's words an aside).
+    assert "mna" in themes_of(nlp, "", lead)
     tax = Taxonomy.from_data(
         {
             "threshold": 1.0,
@@ -283,3 +284,37 @@ def test_the_headline_actor_is_the_noun_before_its_first_comma(nlp: KoreanNLP) -
     assert title_actor(seocho) == "서초구"
     assert default_taxonomy().is_public(title_actor(seocho))
     assert title_actor(plain) is None
+
+
+def test_a_theme_the_headline_does_not_name_weighs_less_in_the_lead() -> None:
+    tax = Taxonomy.from_data(
+        {
+            "threshold": 1.0,
+            "body_factor": 1.0,
+            "untitled_factor": 0.5,
+            "themes": [
+                {"slug": "x", "label": "엑스", "lexicon": {"유출": 1.5}},
+                {"slug": "y", "label": "와이", "lexicon": {"관세": 1.0}},
+            ],
+        }
+    )
+    leak = [SimpleMorph("유출", "NNG", 0, 2)]
+    assert tax.score(leak) == [("x", 1.5)]  # no headline: the lead is all there is
+    assert tax.score(leak, [SimpleMorph("관세", "NNG", 0, 2)]) == [("y", 2.0)]  # 0.75 < 1
+    assert tax.score(leak, [SimpleMorph("유출", "NNG", 0, 2)]) == [("x", 4.5)]  # named: full weight
+
+
+def test_a_market_headline_names_sectors_as_movers(nlp: KoreanNLP) -> None:
+    assert "semiconductor" not in themes_of(nlp, "반도체 넘어 순환매 불장…코스피 사상 최고")
+    assert "semiconductor" in themes_of(nlp, "삼성전자, 차세대 HBM 반도체 양산")
+
+
+def test_a_deal_with_a_district_is_policy_whoever_heads_the_headline(nlp: KoreanNLP) -> None:
+    assert "alliance" not in themes_of(nlp, "SGC문화재단, 서초구청과 문화예술 나눔 업무협약 체결")
+    assert "alliance" not in themes_of(nlp, "고양시-고양동부새마을금고, '출생축하 아기통장' 지원 업무협약")
+    assert "alliance" in themes_of(nlp, "파리바게뜨, LG전자와 업무협약 체결")
+
+
+def test_an_open_letter_or_question_is_no_launch(nlp: KoreanNLP) -> None:
+    assert "launch" not in themes_of(nlp, "李대통령, 장동혁에 공개 질의")
+    assert "launch" in themes_of(nlp, "삼성전자, 갤럭시 신제품 공개")
