@@ -318,3 +318,8 @@ def test_a_deal_with_a_district_is_policy_whoever_heads_the_headline(nlp: Korean
 def test_an_open_letter_or_question_is_no_launch(nlp: KoreanNLP) -> None:
     assert "launch" not in themes_of(nlp, "李대통령, 장동혁에 공개 질의")
     assert "launch" in themes_of(nlp, "삼성전자, 갤럭시 신제품 공개")
+
+
+def test_a_defence_minister_s_partnership_is_diplomacy(nlp: KoreanNLP) -> None:
+    assert "alliance" not in themes_of(nlp, '국방장관, WDS 현장서 "사우디 안보 핵심과 손잡고…"')
+    assert "alliance" in themes_of(nlp, "한화에어로스페이스, KAI와 손잡고 수출 공략")
