@@ -115,6 +115,9 @@ def _sentences(morphs: Sequence[Morph]) -> list[_Piece]:
     piece: _Piece | None = None
     current = 0
     prev_tag = ""
+    # A piece ends where its last morpheme does: that one's length is read when the piece closes.
+    last: Morph = morphs[0]
+    last_start = 0
     for m in morphs:
         start = m.start
         if start >= LEAD_CHARS:
@@ -126,12 +129,12 @@ def _sentences(morphs: Sequence[Morph]) -> list[_Piece]:
             and tag[:1] not in _CONTINUING
             and (pos != current or (prev_tag == "SF" and tag != "SF" and m.form not in _CLOSING))
         ):
+            piece.end = last_start + last.len
             out.append(piece)
             piece = None
         if piece is None:
-            piece = _Piece(start, start + m.len, tag, False, [])
-        else:
-            piece.end = start + m.len
+            piece = _Piece(start, start, tag, False, [])
+        last, last_start = m, start
         if tag == "EF":
             piece.final_ending = True
         elif tag in NOUN_TAGS:
@@ -141,6 +144,7 @@ def _sentences(morphs: Sequence[Morph]) -> list[_Piece]:
         current = pos
         prev_tag = tag
     if piece is not None:
+        piece.end = last_start + last.len
         out.append(piece)
     return out
 
