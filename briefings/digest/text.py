@@ -49,8 +49,10 @@ _BYLINE_TAIL = re.compile(rf"(?:(?<=[.!?다\s])|^)\s*/?{_NAMES}\s*{_REPORTER}\s*
 
 # Copyright footers, from the marker to "금지" (plus "All rights reserved"). Each rule starts with a
 # required marker so the regex engine can skip ahead quickly; brackets left empty are removed later.
+# The lookahead names the characters a match can begin with: the engine then skips the other
+# positions at once instead of trying each alternative there (three times faster on bodies).
 _COPYRIGHT = re.compile(
-    r"(?:※\s*)?(?:저작권자|[ⓒ©]|\([cC]\)|Copyrights?)"
+    r"(?=[※저ⓒ©(c])(?:※\s*)?(?:저작권자|[ⓒ©]|\([cC]\)|Copyrights?)"
     r"[^\n]{0,80}?(?:무단\s*(?:전재|복제|배포)[^\n]{0,30}?금지|All rights reserved\.?)"
     r"(?:\s*Copyright[^\n]{0,60}?All rights reserved\.?)?",
     re.IGNORECASE,
@@ -141,8 +143,10 @@ _BUTTON_WORDS = (
     "뉴스듣기",
 )
 _CHROME_TOKEN = "(?:" + "|".join(re.escape(w) for w in sorted(_BUTTON_WORDS, key=len, reverse=True)) + ")"
-# Three or more chrome words in a row (inline "글자크기 기사 스크랩 공유 프린트").
-_CHROME_RUN = re.compile(rf"(?:{_CHROME_TOKEN}\s*(?:\d+\s*)?){{3,}}")
+# Three or more chrome words in a row (inline "글자크기 기사 스크랩 공유 프린트"); the lookahead of
+# their first characters lets the engine skip other positions at once (as in `_COPYRIGHT`).
+_CHROME_FIRST = "".join(sorted({re.escape(w[0]) for w in _BUTTON_WORDS}))
+_CHROME_RUN = re.compile(rf"(?=[{_CHROME_FIRST}])(?:{_CHROME_TOKEN}\s*(?:\d+\s*)?){{3,}}")
 
 _TITLE_TAG = re.compile(r"^\s*(?:[\[【<(](?:[^\]】>)]{1,12})[\]】>)]\s*)+")
 _EXCLUSIVE = re.compile(r"[\[【<(]\s*(?:단독|독점|exclusive)\s*[\]】>)]|^\s*단독\s*[:|]", re.IGNORECASE)
