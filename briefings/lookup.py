@@ -26,12 +26,15 @@ from sqlalchemy import (
     Select,
     Table,
     case,
+    except_,
     exists,
     func,
+    intersect,
     literal,
     or_,
     select,
     text,
+    union,
 )
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -100,32 +103,49 @@ _first_ids: dict[tuple[str, str, datetime], tuple[int, float]] = {}
 _first_ids_lock = threading.Lock()
 
 
-def _first_story_id(session: Session, since: datetime) -> int | None:
+def _first_story_id(session: Session, since: datetime, now: datetime | None = None) -> int | None:
     """A lower bound of the ids of stories updated since `since`: every candidate's id is at least this.
 
     Story ids grow as stories are created, so this bound lets the (company_id, is_primary, story_id)
     index skip a busy company's older stories instead of reading each one to check its date. The bound
-    is taken for the start of the hour (a little wider, so still a bound) and kept a few minutes: a
-    story older than the window cannot come back into it, since stories only grow within ~2 days.
+    is taken for the start of the hour, or of the day for a window reaching back more than
+    `_BY_THE_HOUR` from `now` (a little wider, so still a bound), and kept a few minutes: a story older
+    than the window cannot come back into it, since stories only grow within ~2 days.
     """
-    return _first_id(session, "story", Story.id, Story.last_published_at, since)
+    return _first_id(session, "story", Story.id, Story.last_published_at, _bound_start(since, now))
 
 
-def _first_article_id(session: Session, since: datetime) -> int | None:
+def _first_article_id(session: Session, since: datetime, now: datetime | None = None) -> int | None:
     """The same bound for articles published since `since`: articles get growing ids as they are
     gathered, so the (term, article_id) key of `article_terms` reads only the window's postings."""
-    return _first_id(session, "article", Article.id, Article.published_at, since)
+    return _first_id(session, "article", Article.id, Article.published_at, _bound_start(since, now))
 
 
-def _first_id(session: Session, kind: str, ids: Any, dates: Any, since: datetime) -> int | None:
+# Windows reaching back further than this take their bound from the start of the day. The bound costs
+# a read of every row since then (`min(id)` over the date index: 150 ms for 30 days of stories, 400 ms
+# of articles on PostgreSQL at 1 M articles), and a long window's start moves with the query (the
+# score ceiling cuts it at any hour), so by the hour nearly every long query paid it; by the day a
+# process pays it about once per day reached per few minutes. Reading up to a day more of the index
+# costs a window of several days little; a short window keeps the hour.
+_BY_THE_HOUR = timedelta(days=2)
+
+
+def _bound_start(since: datetime, now: datetime | None) -> datetime:
+    """Where the id bound of a window starting at `since` is taken: at or before `since`."""
     hour = since.replace(minute=0, second=0, microsecond=0)
-    key = (kind, str(session.get_bind().engine.url), hour)
+    if now is not None and as_utc(now) - as_utc(since) > _BY_THE_HOUR:
+        return hour.replace(hour=0)
+    return hour
+
+
+def _first_id(session: Session, kind: str, ids: Any, dates: Any, start: datetime) -> int | None:
+    key = (kind, str(session.get_bind().engine.url), start)
     with _first_ids_lock:
         cached = _first_ids.get(key)
     if cached is not None and time.monotonic() - cached[1] < _FIRST_ID_TTL:
         return cached[0]
     # `id + 0`: SQLite would otherwise walk the primary key in order to find min(id).
-    first = session.scalar(select(func.min(ids + 0)).where(dates >= hour))
+    first = session.scalar(select(func.min(ids + 0)).where(dates >= start))
     if first is not None:  # "no stories yet" must not be remembered
         with _first_ids_lock:
             if len(_first_ids) > 64:
@@ -179,7 +199,7 @@ def top_stories(
     ids = [company_id] if isinstance(company_id, int) else list(dict.fromkeys(company_id))
     now = as_utc(now)
     since = now - timedelta(days=days)
-    first_id = _first_story_id(session, since)
+    first_id = _first_story_id(session, since, now)
     if first_id is None or not ids:
         return []
     if len(ids) > 1:
@@ -212,7 +232,7 @@ def top_stories_each(
     ids = list(dict.fromkeys(company_ids))
     now = as_utc(now)
     since = now - timedelta(days=days)
-    first_id = _first_story_id(session, since) if ids else None
+    first_id = _first_story_id(session, since, now) if ids else None
     out: dict[int, list[StoryView]] = {cid: [] for cid in ids}
     if first_id is None:
         return out
@@ -676,6 +696,56 @@ def _driven_by_words(search: StorySearch) -> bool:
     return not search.company_ids and bool(search.include) and all(len(r) == 1 for r in search.include[0])
 
 
+def _checked_groups(search: StorySearch) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """The include groups checked on each story: all but the first when its postings drive."""
+    return search.include[1:] if _driven_by_words(search) else search.include
+
+
+def _checked_exclusions(search: StorySearch) -> list[tuple[str, ...]]:
+    """Excluded readings checked in the index: an excluded phrase hides only the stories that have it
+    as a phrase, which the text decides (`with_phrases`)."""
+    adjacent = dict(search.adjacent)
+    return [terms for terms in search.exclude if terms not in adjacent]
+
+
+def _words_as_sets(dialect: str, search: StorySearch) -> bool:
+    """Whether a search's words are answered as sets of postings (`_word_stories`), not per story.
+
+    On PostgreSQL without a company, checking each of the first word's candidates for the other
+    words costs a probe per candidate and word (1,200 candidates a day for a common word); the
+    words' postings of the window's stories, read in `(term, story_id)` order and intersected,
+    cost a few thousand index entries each. With a company, its links are far fewer candidates.
+    """
+    return dialect == "postgresql" and not search.company_ids and bool(search.include)
+
+
+def _reading_stories(terms: Sequence[str], first_story: int) -> Select[Any]:
+    """The stories of id `first_story` or more with an article carrying every one of `terms`."""
+    lead = _TERMS.alias("lead")
+    others = [
+        exists(select(literal(1)).where(_TERMS.c.article_id == lead.c.article_id, _TERMS.c.term == term))
+        for term in terms[1:]
+    ]
+    return select(lead.c.story_id).where(lead.c.term == terms[0], lead.c.story_id >= first_story, *others)
+
+
+def _word_stories(search: StorySearch, driver: Select[Any] | None, first_story: int) -> ColumnElement[bool]:
+    """`Story.id` is among the stories the search's words allow, as one set expression: the first
+    word's postings in the window (`driver`) intersected with each other group's stories (any
+    reading), minus the stories of each exclusion, each set bounded below by the window's first
+    story id. The same stories `has_terms` finds one by one; the database hashes the sets, so the
+    smallest bounds the work and no candidate is probed per word."""
+    sets: list[Any] = [] if driver is None else [driver]
+    for options in _checked_groups(search):
+        readings = [_reading_stories(terms, first_story) for terms in options]
+        sets.append(readings[0] if len(readings) == 1 else union(*readings))
+    allowed: Any = sets[0] if len(sets) == 1 else intersect(*sets)
+    exclusions = [_reading_stories(terms, first_story) for terms in _checked_exclusions(search)]
+    if exclusions:
+        allowed = except_(allowed, *exclusions)
+    return Story.id.in_(allowed)
+
+
 def search_conditions(dialect: str, search: StorySearch) -> list[ColumnElement[bool]]:
     """The SQL conditions on `Story` a search puts (its company range is added by `query_stories`).
 
@@ -683,13 +753,14 @@ def search_conditions(dialect: str, search: StorySearch) -> list[ColumnElement[b
     those postings are the first word's condition itself, it is not checked a second time.
     """
     out: list[ColumnElement[bool]] = []
-    for options in search.include[1:] if _driven_by_words(search) else search.include:
-        # Alternatives (a compound's readings, OR) also go story by story: under OR, PostgreSQL
-        # would otherwise hash every article that ever carried a reading's rarer part.
-        out.append(or_(*[has_terms(dialect, terms, story_by_story=len(options) > 1) for terms in options]))
-    adjacent = dict(search.adjacent)
-    for terms in search.exclude:
-        if terms not in adjacent:  # an excluded phrase hides only stories that have it as a phrase
+    if not _words_as_sets(dialect, search):  # else `search_where` intersects the words' postings
+        for options in _checked_groups(search):
+            # Alternatives (a compound's readings, OR) also go story by story: under OR, PostgreSQL
+            # would otherwise hash every article that ever carried a reading's rarer part.
+            out.append(
+                or_(*[has_terms(dialect, terms, story_by_story=len(options) > 1) for terms in options])
+            )
+        for terms in _checked_exclusions(search):
             out.append(~has_terms(dialect, terms, story_by_story=True))
     if search.themes:
         out.append(or_(*[_in_json_list(dialect, Story.themes, t) for t in search.themes]))
@@ -742,8 +813,10 @@ def search_terms(search: StorySearch) -> frozenset[str]:
     )
 
 
-def _driver(session: Session, search: StorySearch, since: datetime) -> Select[Any] | None:
-    first_article = _first_article_id(session, since)
+def _driver(
+    session: Session, search: StorySearch, since: datetime, now: datetime | None
+) -> Select[Any] | None:
+    first_article = _first_article_id(session, since, now)
     if first_article is None:
         return None
     if search.include:
@@ -772,6 +845,7 @@ def search_where(
     extra: Sequence[ColumnElement[bool]] = (),
     conditions: Sequence[ColumnElement[bool]] | None = None,
     fenced: bool = False,
+    now: datetime | None = None,
 ) -> list[ColumnElement[bool]] | None:
     """The conditions on `Story` for stories updated since `since` (and before `until`), or None when
     no story is in the window at all.
@@ -779,9 +853,10 @@ def search_where(
     `conditions` are the search's own (`search_conditions`) when the caller built them already: one
     answer asks for several windows of the same search. `fenced` (one search answered on its own,
     not OR-ed with others) lets PostgreSQL find the window's candidates first and check the words on
-    those alone (`_fence`).
+    those alone (`_fence`). `now`, when given, lets a long window take a coarser id bound
+    (`_bound_start`).
     """
-    first_id = _first_story_id(session, since)
+    first_id = _first_story_id(session, since, now)
     if first_id is None:
         return None
     dialect = session.get_bind().dialect.name
@@ -792,10 +867,18 @@ def search_where(
     if until is not None:
         start.append(Story.last_published_at < until)
     pg = dialect == "postgresql"
+    if _words_as_sets(dialect, search):
+        driver = _driver(session, search, since, now)
+        if driver is None and _driven_by_words(search):  # no article in the window carries the word
+            return None
+        # The date alone: with the id bound too, PostgreSQL multiplies two selectivities that go
+        # together and misjudges the window (see below). The sets hold the id bound instead.
+        start.remove(id_bound)
+        return [*start, _word_stories(search, driver, first_id), *conditions, *extra]
     if not search.company_ids:
         # No company range to start from: start from the postings of the first word (or of the first
         # theme, in `article_themes`) in the window, a superset the conditions above then narrow.
-        driver = _driver(session, search, since)
+        driver = _driver(session, search, since, now)
         if driver is not None:
             if pg:
                 # PostgreSQL multiplies the selectivities of the id bound and the date, which go
@@ -849,7 +932,7 @@ def count_stories(
 ) -> int:
     """How many stories of the window a search (with `extra` conditions) finds."""
     since = as_utc(now) - timedelta(days=search.days or days)
-    where = search_where(session, search, since=since, extra=extra, fenced=True)
+    where = search_where(session, search, since=since, extra=extra, fenced=True, now=now)
     if where is None:
         return 0
     return int(session.scalar(select(func.count()).select_from(Story).where(*where)) or 0)
@@ -1047,7 +1130,9 @@ def _ranked_page(
     their scores.
 
     `extra` holds the search's own conditions too (built once by `query_stories`)."""
-    where = search_where(session, search, since=since, until=until, extra=extra, conditions=(), fenced=True)
+    where = search_where(
+        session, search, since=since, until=until, extra=extra, conditions=(), fenced=True, now=now
+    )
     if where is None:
         return None
     dialect = session.get_bind().dialect.name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -211,3 +212,66 @@ def test_saved_queries_answered_in_memory_find_what_the_sql_finds(
             by_sql = {s.id for s in query_stories(session, search, now=NOW, limit=50)}
             assert by_sql, search
             assert {s.id for s in recent.find(search, since)} == by_sql, search
+
+
+def test_words_without_a_company_find_each_storys_articles_together(sessions: sessionmaker[Session]) -> None:
+    """Every word in some article of the story, a compound's parts in one article, an exclusion in
+    any article: the same stories whether the database checks each story (SQLite) or intersects the
+    words' postings (PostgreSQL)."""
+    from briefings.models import ArticleTerm
+
+    with sessions() as session:
+        world = seed_world(session)
+        cid = world.ids["LG전자"]
+
+        def story(key: str, *articles: list[str], hours: float = 3) -> None:
+            first = add_story(session, [cid], f"소식 {key}", hours_ago=hours, terms=articles[0])
+            for i, terms in enumerate(articles[1:], 1):  # the story's later articles
+                url = f"https://news.example.com/{key}/{i}"
+                article = Article(
+                    url=url,
+                    url_key=f"{key}-{i}",
+                    title_key=f"{key}-{i}",
+                    outlet="뉴시스",
+                    title=f"소식 {key} {i}",
+                    summary="",
+                    published_at=first.last_published_at,
+                    seen_at=first.last_published_at,
+                    digested_at=first.last_published_at,
+                    story_id=first.id,
+                )
+                session.add(article)
+                session.flush()
+                session.add_all(ArticleTerm(term=t, article_id=article.id, story_id=first.id) for t in terms)
+
+        story("plain", ["신제품", "출시일"])
+        story("split", ["신제품"], ["출시일"])
+        story("compound", ["신", "제품", "출시일"])
+        story("compound_apart", ["신"], ["제품", "출시일"])
+        story("excluded_later", ["신제품", "출시일"], ["인수"])
+        story("compound_excluded", ["출시일", "인"], ["수"], ["인", "수"])
+        story("old", ["신제품", "출시일"], hours=24 * 20)
+        story("other", ["출시일"])
+        session.commit()
+
+        def found_keys(search: StorySearch) -> set[str]:
+            views = query_stories(session, search, now=NOW, limit=50)
+            return {v.headline.removeprefix("소식 ") for v in views}
+
+        new_product = (("신제품",), ("신", "제품"))
+        assert found_keys(StorySearch(include=(new_product, (("출시일",),)), exclude=(("인수",),))) == {
+            "plain",
+            "split",
+            "compound",
+        }
+        driven = StorySearch(include=((("출시일",),), (("신제품",),)), exclude=(("인수",),))
+        assert found_keys(driven) == {"plain", "split"}
+        assert found_keys(replace(driven, days=30)) == {"plain", "split", "old"}
+        assert found_keys(StorySearch(include=((("출시일",),),), exclude=(("신", "제품"), ("인", "수")))) == {
+            "plain",
+            "split",
+            "compound_apart",
+            "excluded_later",
+            "other",
+        }
+        assert found_keys(StorySearch(include=((("출시일",),), (("없는말",),)))) == set()
