@@ -9,7 +9,8 @@ A bare word list mistakes a mention for the subject, so each hit is weighed by w
   a theme the headline names no word of is more often the lead's aside, and counts less;
 - what the headline is about: a market wrap (코스피, 증시, ETF) names sectors as movers (`sector`);
 - the words next to it: a theme's `blockers` near a hit void it for that theme (협력 between two
-  ministers is diplomacy, not a business alliance; 공개 of a music video is not a product launch);
+  ministers is diplomacy, not a business alliance; 공개 of a music video is not a product launch;
+  블랙록 near 지분 … 취득, a pair, is an index fund's passive stake, not M&A);
 - what follows it: a negation (출시 안 해, 인수 무산) voids it, a hedge (사임론, 인수설) weakens it;
 - who acts: themes that are things companies do (`corporate`: earnings, deals, launches) weigh
   little when the headline's actor, or the party it names with 와/과, is a ministry, a city or
@@ -398,9 +399,13 @@ class Taxonomy:
             for second, theme, weight in wanted:
                 if (run[0], second, theme) in found:
                     continue
-                for later in window:
+                for j, later in enumerate(window, i + 1):
                     if later[0] == second:
-                        hit = _Hit(second, run[1], later[2], i, i)
+                        hit = _Hit(second, run[1], later[2], i, j)
+                        # A pair is blocked like a word (블랙록 … 지분 취득 is an index fund's stake).
+                        if self.themes[theme].blockers and theme in self._blocked_themes(runs, hit):
+                            found.add((run[0], second, theme))
+                            break
                         factor = self._after(morphs, hit)
                         if title:
                             factor *= self.title_factor

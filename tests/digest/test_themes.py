@@ -323,3 +323,34 @@ def test_an_open_letter_or_question_is_no_launch(nlp: KoreanNLP) -> None:
 def test_a_defence_minister_s_partnership_is_diplomacy(nlp: KoreanNLP) -> None:
     assert "alliance" not in themes_of(nlp, '국방장관, WDS 현장서 "사우디 안보 핵심과 손잡고…"')
     assert "alliance" in themes_of(nlp, "한화에어로스페이스, KAI와 손잡고 수출 공략")
+
+
+def test_a_figure_running_for_office_is_no_personnel_move(nlp: KoreanNLP) -> None:
+    assert "people" not in themes_of(nlp, "'서부의 맘다니?'…LA도 반트럼프 인사 시장 출마, 인도계 니티야 라만")
+    assert "people" in themes_of(nlp, "장민영 기업은행장 공식 취임")
+
+
+def test_an_index_fund_s_stake_is_no_takeover(nlp: KoreanNLP) -> None:
+    assert "mna" not in themes_of(nlp, "블랙록도 SK하이닉스 샀다…5% 이상 지분 취득 공시 [매경 자이앤트]")
+    assert "mna" in themes_of(nlp, "한화, 아워홈 지분 취득 공시")
+
+
+def test_ai_in_an_inauguration_pledge_is_no_ai_story(nlp: KoreanNLP) -> None:
+    title = "'생산적 금융 300조' 내건 장민영 기업은행장 공식 취임…AI·신뢰금융 전환 선언"
+    assert "ai" not in themes_of(nlp, title)
+    assert "people" in themes_of(nlp, title)
+    assert "ai" in themes_of(nlp, "LG AI연구원, 인공지능 엑사원 새 모델 공개")
+
+
+def test_a_no_fly_zone_a_poll_or_a_regulatory_sandbox_is_no_sanction(nlp: KoreanNLP) -> None:
+    assert "sanctions" not in themes_of(nlp, '국방부 "비행금지구역 재설정, 대비태세 영향 없도록 보완"')
+    assert "sanctions" not in themes_of(
+        nlp, '李 지지율 2주째 올라 55.8%…"다주택 규제 등이 상승 견인" [리얼미터]'
+    )
+    assert "sanctions" not in themes_of(nlp, "'규제특례사업 피해보호 강화' 연구개발특구법 개정안 의결")
+    assert "sanctions" in themes_of(nlp, "공정위, 쿠팡에 과징금 부과")
+
+
+def test_the_presidential_office_s_comment_on_a_verdict_is_no_litigation(nlp: KoreanNLP) -> None:
+    assert "litigation" not in themes_of(nlp, '청와대, 尹 1심 무기징역에 "특별히 말씀드릴 입장 없다"')
+    assert "litigation" in themes_of(nlp, "법원, 尹 1심 무기징역 선고")
