@@ -68,8 +68,9 @@ _PHOTO_COPYRIGHT = re.compile(rf"[ⓒ©]\s*[A-Za-z0-9가-힣]{{2,12}}(?:\s+{_NAM
 _PHOTO_BRACKETED = re.compile(
     r"[\[(<]\s*(?:사진|그래픽|자료|영상|이미지|출처|자료사진|사진출처)\s*(?:제공)?\s*[=:][^\])>\n]{0,40}[\])>]"
 )
+# The lookahead of the characters a match begins with, as in `_COPYRIGHT`.
 _PHOTO_BARE = re.compile(
-    r"/?(?:사진|그래픽|이미지)\s*(?:제공)?\s*=\s*[A-Za-z0-9가-힣&·./]{2,20}"
+    r"(?=[/사그이])/?(?:사진|그래픽|이미지)\s*(?:제공)?\s*=\s*[A-Za-z0-9가-힣&·./]{2,20}"
     r"(?:\s+(?:제공|인스타그램|홈페이지|캡처|캡쳐))?"
 )
 _PHOTO_AGENCY = re.compile(
