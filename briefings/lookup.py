@@ -100,6 +100,12 @@ class StoryView:
 
 
 _FIRST_ID_TTL = 300.0
+# A bound taken a week or more back is kept for hours: no story last updated before then can take an
+# article again (a story stays open 48 h after its last article and spans at most 4 days), and articles
+# only get larger ids, so such a bound can only grow looser, never wrong. Long windows then pay its
+# `min(id)` once per process per day instead of every few minutes.
+_SETTLED_AFTER = timedelta(days=7)
+_SETTLED_TTL = 6 * 3600.0
 _first_ids: dict[tuple[str, str, datetime], tuple[int, float]] = {}
 _first_ids_lock = threading.Lock()
 
@@ -113,13 +119,13 @@ def _first_story_id(session: Session, since: datetime, now: datetime | None = No
     `_BY_THE_HOUR` from `now` (a little wider, so still a bound), and kept a few minutes: a story older
     than the window cannot come back into it, since stories only grow within ~2 days.
     """
-    return _first_id(session, "story", Story.id, Story.last_published_at, _bound_start(since, now))
+    return _first_id(session, "story", Story.id, Story.last_published_at, _bound_start(since, now), now)
 
 
 def _first_article_id(session: Session, since: datetime, now: datetime | None = None) -> int | None:
     """The same bound for articles published since `since`: articles get growing ids as they are
     gathered, so the (term, article_id) key of `article_terms` reads only the window's postings."""
-    return _first_id(session, "article", Article.id, Article.published_at, _bound_start(since, now))
+    return _first_id(session, "article", Article.id, Article.published_at, _bound_start(since, now), now)
 
 
 # Windows reaching back further than this take their bound from the start of the day. The bound costs
@@ -139,11 +145,20 @@ def _bound_start(since: datetime, now: datetime | None) -> datetime:
     return hour
 
 
-def _first_id(session: Session, kind: str, ids: Any, dates: Any, start: datetime) -> int | None:
+def _first_ids_ttl(start: datetime, now: datetime | None) -> float:
+    """How long the bound taken at `start` may be kept (seconds)."""
+    if now is not None and as_utc(now) - as_utc(start) >= _SETTLED_AFTER:
+        return _SETTLED_TTL
+    return _FIRST_ID_TTL
+
+
+def _first_id(
+    session: Session, kind: str, ids: Any, dates: Any, start: datetime, now: datetime | None
+) -> int | None:
     key = (kind, str(session.get_bind().engine.url), start)
     with _first_ids_lock:
         cached = _first_ids.get(key)
-    if cached is not None and time.monotonic() - cached[1] < _FIRST_ID_TTL:
+    if cached is not None and time.monotonic() - cached[1] < _first_ids_ttl(start, now):
         return cached[0]
     # `id + 0`: SQLite would otherwise walk the primary key in order to find min(id).
     first = session.scalar(select(func.min(ids + 0)).where(dates >= start))
