@@ -22,7 +22,7 @@ from briefings.filters import (
 from briefings.lookup import StorySearch, query_stories, search_terms
 from briefings.models import Article, ArticleTheme, Story, StoryCompany
 from briefings.recent import RecentStories, article_terms
-from tests.bot.seed import NOW, World, add_story, seed_world
+from tests.bot.seed import NOW, World, add_article, add_story, seed_world
 
 
 @pytest.fixture
@@ -218,7 +218,6 @@ def test_words_without_a_company_find_each_storys_articles_together(sessions: se
     """Every word in some article of the story, a compound's parts in one article, an exclusion in
     any article: the same stories whether the database checks each story (SQLite) or intersects the
     words' postings (PostgreSQL)."""
-    from briefings.models import ArticleTerm
 
     with sessions() as session:
         world = seed_world(session)
@@ -228,21 +227,7 @@ def test_words_without_a_company_find_each_storys_articles_together(sessions: se
             first = add_story(session, [cid], f"소식 {key}", hours_ago=hours, terms=articles[0])
             for i, terms in enumerate(articles[1:], 1):  # the story's later articles
                 url = f"https://news.example.com/{key}/{i}"
-                article = Article(
-                    url=url,
-                    url_key=f"{key}-{i}",
-                    title_key=f"{key}-{i}",
-                    outlet="뉴시스",
-                    title=f"소식 {key} {i}",
-                    summary="",
-                    published_at=first.last_published_at,
-                    seen_at=first.last_published_at,
-                    digested_at=first.last_published_at,
-                    story_id=first.id,
-                )
-                session.add(article)
-                session.flush()
-                session.add_all(ArticleTerm(term=t, article_id=article.id, story_id=first.id) for t in terms)
+                add_article(session, first, terms, url=url, title=f"소식 {key} {i}", outlet="뉴시스")
 
         story("plain", ["신제품", "출시일"])
         story("split", ["신제품"], ["출시일"])

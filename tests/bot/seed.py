@@ -7,6 +7,7 @@ with `last_published_at` copied, articles + their morpheme terms), so lookups ru
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -105,12 +106,30 @@ def add_story(
         session.add(
             StoryCompany(story_id=story.id, company_id=cid, is_primary=i == 0, last_published_at=published)
         )
+    add_article(session, story, sorted(set(terms or [])))
+    return story
+
+
+def add_article(
+    session: Session,
+    story: Story,
+    terms: Iterable[str],
+    *,
+    url: str | None = None,
+    title: str | None = None,
+    outlet: str | None = None,
+) -> Article:
+    """An article of the story, published when the story was last, with these index terms (as the
+    digester stores them, the story copied into each posting). By default the story's own article."""
+    url = url or story.url
+    title = title or story.headline
+    published = story.last_published_at
     article = Article(
         url=url,
         url_key=_key(url),
-        title_key=_key(headline),
-        outlet=outlet,
-        title=headline,
+        title_key=_key(title),
+        outlet=outlet or story.first_outlet,
+        title=title,
         summary="",
         published_at=published,
         seen_at=published,
@@ -119,9 +138,8 @@ def add_story(
     )
     session.add(article)
     session.flush()
-    for term in sorted(set(terms or [])):
-        session.add(ArticleTerm(term=term, article_id=article.id, story_id=story.id))
-    return story
+    session.add_all(ArticleTerm(term=t, article_id=article.id, story_id=story.id) for t in terms)
+    return article
 
 
 def seed_world(session: Session, now: datetime = NOW) -> World:

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from briefings.brief import Briefing, BriefingLoader, load_briefing
 from briefings.filters import add_filter
 from briefings.lookup import StorySearch, top_stories, top_stories_each
-from briefings.models import Article, ArticleTerm, Channel, Company, Story
+from briefings.models import Channel, Company, Story
 from briefings.saved_queries import save_query
+from tests.bot.seed import add_article
 from tests.brief.conftest import company, story, subscribe
 from tests.brief.statements import statements
 
@@ -119,20 +120,7 @@ def test_the_latest_stories_of_many_companies_come_in_one_statement_ranked_as_ea
 
 def _indexed(session: Session, row: Story, terms: list[str]) -> None:
     """One article of the story with these index terms (as the digester stores them)."""
-    article = Article(
-        url=row.url,
-        url_key=f"{row.id:040d}",
-        title_key=f"{row.id:040d}",
-        outlet=row.first_outlet,
-        title=row.headline,
-        published_at=row.last_published_at,
-        seen_at=row.last_published_at,
-        digested_at=row.last_published_at,
-        story_id=row.id,
-    )
-    session.add(article)
-    session.flush()
-    session.add_all(ArticleTerm(term=t, article_id=article.id, story_id=row.id) for t in terms)
+    add_article(session, row, terms)
 
 
 def _keyword_world(session: Session, channels: range, *, views: int = 2) -> None:
