@@ -116,8 +116,9 @@ def _first_story_id(session: Session, since: datetime, now: datetime | None = No
     Story ids grow as stories are created, so this bound lets the (company_id, is_primary, story_id)
     index skip a busy company's older stories instead of reading each one to check its date. The bound
     is taken for the start of the hour, or of the day for a window reaching back more than
-    `_BY_THE_HOUR` from `now` (a little wider, so still a bound), and kept a few minutes: a story older
-    than the window cannot come back into it, since stories only grow within ~2 days.
+    `_BY_THE_HOUR` from `now` (a little wider, so still a bound), and kept a few minutes, or hours when
+    taken a week back (`_first_ids_ttl`): a story older than the window cannot come back into it, since
+    stories only grow within ~2 days.
     """
     return _first_id(session, "story", Story.id, Story.last_published_at, _bound_start(since, now), now)
 
@@ -131,9 +132,9 @@ def _first_article_id(session: Session, since: datetime, now: datetime | None = 
 # Windows reaching back further than this take their bound from the start of the day. The bound costs
 # a read of every row since then (`min(id)` over the date index: 150 ms for 30 days of stories, 400 ms
 # of articles on PostgreSQL at 1 M articles), and a long window's start moves with the query (the
-# score ceiling cuts it at any hour), so by the hour nearly every long query paid it; by the day a
-# process pays it about once per day reached per few minutes. Reading up to a day more of the index
-# costs a window of several days little; a short window keeps the hour.
+# score ceiling cuts it at any hour), so by the hour nearly every long query paid it; by the day (and
+# kept for hours, `_SETTLED_TTL`) a process pays it about once per day reached. Reading up to a day
+# more of the index costs a window of several days little; a short window keeps the hour.
 _BY_THE_HOUR = timedelta(days=2)
 
 
