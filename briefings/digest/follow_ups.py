@@ -12,6 +12,7 @@ Pure: stories come in as their articles (StoryArticle values), links come out as
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -119,19 +120,30 @@ def follow_up_links(
     for s in stories:
         for a in s.articles:
             background.add(a.topic)
-    vectors = [[vector(a.topic, background.idf) for a in s.articles] for s in stories]
-    spans = [(s.first, s.last) for s in stories]
+    # Each word's idf once (the background no longer changes); a story's vectors only when compared.
+    idf = {h: background.idf(h) for h in background.df}
+    vectors: dict[int, list[dict[int, float]]] = {}
+
+    def vectors_of(i: int) -> list[dict[int, float]]:
+        if i not in vectors:
+            vectors[i] = [vector(a.topic, idf.__getitem__) for a in stories[i].articles]
+        return vectors[i]
+
+    words = [frozenset(h for a in s.articles for h, _ in a.topic) for s in stories]
+    firsts = [s.first for s in stories]
+    lasts = [s.last for s in stories]
+    min_gap, max_gap = params.min_gap.total_seconds(), params.max_gap.total_seconds()
     floor = min(params.same_actor, params.other)
-    posting: dict[int, list[int]] = {}  # topic word -> earlier stories using it
     links: dict[Hashable, Hashable] = {}
     for i, later in enumerate(stories):
-        words = {w for v in vectors[i] for w in v}
-        candidates = sorted({j for w in words for j in posting.get(w, ())})
+        start = firsts[i]
         best: tuple[float, Hashable] | None = None
-        for j in candidates:
-            if not in_reach(spans[i][0], spans[j][0], spans[j][1], params):
+        # Earlier stories in reach (`in_reach`), oldest first: sorted by start, those that started at
+        # most `max_gap` before, that ended at least `min_gap` before, and that share a topic word.
+        for j in range(bisect_left(firsts, start - max_gap, 0, i), i):
+            if start - lasts[j] < min_gap or start - firsts[j] > max_gap or words[i].isdisjoint(words[j]):
                 continue
-            score = follow_up_score(vectors[i], vectors[j])
+            score = follow_up_score(vectors_of(i), vectors_of(j))
             if score < floor:
                 continue
             earlier = stories[j]
@@ -139,8 +151,6 @@ def follow_up_links(
                 best = (score, earlier.key)
         if best is not None:
             links[later.key] = best[1]
-        for w in words:
-            posting.setdefault(w, []).append(i)
     return links
 
 

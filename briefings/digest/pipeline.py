@@ -52,6 +52,7 @@ from briefings.digest.follow_ups import StoryDigest, follow_up_in_window
 from briefings.digest.keywords import Background, top_keywords
 from briefings.digest.nlp import KoreanNLP, Morph, get_nlp
 from briefings.digest.stories import StoryArticle, StoryGrouper, StoryParams, group
+from briefings.digest.story_signals import HeadlineSignals, headline_signals
 from briefings.digest.summary import LeadSentence, choose_summary, lead_sentences
 from briefings.digest.terms import MorphScan, topic_nouns
 from briefings.digest.text import analysed_body, analysed_title, clean_title, is_exclusive
@@ -105,6 +106,8 @@ class ArticleAnalysis:
     text_key: str
     # Lead sentences that could summarise the article's story (summary.py).
     sentences: tuple[LeadSentence, ...] = ()
+    # What grouping compares of the input's headline, read once (None: grouping reads it itself).
+    signals: HeadlineSignals | None = None
 
     @property
     def primaries(self) -> frozenset[str]:
@@ -211,18 +214,28 @@ class Digester:
             for i, item in enumerate(items):
                 j = same_as[i]
                 if j != i:
-                    out.append(replace(done[j], id=item.id))
+                    first_ = done[j]
+                    same = items[j].title == item.title
+                    signals = first_.signals if same else headline_signals(item.title)
+                    out.append(replace(first_, id=item.id, signals=signals))
                     continue
                 tm = morphs_of(titles[i])
                 bm = morphs_of(bodies[i])
-                done[i] = analysis = self._analyse(item.id, titles[i], bodies[i], tm, bm)
+                analysis = self._analyse(item.id, titles[i], bodies[i], tm, bm, headline_signals(item.title))
+                done[i] = analysis
                 out.append(analysis)
         finally:
             stream.close()  # releases the analyser
         return out
 
     def _analyse(
-        self, key: Hashable, title: str, body: str, tm: Sequence[Morph], bm: Sequence[Morph]
+        self,
+        key: Hashable,
+        title: str,
+        body: str,
+        tm: Sequence[Morph],
+        bm: Sequence[Morph],
+        signals: HeadlineSignals | None = None,
     ) -> ArticleAnalysis:
         # One pass over each text's morphemes feeds themes, keywords, terms, shingles, topic words.
         ts, bs = MorphScan(tm), MorphScan(bm, LEAD_CHARS)
@@ -248,6 +261,7 @@ class Digester:
             exclusive=is_exclusive(title),
             text_key=text_key.hex(),
             sentences=lead_sentences(title, body, bm),
+            signals=signals,
         )
 
     def analyze_each(self, items: Sequence[ArticleInput]) -> list[ArticleAnalysis | str]:
@@ -301,6 +315,7 @@ def story_article(item: ArticleInput, analysis: ArticleAnalysis) -> StoryArticle
         companies=analysis.company_names,
         topic=analysis.fingerprint.topic,
         exclusive=analysis.exclusive,
+        signals=analysis.signals,
     )
 
 

@@ -26,6 +26,7 @@ import re
 import sys
 import unicodedata
 from dataclasses import dataclass
+from itertools import pairwise
 
 # --- numbers -----------------------------------------------------------------------------------------
 
@@ -297,10 +298,9 @@ def headline_sketch(title: str) -> int:
     headlines are is then two bit counts, and a headline costs one small int to keep."""
     core = _NOT_WORD.sub("", _TAGS.sub(" ", unicodedata.normalize("NFKC", title)).casefold())
     bits = 0
-    for i in range(len(core) - 1):
+    for a, b in pairwise(map(ord, core)):
         # A fixed hash (not Python's salted one): a replaying process must sketch the same bits.
-        pair = (ord(core[i]) << 21) | ord(core[i + 1])
-        bits |= 1 << ((pair * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF) >> 57)
+        bits |= 1 << (((a << 21 | b) * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF) >> 57)
     return bits
 
 
