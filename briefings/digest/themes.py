@@ -11,7 +11,10 @@ A bare word list mistakes a mention for the subject, so each hit is weighed by w
 - the words next to it: a theme's `blockers` near a hit void it for that theme (협력 between two
   ministers is diplomacy, not a business alliance; 공개 of a music video is not a product launch;
   블랙록 near 지분 … 취득, a pair, is an index fund's passive stake, not M&A);
-- what follows it: a negation (출시 안 해, 인수 무산) voids it, a hedge (사임론, 인수설) weakens it;
+- what follows it: a negation (출시 안 해, 출시도 어려워) voids it, a hedge (사임론, 인수설) or a
+  concession (대출 규제에도 매수세: the theme is the background) weakens it;
+- what precedes it: the object of 공개/내놓 or the occasion of 인사 may show another sense (편지 공개,
+  발언 내놓, 설 인사);
 - who acts: themes that are things companies do (`corporate`: earnings, deals, launches) weigh
   little when the headline's actor, or the party it names with 와/과, is a ministry, a city or
   another public body (서초구, …협약; SGC문화재단, 서초구청과 …);
@@ -51,6 +54,7 @@ _PAIR_SPAN = 5
 _AFTER_MORPHS = 4
 # Tags that end the clause a hit belongs to: a negation beyond them is about something else.
 _CLAUSE_END = frozenset({"SF", "SP", "SS", "SSO", "SSC", "EC", "EF", "ETM"})
+_QUOTES = frozenset({"SS", "SSO", "SSC"})
 
 Run = tuple[str, int, int]
 _NONE: frozenset[int] = frozenset()
@@ -176,6 +180,8 @@ class Taxonomy:
         hedges: frozenset[str] = frozenset(),
         hedge_factor: float = 1.0,
         not_followed_by: dict[str, frozenset[str]] | None = None,
+        not_preceded_by: dict[str, frozenset[str]] | None = None,
+        concessives: frozenset[str] = frozenset(),
         public_actors: frozenset[str] = frozenset(),
         public_factor: float = 1.0,
         untitled_factor: float = 1.0,
@@ -197,6 +203,12 @@ class Taxonomy:
         self.hedge_factor = hedge_factor
         # Entries another sense of which shows in the next morpheme (인사 + 하 = to greet).
         self.not_followed_by = not_followed_by or {}
+        # Entries another sense of which shows in the word before them, particles skipped: the thing
+        # made public or put forward (편지를 공개, 발언 내놓), the occasion of a greeting (설 인사).
+        self.not_preceded_by = not_preceded_by or {}
+        # Endings that make a hit's clause the background of another one (규제에도 매수세, 해킹
+        # 사태에도 호실적, 죄송하지만): the theme is what the story happened despite, counted as a hedge.
+        self.concessives = concessives
         # A government body heading the headline: its 협약 or 투자 is policy, not a company's deal.
         self.public_actors = public_actors
         self.public_factor = public_factor
@@ -263,6 +275,10 @@ class Taxonomy:
             not_followed_by={
                 _key(k): frozenset(str(f) for f in v) for k, v in data.get("not_followed_by", {}).items()
             },
+            not_preceded_by={
+                _key(k): frozenset(str(f) for f in v) for k, v in data.get("not_preceded_by", {}).items()
+            },
+            concessives=_strings(data, "concessives"),
         )
 
     @classmethod
@@ -316,22 +332,37 @@ class Taxonomy:
         k = bisect_left(morphs, end, key=lambda m: m.start)
         return k < len(morphs) and morphs[k].form in self.not_followed_by[key]
 
+    def _preceded_by_other_sense(self, morphs: Sequence[Morph], hit: _Hit) -> bool:
+        """The content morpheme before the hit, particles and quotes skipped, shows another sense."""
+        k = bisect_left(morphs, hit.start, key=lambda m: m.start) - 1
+        while k >= 0 and (morphs[k].tag.startswith("J") or morphs[k].tag in _QUOTES):
+            k -= 1
+        return k >= 0 and morphs[k].form in self.not_preceded_by[hit.key]
+
     def _after(self, morphs: Sequence[Morph], hit: _Hit) -> float:
-        """1 for a plain hit, 0 when the clause negates it or the next morpheme shows another sense,
-        `hedge_factor` when it only reports talk of it."""
-        if not morphs or not (self.negators or self.hedges or self.not_followed_by):
+        """1 for a plain hit, 0 when the clause negates it or a neighbouring morpheme shows another
+        sense, `hedge_factor` when it only reports talk of it or is the background of a concession."""
+        if not morphs or not (
+            self.negators or self.hedges or self.concessives or self.not_followed_by or self.not_preceded_by
+        ):
             return 1.0
         if hit.key in self.not_followed_by and self._other_sense(morphs, hit.key, hit.end):
             return 0.0
+        if hit.key in self.not_preceded_by and self._preceded_by_other_sense(morphs, hit):
+            return 0.0
         k = bisect_left(morphs, hit.end, key=lambda m: m.start)
+        previous = ""  # a concession may be two morphemes (에 + 도 = 에도)
         for m in morphs[k : k + _AFTER_MORPHS]:
             form = m.form
             if form in self.negators:
                 return 0.0
-            if form in self.hedges:
+            if form in self.hedges or (
+                self.concessives and (form in self.concessives or previous + form in self.concessives)
+            ):
                 return self.hedge_factor
             if m.tag in _CLAUSE_END:
                 break
+            previous = form
         return 1.0
 
     def _blocked_themes(self, runs: Sequence[Run], hit: _Hit) -> frozenset[int]:

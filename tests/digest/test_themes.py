@@ -207,12 +207,53 @@ def test_keywords_are_the_nouns_that_stand_out(nlp: KoreanNLP) -> None:
         # the presidential office's comment on a verdict is no litigation
         ('청와대, 尹 1심 무기징역에 "특별히 말씀드릴 입장 없다"', "litigation", False),
         ("법원, 尹 1심 무기징역 선고", "litigation", True),
+        # third batch of other days' items: a prison term is a ruling; a party's call after it is not
+        ("이란, 노벨평화상 모하마디에 추가로 징역 7년 6개월", "litigation", True),
+        ("민주, 尹 무기징역에 ‘특검 항소-사면금지법’ 제기", "litigation", False),
+        # the word before 내놓/인사 shows another sense: a remark put forward, a holiday greeting
+        ('"외계인 있다" 폭탄 발언 내놓더니…오바마, 하루 만에 해명', "launch", False),
+        ("오뚜기, ‘제주담음 제주 흑돼지 스프카레’ 출시", "launch", True),
+        ('엔하이픈, 설 인사 "병오년 새해 막힘없이 달릴 것"', "people", False),
+        # a concession (규제에도) makes the regulation the background; 어렵 negates like 못
+        ("갭투자·대출 규제에도…2030 매수세 늘었다", "sanctions", False),
+        ("李 “답답하다” 입법 재촉했는데…RIA 내달 출시도 어려워", "launch", False),
+        # AI as the cause of a record (AI 효과) is no AI story; a model's name is
+        ("케이엔에스, 지난해 매출 사상 최대…로봇·피지컬 AI 효과", "ai", False),
+        ("케이엔에스, 지난해 매출 사상 최대…로봇·피지컬 AI 효과", "earnings", True),
+        ("구글, 추론 성능 2배 높인 ‘제미나이3.1 프로’ 출시", "ai", True),
+        # a takeover told as 품다, a stake sold (지분 … 팔다); a stake sold in the market for a tax is not
+        ("태광, 애경산업 몸값 225억 낮춰…4475억에 품는다", "mna", True),
+        ('삼성SDI, 10조원 안팎 삼성D 지분 판다…"투자 재원 확보"(종합)', "mna", True),
+        ("아모레 차녀 서호정씨, 지분 101억 매각…“증여세 납부 재원 마련”", "mna", False),
+        ("KB금융, 1조 국민성장인프라펀드 조성", "investment", True),
+        # a cap on stakes is regulation; a punitive tariff (제재성), officers' discipline and the
+        # collection of unpaid fines are not
+        ("디지털자산법 이달 내 발의될까…코인거래소 지분제한에 혼란 가중", "sanctions", True),
+        ("美·인도, 잠정 무역 합의 발표…제재성 관세 25%→18%", "sanctions", False),
+        ("여인형·이진우 등 ‘계엄 연루’ 군 간부 23명, 중징계 불복…국방부에 집단 항고", "sanctions", False),
+        ("화재감지기 신고에도 ‘기기 오작동’ 판단, 80대 女 사망했는데…소방관은 경징계", "people", True),
+        ('"1조 체납과태료 걷자" 경찰, 관리관 신설', "sanctions", False),
+        ("삼성생명, 작년 순익 2.3조…3년 연속 2조 돌파", "earnings", True),
+        # a sheriff (보안관) is no security news, liability insurance (책임배상보험) no litigation
+        ("주민이 주도하여 우리 동네 더 안전하게!...중랑구, 제5기 안전보안관 출범", "security", False),
+        ("[포토] 금천구, 사립경로당 책임배상보험 가입", "litigation", False),
     ],
 )
 def test_the_words_around_a_theme_word_decide_whether_it_counts(
     nlp: KoreanNLP, title: str, theme: str, expected: bool
 ) -> None:
     assert (theme in themes_of(nlp, title)) is expected
+
+
+def test_what_is_made_public_decides_whether_it_is_a_launch(nlp: KoreanNLP) -> None:
+    # 02-06 item: the thing made public (수입을 공개) is an income, not a product.
+    title = "\"내가 겨우 청소부라고?\"…단 5일 근무만에 '200만원 수입' 공개한 英 22세 여성"
+    lead = (
+        "영국에서 청소업체를 운영하는 22세 대표가 하루 근무 시간과 수입을 공개하며 단 5일 만에 "
+        "1000파운드가 넘는 수익을 올렸다고 밝혀 화제를 모으고 있다."
+    )
+    assert "launch" not in themes_of(nlp, title, lead)
+    assert "launch" in themes_of(nlp, "삼성전자, 갤럭시 신제품 공개", "삼성전자가 신제품을 공개했다.")
 
 
 def test_a_reporter_s_rank_in_the_byline_is_no_appointment(nlp: KoreanNLP) -> None:
