@@ -352,6 +352,23 @@ class StoryCompany(Base):
     story: Mapped[Story] = relationship(back_populates="companies")
 
 
+class HourFirstIds(Base):
+    """For each hour (UTC), a lower bound of the ids of the stories last updated in it and of the
+    articles published in it: where a window's id range starts (`briefings.lookup._first_id`).
+
+    Kept by triggers of the database (migration 0019), so every writer keeps it (the gatherer, the
+    digester, bulk loads): a row written with a date in an hour lowers that hour's bound to the row's
+    id when smaller. Bounds are never raised, so a story moved to a later hour or a deleted row only
+    leaves a looser bound. A window from hour H starts at the least bound of H and every later hour.
+    """
+
+    __tablename__ = "hour_first_ids"
+
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    story_id: Mapped[int | None] = mapped_column(BigInteger)
+    article_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class DigestState(Base):
     """The digest's shared progress: `seq` grows by one with every committed batch of stories.
 

@@ -206,30 +206,3 @@ def test_packaged_registry_resolves_what_people_type(sqlite_url: str, query: str
     assert res.company is not None and res.company.name == expected
     assert group.status == "ambiguous" and group.candidates[0].kind == "group"
     assert "삼성전자" in [c.name for c in group.candidates]
-
-
-def test_a_long_windows_id_bound_is_taken_at_the_start_of_its_day() -> None:
-    from datetime import UTC, datetime, timedelta
-
-    from briefings.lookup import _bound_start
-
-    now = datetime(2026, 11, 22, 15, 40, tzinfo=UTC)
-    short = now - timedelta(days=1, minutes=5)
-    assert _bound_start(short, now) == datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
-    long = now - timedelta(days=30)
-    assert _bound_start(long, now) == datetime(2026, 10, 23, 0, 0, tzinfo=UTC)
-    assert _bound_start(long, None) == datetime(2026, 10, 23, 15, 0, tzinfo=UTC)  # no `now`: the hour
-
-
-def test_a_bound_a_week_back_is_kept_for_hours_a_recent_one_for_minutes() -> None:
-    from datetime import UTC, datetime, timedelta
-
-    from briefings.lookup import _first_ids_ttl
-
-    now = datetime(2026, 11, 22, 15, 40, tzinfo=UTC)
-    # Stories updated since yesterday may still gain articles from stories opened before: minutes.
-    assert _first_ids_ttl(now - timedelta(days=1), now) == 300.0
-    assert _first_ids_ttl(now - timedelta(days=6, hours=23), now) == 300.0
-    # No story last updated 30 days ago can be reopened: hours.
-    assert _first_ids_ttl(now - timedelta(days=30), now) == 6 * 3600.0
-    assert _first_ids_ttl(now - timedelta(days=30), None) == 300.0  # no `now`: the careful choice

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from briefings.brief import story_item
@@ -20,9 +20,9 @@ from briefings.filters import (
     story_terms,
 )
 from briefings.lookup import StorySearch, query_stories, search_terms
-from briefings.models import Article, ArticleTheme, Story, StoryCompany
+from briefings.models import Article, ArticleTheme, HourFirstIds, Story, StoryCompany
 from briefings.recent import RecentStories, article_terms
-from tests.bot.seed import NOW, World, add_article, add_story, seed_world
+from tests.bot.seed import COMPANIES, NOW, World, add_article, add_company, add_story, seed_world
 
 
 @pytest.fixture
@@ -195,6 +195,7 @@ def test_saved_queries_answered_in_memory_find_what_the_sql_finds(
         StorySearch(include=((("hbm",),),), exclude_outlets=("연합뉴스",)),
         StorySearch(themes=("semiconductor",), outlets=("한국경제",)),
         StorySearch(company_ids=(samsung,), exclude_themes=("semiconductor",)),
+        StorySearch(include=((("hbm",),),), themes=("semiconductor",)),
     ]
     since = NOW - timedelta(days=7)
     with sessions() as session:
@@ -260,3 +261,78 @@ def test_words_without_a_company_find_each_storys_articles_together(sessions: se
             "other",
         }
         assert found_keys(StorySearch(include=((("출시일",),), (("없는말",),)))) == set()
+
+
+def test_a_windows_id_bound_keeps_a_story_reopened_from_an_older_day(
+    sessions: sessionmaker[Session],
+) -> None:
+    """A window starts at the bound kept for its first hour and later ones: an old story that takes
+    a new article lowers its new hour's bound to its id, so it is found with the window's newer
+    stories, with or without a company, on each database's own path; and from every hour the kept
+    bound is the least id of the rows since, as `min(id)` over them gives it."""
+    from briefings import lookup
+
+    with sessions() as session:
+        # The company alone: the reopened story is then the oldest row, its id below every other.
+        cid = add_company(session, *next(row for row in COMPANIES if row[0] == "LG전자")).id
+        reopened = add_story(session, [cid], "소식 reopened", hours_ago=24 * 10, terms=["출시일"])
+        add_story(session, [cid], "소식 recent", hours_ago=30, terms=["출시일"])
+        session.commit()
+        search = StorySearch(include=((("출시일",),),), days=5)
+        with_company = replace(search, company_ids=(cid,))
+        assert found(session, search) == found(session, with_company) == {"소식 recent"}
+
+        later = NOW - timedelta(hours=20)
+        reopened.last_published_at = later
+        session.execute(
+            StoryCompany.__table__.update()  # type: ignore[attr-defined]
+            .where(StoryCompany.story_id == reopened.id)
+            .values(last_published_at=later)
+        )
+        add_article(session, reopened, ["출시일"], url="https://news.example.com/reopened/1", outlet="뉴시스")
+        session.commit()
+        lookup._first_ids.clear()  # the bounds a process kept are minutes old when read again
+        assert found(session, search) == found(session, with_company) == {"소식 recent", "소식 reopened"}
+
+        for hour in sorted(session.scalars(select(HourFirstIds.hour))):
+            kept = session.scalar(select(func.min(HourFirstIds.story_id)).where(HourFirstIds.hour >= hour))
+            exact = session.scalar(select(func.min(Story.id)).where(Story.last_published_at >= hour))
+            assert kept == exact, hour
+            kept = session.scalar(select(func.min(HourFirstIds.article_id)).where(HourFirstIds.hour >= hour))
+            exact = session.scalar(select(func.min(Article.id)).where(Article.published_at >= hour))
+            assert kept == exact, hour
+
+
+def test_a_search_answered_alone_finds_what_it_finds_among_others(
+    sessions: sessionmaker[Session], world: World
+) -> None:
+    """`fenced` (one search answered on its own) changes how PostgreSQL reads the candidates (the
+    first word's postings read by key, a company's links as a subquery), never which stories come
+    back: the same as the conditions a briefing OR-s with other searches."""
+    from briefings.lookup import search_where
+
+    samsung = world.ids["삼성전자"]
+    searches = [
+        StorySearch(include=((("hbm",),),), themes=("semiconductor",)),
+        StorySearch(include=((("hbm",),),), exclude_outlets=("연합뉴스",)),
+        StorySearch(include=((("hbm",),),), exclude=(("스포츠",),)),
+        StorySearch(include=((("낸드",), ("폴", "더블")),)),
+        StorySearch(themes=("semiconductor",)),
+        StorySearch(company_ids=(samsung,), include=((("hbm",),),)),
+    ]
+    since = NOW - timedelta(days=7)
+    with sessions() as session:
+        # The whole week, and the part of it before the last few hours (as the rest of a window
+        # after its first day is read): each bound of the window holds on either path.
+        for until in (None, NOW - timedelta(hours=3.5)):
+            found = 0
+            for search in searches:
+                found_by = []
+                for fenced in (True, False):
+                    where = search_where(session, search, since=since, until=until, fenced=fenced)
+                    assert where is not None, search
+                    found_by.append(set(session.scalars(select(Story.id).where(*where))))
+                assert found_by[0] == found_by[1], (search, until)
+                assert found_by[0] or until is not None, search
+                found += len(found_by[0])
+            assert found, until
