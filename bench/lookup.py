@@ -4,7 +4,9 @@
                                      [--rate R] [--seconds S] [--no-load]
 
 1. Generates N articles (default 1,000,000) with stories and story links, by bulk insert (executemany on
-   SQLite, COPY on PostgreSQL), 300 companies with a skewed popularity, over 60 days.
+   SQLite, COPY on PostgreSQL), 300 companies with a skewed popularity, over 60 days. The database's
+   triggers fill `hour_first_ids` as rows arrive; a database kept from before migration 0019
+   (--sqlite-path, --pg-url) gets it from the migration's backfill on the next run, not regenerated.
 2. Measures the `/news <company>` answer: resolve the name, rank the top stories, build the Block Kit
    (query + rendering), for companies drawn by popularity (so the busiest companies dominate).
 3. Load: the real HTTP endpoint (`bot.server`, in its own process) receives R signed slash commands per
