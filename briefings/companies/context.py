@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from briefings.companies.records import AliasRecord, CompanyRecord
-from briefings.digest.nlp import Morph
+from briefings.digest.nlp import Morph, columns
 
 
 def _load_words() -> dict[str, tuple[str, ...]]:
@@ -107,9 +107,9 @@ def in_context(mt: Mention, art: Article, sure: set[str], cues: Mapping[str, tup
         return True
     if sure - {rec.name}:
         return True
-    morphs = art.title_morphs if mt.in_title else art.body_morphs
+    cols = columns(art.title_morphs if mt.in_title else art.body_morphs)
     lo, hi = mt.start - _CONTEXT_WINDOW, mt.end + _CONTEXT_WINDOW
-    return any(lo <= m.start <= hi and m.form in BUSINESS_CUES for m in morphs)
+    return any(lo <= s <= hi and f in BUSINESS_CUES for s, f in zip(cols.starts, cols.forms, strict=True))
 
 
 def drop_brokers(tallies: dict[str, Tally], title: str, analyst: bool) -> None:

@@ -30,7 +30,7 @@ from briefings.companies.context import (
 )
 from briefings.companies.index import Registry
 from briefings.companies.records import AliasRecord, CompanyHit, CompanyRecord, nfc
-from briefings.digest.nlp import KoreanNLP, Morph
+from briefings.digest.nlp import KoreanNLP, Morph, MorphColumns, columns
 
 # Morphemes that may follow a name inside the same word: particles (J…), the copula, endings,
 # suffixes, punctuation, hanja (화웨이發, 삼성株), and a few bound nouns (삼성전자측, 화웨이폰).
@@ -83,33 +83,31 @@ def _spaced_variants(alias: str) -> list[str]:
     return out
 
 
-def _boundaries(morphs: Sequence[Morph]) -> tuple[set[int], dict[int, Morph]]:
-    ends: set[int] = set()
-    starts_at: dict[int, Morph] = {}
-    for m in morphs:
-        s = m.start
-        e = s + m.len
-        ends.add(e)
-        starts_at.setdefault(s, m)
-        if m.tag == "SH" and m.len > 1:
+def _boundaries(cols: MorphColumns) -> tuple[set[int], dict[int, int]]:
+    """Where morphemes (and the words of multi-word ones) end; the first morpheme at each offset."""
+    ends = set(cols.ends)
+    starts_at: dict[int, int] = {}
+    for k, (s, e, tag, form) in enumerate(zip(cols.starts, cols.ends, cols.tags, cols.forms, strict=True)):
+        starts_at.setdefault(s, k)
+        if tag == "SH" and e - s > 1:
             ends.update(range(s + 1, e))
-        elif " " in m.form:
-            ends.update(p - 1 for p in _word_starts(m)[1:])
-            for p in _word_starts(m)[1:]:
-                starts_at.setdefault(p, m)
+        elif " " in form:
+            words = _word_starts(form, s, e)[1:]
+            ends.update(p - 1 for p in words)
+            for p in words:
+                starts_at.setdefault(p, k)
     return ends, starts_at
 
 
-def _word_starts(m: Morph) -> list[int]:
+def _word_starts(form: str, start: int, end: int) -> list[int]:
     """Where each word of a multi-word morpheme starts (Kiwi reads 네이버 클라우드 as one name).
 
     Kiwi may also split a run-together name into words the text does not space (시티오브엔젤 comes
     back as 시티 오브 엔젤, six characters of text): then its spaces take no room in the text.
     """
-    gap = 1 if len(m.form) == m.len else 0
-    end = m.start + m.len
-    out, pos = [m.start], m.start
-    for word in m.form.split(" ")[:-1]:
+    gap = 1 if len(form) == end - start else 0
+    out, pos = [start], start
+    for word in form.split(" ")[:-1]:
         pos += len(word) + gap
         if pos < end:
             out.append(pos)
@@ -233,23 +231,25 @@ class CompanyMatcher:
         index = self._index
         folded_all = text.casefold()
         folded = folded_all if len(folded_all) == len(text) else None
-        starts_at: dict[int, Morph] | None = None
+        cols = columns(morphs)
+        tags, forms, ends_of = cols.tags, cols.forms, cols.ends
+        starts_at: dict[int, int] | None = None
         ends: set[int] | None = None
         consumed = 0
         last_end = -1  # where the previous name ended: a name may follow it directly (네이버카카오)
         n = len(text)
-        for m in morphs:
-            s = m.start
+        for k, s in enumerate(cols.starts):
             if s < consumed:
                 continue
-            tag = m.tag  # read once: Kiwi makes a new string on every read of a token's field
+            tag = tags[k]
             if tag in _NEVER_STARTS:
                 continue
             positions: Iterable[int] = (s,)
-            if tag == "SH" and m.len > 1:
-                positions = range(s, s + m.len)  # each hanja of 中華爲 may start a name (華爲)
-            elif " " in m.form:
-                positions = _word_starts(m)  # Kiwi's own multi-word names: 네이버 클라우드
+            e = ends_of[k]
+            if tag == "SH" and e - s > 1:
+                positions = range(s, e)  # each hanja of 中華爲 may start a name (華爲)
+            elif " " in forms[k]:
+                positions = _word_starts(forms[k], s, e)  # Kiwi's own multi-word names: 네이버 클라우드
             for pos in positions:
                 if pos < consumed:
                     continue
@@ -278,14 +278,14 @@ class CompanyMatcher:
                     if length <= 3 and key.isascii() and not _same_case(text[pos:end], targets):
                         continue  # "Ms Zabidah" is not MS, "kt" (the baseball club's logo) not KT
                     if ends is None or starts_at is None:
-                        ends, starts_at = _boundaries(morphs)
+                        ends, starts_at = _boundaries(cols)
                     if end not in ends:
                         continue
                     # A name may follow the previous one directly (네이버카카오) or after a dash (삼성-SK).
                     after_name = pos == last_end or (pos - 1 == last_end and text[pos - 1] in _NAME_DASHES)
                     if not (after_name or _left_ok(text, pos)):
                         continue
-                    if not self._right_ok(text, folded, pos, end, starts_at, targets):
+                    if not self._right_ok(text, folded, pos, end, starts_at, cols, targets):
                         continue
                     found.extend(
                         Mention(rec, alias, in_title, pos, end, tag if pos == s else "SH")
@@ -297,12 +297,12 @@ class CompanyMatcher:
                     glossed = self._glossed_name(text, pos)
                     if glossed is not None:
                         if ends is None or starts_at is None:
-                            ends, starts_at = _boundaries(morphs)
+                            ends, starts_at = _boundaries(cols)
                         end, targets = glossed
                         if (
                             end in ends
                             and _left_ok(text, pos)
-                            and self._right_ok(text, folded, pos, end, starts_at, targets)
+                            and self._right_ok(text, folded, pos, end, starts_at, cols, targets)
                         ):
                             found.extend(Mention(r, a, in_title, pos, end, tag) for r, a in targets)
                             consumed = last_end = end
@@ -328,7 +328,8 @@ class CompanyMatcher:
         folded: str | None,
         start: int,
         end: int,
-        starts_at: dict[int, Morph],
+        starts_at: dict[int, int],
+        cols: MorphColumns,
         targets: list[tuple[CompanyRecord, AliasRecord]],
     ) -> bool:
         if end >= len(text) or not is_word_char(text[end - 1]):
@@ -346,8 +347,10 @@ class CompanyMatcher:
             return True
         if _is_hanja(nxt):
             return True  # 삼성電子 is matched by its own alias; 화웨이發, 삼성株 are the company
-        m = starts_at.get(end)
-        if m is not None and (m.tag.startswith(_RIGHT_TAGS_PREFIX) or m.form in _RIGHT_FORMS):
+        k = starts_at.get(end)
+        next_tag = cols.tags[k] if k is not None else ""
+        next_form = cols.forms[k] if k is not None else ""
+        if k is not None and (next_tag.startswith(_RIGHT_TAGS_PREFIX) or next_form in _RIGHT_FORMS):
             return True
         # Two names run together where a headline lost its separator (SKT인텔, 네이버카카오).
         if self._alias_at(text, folded, end)[1]:
@@ -359,9 +362,9 @@ class CompanyMatcher:
         return (
             (_is_latin(text[end - 1]) or end - start >= 4)
             and _is_hangul(nxt)
-            and m is not None
-            and m.tag in ("NNP", "NNG")
-            and m.form not in AFFILIATE_WORDS
+            and k is not None
+            and next_tag in ("NNP", "NNG")
+            and next_form not in AFFILIATE_WORDS
             and all(t[0].kind == "company" for t in targets)
             and all(_is_latin(ch) for ch in text[start:end])
         )
@@ -379,8 +382,8 @@ class CompanyMatcher:
         mentions = self._scan(title, title_morphs, True) + self._scan(body, body_morphs, False)
         if not mentions:
             return []
-        title_forms = frozenset(m.form for m in title_morphs)
-        forms = title_forms | frozenset(m.form for m in body_morphs)
+        title_forms = frozenset(columns(title_morphs).forms)
+        forms = title_forms | frozenset(columns(body_morphs).forms)
         art = Article(title, body, title_morphs, body_morphs, f"{title}\n{body}".casefold(), forms)
         sure = {mt.record.name for mt in mentions if not mt.alias.needs_context}
         mentions = [

@@ -56,6 +56,44 @@ class SimpleMorph:
     len: int
 
 
+class MorphColumns:
+    """A text's morphemes field by field (forms, tags, starts, ends), each field read once.
+
+    Kiwi makes a new Python object on every read of a token's field (70-200 ns each), and the
+    digester reads the same morphemes in several passes (terms, companies, lead sentences): they
+    read these lists instead. Cheaper than copying each token into a tuple of its own.
+    """
+
+    __slots__ = ("ends", "forms", "starts", "tags")
+
+    def __init__(self, morphs: Sequence[Morph]) -> None:
+        # One comprehension per field: cheaper than one loop appending to four lists.
+        self.forms: list[str] = [m.form for m in morphs]
+        self.tags: list[str] = [m.tag for m in morphs]
+        self.starts: list[int] = [m.start for m in morphs]
+        self.ends: list[int] = [s + n for s, n in zip(self.starts, [m.len for m in morphs], strict=True)]
+
+
+class Morphs(list[Morph]):
+    """One analysed text's morphemes, which keeps its `MorphColumns` once they have been read."""
+
+    __slots__ = ("_columns",)
+
+    def __init__(self, morphs: Iterable[Morph] = ()) -> None:
+        super().__init__(morphs)
+        self._columns: MorphColumns | None = None
+
+
+def columns(morphs: Sequence[Morph]) -> MorphColumns:
+    """The fields of a text's morphemes: read once per analysed text (`Morphs`), else read now."""
+    if isinstance(morphs, Morphs):
+        cols = morphs._columns
+        if cols is None:
+            cols = morphs._columns = MorphColumns(morphs)
+        return cols
+    return MorphColumns(morphs)
+
+
 def _default_workers() -> int:
     # Kiwi's batch mode scales with cores; the service shares a small machine, so stay within it.
     return max(1, min(4, os.cpu_count() or 1))
@@ -92,7 +130,7 @@ class KoreanNLP:
         for i in range(0, len(texts), BATCH):
             chunk = list(texts[i : i + BATCH])
             with self._lock:
-                out.extend(list(tokens) for tokens in self._kiwi.tokenize(chunk))
+                out.extend(Morphs(tokens) for tokens in self._kiwi.tokenize(chunk))
         return out
 
     def tokenize_iter(self, texts: Sequence[str]) -> Generator[list[Morph], None, None]:
@@ -106,11 +144,11 @@ class KoreanNLP:
             return
         with self._lock:
             for tokens in self._kiwi.tokenize(list(texts)):
-                yield list(tokens)
+                yield Morphs(tokens)
 
     def tokenize_one(self, text: str) -> list[Morph]:
         with self._lock:
-            return list(self._kiwi.tokenize(text))
+            return Morphs(self._kiwi.tokenize(text))
 
     def add_user_words(self, words: Iterable[tuple[str, str, float]]) -> int:
         """Put words (form, tag, score) into Kiwi's user dictionary; returns how many were new.

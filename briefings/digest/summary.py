@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from briefings.digest.nlp import NOUN_TAGS, Morph
+from briefings.digest.nlp import NOUN_TAGS, Morph, columns
 
 # Only the lead is read: that is where a news report says what happened, and it bounds the cost.
 LEAD_CHARS = 600
@@ -106,45 +106,43 @@ def _sentences(morphs: Sequence[Morph]) -> list[_Piece]:
     at a closing quote ("‘올해의 KAIST인상’" | "은 …"), so a piece that begins with a particle or an
     ending continues the one before; and it sometimes runs on past a full stop into an opening quote
     ("…밝혔다. ‘올해의…"), so a full stop followed by anything but a closing mark ends a sentence.
-    Each morpheme's fields are read once: Kiwi makes a new string on every read of a token's field.
+    Each morpheme's fields are read once (`columns`): Kiwi makes a new object on every read of a field.
     """
     out: list[_Piece] = []
     if not morphs:
         return out
     numbered = hasattr(morphs[0], "sent_position")  # hand-made morphemes: only full stops end sentences
+    cols = columns(morphs)
+    forms, ends = cols.forms, cols.ends
     piece: _Piece | None = None
     current = 0
     prev_tag = ""
-    # A piece ends where its last morpheme does: that one's length is read when the piece closes.
-    last: Morph = morphs[0]
-    last_start = 0
-    for m in morphs:
-        start = m.start
+    last = 0  # the piece's last morpheme so far: the piece ends where it does
+    for k, (start, tag) in enumerate(zip(cols.starts, cols.tags, strict=False)):
         if start >= LEAD_CHARS:
             break
-        tag = m.tag
-        pos = m.sent_position if numbered else current  # type: ignore[attr-defined]
+        pos = morphs[k].sent_position if numbered else current  # type: ignore[attr-defined]
         if (
             piece is not None
             and tag[:1] not in _CONTINUING
-            and (pos != current or (prev_tag == "SF" and tag != "SF" and m.form not in _CLOSING))
+            and (pos != current or (prev_tag == "SF" and tag != "SF" and forms[k] not in _CLOSING))
         ):
-            piece.end = last_start + last.len
+            piece.end = ends[last]
             out.append(piece)
             piece = None
         if piece is None:
             piece = _Piece(start, start, tag, False, [])
-        last, last_start = m, start
+        last = k
         if tag == "EF":
             piece.final_ending = True
         elif tag in NOUN_TAGS:
-            form = m.form
+            form = forms[k]
             if len(form) > 1:
                 piece.nouns.append(form)
         current = pos
         prev_tag = tag
     if piece is not None:
-        piece.end = last_start + last.len
+        piece.end = ends[last]
         out.append(piece)
     return out
 

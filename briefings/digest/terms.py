@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from briefings.digest.nlp import Morph
+from briefings.digest.nlp import Morph, columns
 
 # Nouns, foreign words, hanja, numbers, verb and adjective stems, roots, noun suffixes (상용+화).
 _LEMMA_PREFIXES = ("NN", "SL", "SH", "SN", "VV", "VA", "XR", "XSN")
@@ -114,7 +114,7 @@ class MorphScan:
 
     __slots__ = ("lead_nouns", "nouns", "runs", "terms")
 
-    def __init__(self, morphs: Iterable[Morph], lead_end: int | None = None) -> None:
+    def __init__(self, morphs: Sequence[Morph], lead_end: int | None = None) -> None:
         self.runs: list[tuple[str, int, int]] = []
         self.terms: set[str] = set()
         self.nouns: list[str] = []
@@ -122,19 +122,16 @@ class MorphScan:
         kinds = _KINDS
         lead_nouns = 0  # how many of `nouns` lie before lead_end
         lead_end = lead_end if lead_end is not None else 1 << 62
-        for m in morphs:
-            tag = m.tag
+        cols = columns(morphs)
+        for tag, form, start, end in zip(cols.tags, cols.forms, cols.starts, cols.ends, strict=True):
             kind = kinds[tag]
             if not kind:
-                if tag == "SW":
-                    form = m.form
-                    if form in JOINING_SYMBOLS:
-                        start = m.start
-                        runs.append((form, start, start + m.len))
+                if tag == "SW" and form in JOINING_SYMBOLS:
+                    runs.append((form, start, end))
                 continue
-            form = m.form.lower() if kind & _LATIN else m.form
-            start = m.start
-            runs.append((form, start, start + m.len))
+            if kind & _LATIN:
+                form = form.lower()
+            runs.append((form, start, end))
             if kind & _TERM:
                 short = len(form) < 2
                 if len(form) <= 64 and not (short and kind & _LATIN):
