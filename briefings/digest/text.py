@@ -10,13 +10,15 @@ collapsed, so every rule works inside a line as well as on whole lines.
 from __future__ import annotations
 
 import re
-from functools import reduce
 
 from briefings.companies.records import nfc
 
 # --- patterns ---------------------------------------------------------------------------------
 
-_WS = re.compile(r"[ \t\u00a0\u200b\u3000]+")
+_WS_CHARS = r"[ \t\u00a0\u200b\u3000]"
+# A run of spacing characters other than one plain space (which is already what a run becomes):
+# most of a text's spaces are single, and matching them would rebuild the string for nothing.
+_WS = re.compile(rf" {_WS_CHARS}+|[\t\u00a0\u200b\u3000]{_WS_CHARS}*")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _LINE_EDGES = re.compile(r"[^\S\n]*\n[^\S\n]*")
 
@@ -217,14 +219,17 @@ _INLINE_RULES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 
 def _apply_rules(text: str) -> str:
     for rule, markers in _INLINE_RULES:
-        if any(m in text for m in markers):
-            text = rule.sub(" ", text)
+        for marker in markers:  # a plain loop: a generator per rule costs more than the look-ups
+            if marker in text:
+                text = rule.sub(" ", text)
+                break
     return text
 
 
 # Rules that begin with a reporter's name are run only near a reporter word: tried at every position
 # of a long body they would cost more than the morphological analysis itself.
-_NAME_FIRST_RULES: tuple[re.Pattern[str], ...] = (_BYLINE_EQ, _BYLINE_EMAIL)
+# Each with the character every match of it contains.
+_NAME_FIRST_RULES: tuple[tuple[re.Pattern[str], str], ...] = ((_BYLINE_EQ, "="), (_BYLINE_EMAIL, "@"))
 _REPORTER_WORD = re.compile(r"기자|특파원|통신원|논설위원|PD")
 
 
@@ -245,7 +250,11 @@ def _sub_near_reporter_words(text: str) -> str:
         while start > pos and not text[start - 1].isspace() and start > spans[0][0] - 10:
             start -= 1
         out.append(text[pos:start])
-        out.append(reduce(lambda acc, rule: rule.sub(" ", acc), _NAME_FIRST_RULES, text[start:end]))
+        window = text[start:end]
+        for rule, marker in _NAME_FIRST_RULES:
+            if marker in window:  # every match holds its marker
+                window = rule.sub(" ", window)
+        out.append(window)
         pos = end
     out.append(text[pos:])
     return "".join(out)
