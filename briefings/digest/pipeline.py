@@ -213,11 +213,10 @@ class Digester:
             # Kiwi's threads go on with the next ones: the analysis hides behind the tokenisation.
             for i, item in enumerate(items):
                 j = same_as[i]
-                if j != i:
-                    first_ = done[j]
+                if j != i:  # its signals are read off its own headline, which may differ before cleaning
                     same = items[j].title == item.title
-                    signals = first_.signals if same else headline_signals(item.title)
-                    out.append(replace(first_, id=item.id, signals=signals))
+                    signals = done[j].signals if same else headline_signals(item.title)
+                    out.append(replace(done[j], id=item.id, signals=signals))
                     continue
                 tm = morphs_of(titles[i])
                 bm = morphs_of(bodies[i])
@@ -235,7 +234,7 @@ class Digester:
         body: str,
         tm: Sequence[Morph],
         bm: Sequence[Morph],
-        signals: HeadlineSignals | None = None,
+        signals: HeadlineSignals,
     ) -> ArticleAnalysis:
         # One pass over each text's morphemes feeds themes, keywords, terms, shingles, topic words.
         ts, bs = MorphScan(tm), MorphScan(bm, LEAD_CHARS)
