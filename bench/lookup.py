@@ -318,7 +318,7 @@ def measure_answers(engine: Engine, queries: int, seed: int = 11) -> dict[str, d
     names = company_names()
     rng = random.Random(seed)
     weights = popularity()
-    index = CachedRegistry()
+    index = CachedRegistry(settle=True)  # as `briefings web` holds it
     tz = ZoneInfo("Asia/Seoul")
 
     cpu: dict[str, list[float]] = {"mixed": [], "busiest": []}
@@ -373,13 +373,20 @@ def measure_queries(engine: Engine, queries: int, seed: int = 13) -> dict[str, d
     """`/news` with operators, answered by the bot's own code path (parse, plan, rank, render)."""
     from bot import answers
     from bot.deps import BotDeps
+    from briefings.companies import CachedRegistry
     from briefings.config import Settings
     from briefings.digest.nlp import get_nlp
 
     sessions = make_sessionmaker(engine)
     settings = Settings(_env_file=None, database_url=str(engine.url))  # type: ignore[call-arg]
     nlp = get_nlp()
-    deps = BotDeps(settings=settings, sessions=sessions, nlp_factory=lambda: nlp, clock=lambda: NOW)
+    deps = BotDeps(
+        settings=settings,
+        sessions=sessions,
+        index=CachedRegistry(settle=True),  # as `briefings web` holds it
+        nlp_factory=lambda: nlp,
+        clock=lambda: NOW,
+    )
     names = company_names()
     rng = random.Random(seed)
     weights = popularity()

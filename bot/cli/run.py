@@ -69,10 +69,14 @@ def run(
     _logging()
     factory = sessions()
     console.print("형태소 분석기를 불러오는 중… (한 번만)")
+    from briefings.companies import CachedRegistry
     from briefings.digest.nlp import get_nlp
 
     nlp = get_nlp()  # the one Kiwi of this process: the bot's search and the digester share it
-    app = build_app(cfg, sessions=factory, nlp=nlp)
+    index = CachedRegistry(settle=True)
+    with factory() as session:  # as `briefings web` does: not inside the first request
+        index.get(session)
+    app = build_app(cfg, sessions=factory, nlp=nlp, registry=index)
     jobs = Jobs(cfg, factory)
     _warm_up(jobs)
     scheduler = build_scheduler(jobs, blocking=False)

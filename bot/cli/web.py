@@ -40,7 +40,7 @@ def web(
     from briefings.digest.nlp import get_nlp
 
     nlp = get_nlp()
-    index = CachedRegistry()
+    index = CachedRegistry(settle=True)
     with factory() as session:
         index.get(session)
     app = build_app(cfg, sessions=factory, nlp=nlp, registry=index)

@@ -31,6 +31,7 @@ from briefings.companies.records import (
     registry_hash,
     ticker_problem,
 )
+from briefings.heap import settle_heap
 from briefings.korean import josa
 from briefings.models import Company, CompanyAlias, RegistryRemoval, RegistryState, Subscription
 from briefings.timeutil import utcnow
@@ -210,8 +211,11 @@ class CachedRegistry:
     split into the same morphemes as the articles it searches.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, settle: bool = False) -> None:
         self._registry: Registry | None = None
+        # A server's registry is held until the next rebuild, so each build is taken out of the
+        # collector's full passes (`settle_heap`: one full collection, 50-150 ms, once per build).
+        self._settle = settle
         self._analysers: list[UserDictionary] = []
         self._lock = threading.Lock()
 
@@ -224,6 +228,8 @@ class CachedRegistry:
             analysers = list(self._analysers)
         for analyser in analysers:
             analyser.add_user_words(registry.user_words())
+        if self._settle:
+            settle_heap()
         return registry
 
     def teach(self, analyser: UserDictionary) -> None:

@@ -12,7 +12,6 @@ what other processes digested since (see `_Window`).
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import heapq
 import logging
@@ -57,6 +56,7 @@ from briefings.digest.summary import LeadSentence, choose_summary, lead_sentence
 from briefings.digest.terms import MorphScan, topic_nouns
 from briefings.digest.text import analysed_body, analysed_title, clean_title, is_exclusive
 from briefings.digest.themes import Taxonomy, default_taxonomy, story_themes
+from briefings.heap import settle_heap
 from briefings.models import (
     Article,
     ArticleTerm,
@@ -465,19 +465,6 @@ def build_digester(
     digester = Digester(registry_from_session(session), nlp or get_nlp(), max_chars=max_chars)
     settle_heap()
     return digester
-
-
-def settle_heap() -> None:
-    """Take what the process holds for good (Kiwi, the registry, the matcher) out of garbage collection.
-
-    The digest makes many short-lived objects, so the collector's full passes come often, and each
-    went through the registry's hundred thousand objects again: about half of the collector's time
-    in a digest of 4,000 articles. A digester built again (the registry changed) lets the previous
-    one's objects be collected first.
-    """
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
 
 
 @dataclass
