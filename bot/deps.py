@@ -24,7 +24,7 @@ from slack_bolt import App, BoltContext
 from sqlalchemy.orm import Session, sessionmaker
 
 from briefings.brief import load_theme_labels
-from briefings.companies import CachedRegistry
+from briefings.companies.store import CachedRegistry, UserDictionary
 from briefings.config import Settings
 from briefings.db import session_scope
 from briefings.lookup import Tokenizer
@@ -97,13 +97,14 @@ class BotDeps:
         with self._nlp_lock:
             if self._nlp is None:
                 if self.nlp_factory is not None:
-                    self._nlp = self.nlp_factory()
+                    nlp = self.nlp_factory()
                 else:
                     from briefings.digest.nlp import get_nlp
 
                     nlp = get_nlp()
-                    self.index.teach(nlp)  # the registry's names, as the digester reads them
-                    self._nlp = nlp
+                if isinstance(nlp, UserDictionary):  # the registry's names, as the digester reads them
+                    self.index.teach(nlp)
+                self._nlp = nlp
             return self._nlp
 
     @contextmanager

@@ -54,8 +54,7 @@ class Digest:
 
     def warm_up(self, sessions: sessionmaker[Session] | None = None, *, now: datetime | None = None) -> None:
         """Load Kiwi (and, given a database, the company dictionary) now rather than on the first article."""
-        nlp = importlib.import_module("briefings.digest.nlp").get_nlp()
-        nlp.tokenize(["브리핑을 준비합니다."])  # Kiwi builds its model on the first analysis
+        importlib.import_module("briefings.digest.nlp").get_nlp()
         if sessions is not None:
             with session_scope(sessions) as session:
                 self._get(session, as_utc(now) if now else utcnow())

@@ -74,6 +74,7 @@ def run(
 
     nlp = get_nlp()  # the one Kiwi of this process: the bot's search and the digester share it
     index = CachedRegistry(settle=True)
+    index.teach(nlp)  # the registry's names in Kiwi's dictionary now, not in the first answer
     with factory() as session:  # as `briefings web` does: not inside the first request
         index.get(session)
     app = build_app(cfg, sessions=factory, nlp=nlp, registry=index)

@@ -41,6 +41,7 @@ def web(
 
     nlp = get_nlp()
     index = CachedRegistry(settle=True)
+    index.teach(nlp)  # the registry's names in Kiwi's dictionary now, not in the first answer
     with factory() as session:
         index.get(session)
     app = build_app(cfg, sessions=factory, nlp=nlp, registry=index)

@@ -12,7 +12,7 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -196,6 +196,7 @@ def registry_from_session(session: Session) -> Registry:
     return Registry((_record_from_row(c, packaged) for c in companies), version=version)
 
 
+@runtime_checkable
 class UserDictionary(Protocol):
     """An analyser that learns words (`KoreanNLP` is one)."""
 
@@ -235,6 +236,8 @@ class CachedRegistry:
     def teach(self, analyser: UserDictionary) -> None:
         """Keep an analyser's user dictionary in step with the registry from now on."""
         with self._lock:
+            if any(a is analyser for a in self._analysers):
+                return
             self._analysers.append(analyser)
             registry = self._registry
         if registry is not None:

@@ -114,6 +114,14 @@ class KoreanNLP:
         self._kiwi = kiwi
         self._lock = threading.RLock()
         self._user_words: set[tuple[str, str]] = set()
+        self._build()
+
+    def _build(self) -> None:
+        """Have Kiwi build its model now (1-2 s): it does so on the first analysis after it is made
+        and after each change of its user dictionary, and that analysis would otherwise be a reader's
+        (a `/news` answer two seconds late)."""
+        with self._lock:
+            self._kiwi.tokenize("준비")
 
     @property
     def kiwi(self) -> Kiwi:
@@ -165,6 +173,8 @@ class KoreanNLP:
                 self._user_words.add((form, tag))
                 if self._kiwi.add_user_word(form, tag, score):
                     added += 1
+            if added:
+                self._build()
         return added
 
     def has_user_word(self, form: str, tag: str = "NNP") -> bool:

@@ -40,3 +40,23 @@ def test_a_kept_registry_teaches_its_analyser_every_new_name(sqlite_url: str) ->
         cache.get(session)
     engine.dispose()
     assert forms(nlp, "심층탐구코리아는") == ["심층탐구코리아", "는"]
+
+
+def test_an_analyser_given_to_the_bot_learns_the_registry_as_the_digesters_does(sqlite_url: str) -> None:
+    # `briefings web` hands the bot its Kiwi: a query must be split as the articles were indexed.
+    from bot.deps import BotDeps
+    from briefings.config import Settings
+
+    nlp = KoreanNLP(num_workers=1)
+    engine = make_engine(sqlite_url)
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as session:
+        add_company(session, "화웨이클라우드", now=NOW, country="CN")
+    settings = Settings(_env_file=None, database_url=sqlite_url)  # type: ignore[call-arg]
+    deps = BotDeps(settings=settings, sessions=sessions, nlp_factory=lambda: nlp)
+    with sessions() as session:
+        deps.index.get(session)
+    analyser = deps.nlp()
+    assert analyser is nlp
+    assert forms(nlp, "화웨이클라우드가") == ["화웨이클라우드", "가"]
+    engine.dispose()
