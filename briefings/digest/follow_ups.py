@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from briefings.digest.stories import StoryArticle, TopicBackground, cosine, vector
@@ -38,16 +38,15 @@ class StoryDigest:
 
     key: Hashable
     articles: tuple[StoryArticle, ...]
+    # POSIX seconds (0.0 when no article has a time), read once: a story is checked for reach against
+    # every story it could follow up, and an open story of the window may hold dozens of articles.
+    first: float = field(init=False)
+    last: float = field(init=False)
 
-    @property
-    def first(self) -> float:
+    def __post_init__(self) -> None:
         times = [a.published.timestamp() for a in self.articles if a.published is not None]
-        return min(times) if times else 0.0
-
-    @property
-    def last(self) -> float:
-        times = [a.published.timestamp() for a in self.articles if a.published is not None]
-        return max(times) if times else 0.0
+        object.__setattr__(self, "first", min(times) if times else 0.0)
+        object.__setattr__(self, "last", max(times) if times else 0.0)
 
     @property
     def companies(self) -> frozenset[str]:
