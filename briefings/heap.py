@@ -17,3 +17,10 @@ def settle_heap() -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+
+
+def grow_young_generation(objects: int) -> None:
+    """Let the collector's youngest generation take `objects` container objects (allocated, net of
+    those freed) between its passes; never fewer than it takes already."""
+    young, middle, oldest = gc.get_threshold()
+    gc.set_threshold(max(objects, young), middle, oldest)

@@ -56,7 +56,7 @@ from briefings.digest.summary import LeadSentence, choose_summary, lead_sentence
 from briefings.digest.terms import MorphScan, topic_nouns
 from briefings.digest.text import analysed_body, analysed_title, clean_title, is_exclusive
 from briefings.digest.themes import Taxonomy, default_taxonomy, story_themes
-from briefings.heap import settle_heap
+from briefings.heap import grow_young_generation, settle_heap
 from briefings.models import (
     Article,
     ArticleTerm,
@@ -166,7 +166,7 @@ class Digester:
     def default(cls) -> Digester:
         """The packaged registry and the process-wide Kiwi: for tools without a database."""
         digester = cls(default_registry(), get_nlp())
-        settle_heap()
+        settle_digest_heap()
         return digester
 
     def analyze(self, items: Sequence[ArticleInput]) -> list[ArticleAnalysis]:
@@ -463,8 +463,25 @@ def build_digester(
     """A Digester over the registry as stored (seeding it first on a new database)."""
     ensure_companies(session, now=now)
     digester = Digester(registry_from_session(session), nlp or get_nlp(), max_chars=max_chars)
-    settle_heap()
+    settle_digest_heap()
     return digester
+
+
+# Container objects allocated (net of those freed) between the collector's youngest passes.
+GC_YOUNG_OBJECTS = 10_000
+
+
+def settle_digest_heap() -> None:
+    """`settle_heap`, and a youngest generation of `GC_YOUNG_OBJECTS` (Python's default is 700).
+
+    The window's new articles, vectors and postings outlive the collector's first passes, and every
+    pass that found them alive moved them up to be scanned again, up to full passes over the whole
+    window. In a digest of 16,000 articles the collector took 2.1 s of the main thread's 38 s, 0.8 s
+    after (no full pass at all). The digest makes little cyclic garbage: four simulated days held the
+    same resident memory (`bench.digest_scale days`), and a young pass takes a few milliseconds.
+    """
+    settle_heap()
+    grow_young_generation(GC_YOUNG_OBJECTS)
 
 
 @dataclass
