@@ -36,11 +36,12 @@ from bot.tokens import (
 )
 from briefings import redact
 from briefings.companies import CachedRegistry, Registry
+from briefings.companies.store import UserDictionary
 from briefings.config import Settings
 from briefings.lookup import Tokenizer
 from briefings.timeutil import utcnow
 
-__all__ = ["BOT_SCOPES", "ConfigError", "build_app", "make_client", "retry_handlers"]
+__all__ = ["BOT_SCOPES", "ConfigError", "build_app", "make_client", "retry_handlers", "server_registry"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,17 @@ log = logging.getLogger(__name__)
 REINSTALL = (
     "이 워크스페이스에는 Briefings 설치 정보가 없습니다. 관리자에게 앱을 다시 설치해 달라고 요청해 주세요."
 )
+
+
+def server_registry(sessions: sessionmaker[Session], nlp: UserDictionary) -> CachedRegistry:
+    """The company index of `briefings web` and `run`, loaded before the first request is accepted:
+    its names already in `nlp`'s dictionary and the whole of it out of the collector's full passes,
+    so no answer pays for either."""
+    index = CachedRegistry(settle=True)
+    index.teach(nlp)
+    with sessions() as session:
+        index.get(session)
+    return index
 
 
 def _index_cache(registry: object) -> CachedRegistry:

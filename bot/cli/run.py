@@ -61,7 +61,7 @@ def run(
     port: int = typer.Option(0, min=0, max=65535, help="HTTP 모드 포트 (기본: PORT 설정)"),
 ) -> None:
     """봇과 스케줄러를 한 프로세스에서 실행합니다 (SLACK_APP_TOKEN이 있으면 Socket Mode)."""
-    from bot.app import build_app, check_settings
+    from bot.app import build_app, check_settings, server_registry
     from bot.scheduler import Jobs, build_scheduler
 
     cfg = settings()
@@ -69,15 +69,10 @@ def run(
     _logging()
     factory = sessions()
     console.print("형태소 분석기를 불러오는 중… (한 번만)")
-    from briefings.companies import CachedRegistry
     from briefings.digest.nlp import get_nlp
 
     nlp = get_nlp()  # the one Kiwi of this process: the bot's search and the digester share it
-    index = CachedRegistry(settle=True)
-    index.teach(nlp)  # the registry's names in Kiwi's dictionary now, not in the first answer
-    with factory() as session:  # as `briefings web` does: not inside the first request
-        index.get(session)
-    app = build_app(cfg, sessions=factory, nlp=nlp, registry=index)
+    app = build_app(cfg, sessions=factory, nlp=nlp, registry=server_registry(factory, nlp))
     jobs = Jobs(cfg, factory)
     _warm_up(jobs)
     scheduler = build_scheduler(jobs, blocking=False)

@@ -22,11 +22,10 @@ def web(
 ) -> None:
     """Slack 앱을 HTTP 모드로 실행합니다: /slack/events, /slack/install, /slack/oauth_redirect, /healthz,
     그리고 기사·회사 페이지 (/stories/ID, /companies/ID)."""
-    from bot.app import build_app, check_settings
+    from bot.app import build_app, check_settings, server_registry
     from bot.deps import TTLCache
     from bot.server import Limits, serve
     from briefings import redact
-    from briefings.companies import CachedRegistry
     from briefings.pages.app import pages_for
 
     cfg = settings()
@@ -40,11 +39,7 @@ def web(
     from briefings.digest.nlp import get_nlp
 
     nlp = get_nlp()
-    index = CachedRegistry(settle=True)
-    index.teach(nlp)  # the registry's names in Kiwi's dictionary now, not in the first answer
-    with factory() as session:
-        index.get(session)
-    app = build_app(cfg, sessions=factory, nlp=nlp, registry=index)
+    app = build_app(cfg, sessions=factory, nlp=nlp, registry=server_registry(factory, nlp))
     bound = port or cfg.port
     console.print(f"준비 완료. Briefings Slack 앱 (HTTP 모드): http://{host}:{bound}/slack/events")
     signal.signal(signal.SIGTERM, _stop)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from briefings.companies import CachedRegistry, add_alias, add_company
 from briefings.db import make_engine, make_sessionmaker
@@ -19,13 +21,18 @@ def forms(nlp: KoreanNLP, text: str) -> list[str]:
     return [m.form for m in nlp.tokenize([text])[0]]
 
 
-def test_a_kept_registry_teaches_its_analyser_every_new_name(sqlite_url: str) -> None:
-    # An analyser of its own: the process-wide one may have learnt these names in another test.
-    nlp = KoreanNLP(num_workers=1)
-    engine = make_engine(sqlite_url)
+def _with_huawei_cloud(url: str) -> tuple[Engine, sessionmaker[Session]]:
+    engine = make_engine(url)
     sessions = make_sessionmaker(engine)
     with sessions.begin() as session:
         add_company(session, "화웨이클라우드", now=NOW, country="CN")
+    return engine, sessions
+
+
+def test_a_kept_registry_teaches_its_analyser_every_new_name(sqlite_url: str) -> None:
+    # An analyser of its own: the process-wide one may have learnt these names in another test.
+    nlp = KoreanNLP(num_workers=1)
+    engine, sessions = _with_huawei_cloud(sqlite_url)
     assert forms(nlp, "화웨이클라우드가") == ["화웨이", "클라우드", "가"]
     cache = CachedRegistry()
     cache.teach(nlp)
@@ -48,10 +55,7 @@ def test_an_analyser_given_to_the_bot_learns_the_registry_as_the_digesters_does(
     from briefings.config import Settings
 
     nlp = KoreanNLP(num_workers=1)
-    engine = make_engine(sqlite_url)
-    sessions = make_sessionmaker(engine)
-    with sessions.begin() as session:
-        add_company(session, "화웨이클라우드", now=NOW, country="CN")
+    engine, sessions = _with_huawei_cloud(sqlite_url)
     settings = Settings(_env_file=None, database_url=sqlite_url)  # type: ignore[call-arg]
     deps = BotDeps(settings=settings, sessions=sessions, nlp_factory=lambda: nlp)
     with sessions() as session:
